@@ -1,0 +1,49 @@
+# Shared by the testbed tests: boot the emulated machine once per file and
+# run commands inside node0.
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+TESTBED=$REPO/testbed/shoji-testbed
+SHOJI=$REPO/out/bin/shoji
+
+# Boot node0 with PLAN's reservations; the machine lives under out/ so that
+# `shoji-testbed stop-all` finds it whatever happens to this test run.
+testbed_start() {
+	local plan=$1
+	TESTBED_DIR=$REPO/out/testbed-runs/$(basename "$BATS_TEST_FILENAME" .bats)
+	export TESTBED_DIR
+	"$TESTBED" stop "$TESTBED_DIR"
+	"$TESTBED" start "$plan" --dir "$TESTBED_DIR" >/dev/null
+	"$TESTBED" wait "$TESTBED_DIR" --timeout 600
+}
+
+testbed_stop() {
+	[ -z "${TESTBED_DIR:-}" ] || "$TESTBED" stop "$TESTBED_DIR"
+}
+
+# Run a shell command in node0; output and status as bats' `run` expects.
+node0() {
+	"$TESTBED" exec "$TESTBED_DIR" -- "$@"
+}
+
+# On failure, the end of node0's console says what the kernel saw.
+show_console_on_failure() {
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -f "$TESTBED_DIR/com1.log" ]; then
+		echo "--- end of node0's console ($TESTBED_DIR/com1.log) ---"
+		tail -n 30 "$TESTBED_DIR/com1.log"
+	fi
+}
+
+fail() {
+	echo "$*" >&2
+	return 1
+}
+
+assert_status() {
+	[ "$status" -eq "$1" ] || fail "expected exit status $1, got $status; output:
+$output"
+}
+
+assert_output_contains() {
+	[[ "$output" == *"$1"* ]] || fail "expected output to contain '$1'; output:
+$output"
+}

@@ -18,6 +18,7 @@ void diag_free(struct diag *d)
 	diag_init(d);
 }
 
+DIAG_PRINTF(1, 0)
 static char *vformat(const char *fmt, va_list ap)
 {
 	va_list copy;

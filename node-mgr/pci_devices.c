@@ -17,8 +17,9 @@
 static jmp_buf scan_failed;
 static char scan_error[256];
 
-DIAG_PRINTF(1, 2)
-static _Noreturn void on_pci_error(char *msg, ...)
+static void on_pci_error(char *msg, ...) PCI_PRINTF(1, 2) PCI_NONRET;
+
+static void on_pci_error(char *msg, ...)
 {
 	va_list ap;
 
@@ -29,7 +30,8 @@ static _Noreturn void on_pci_error(char *msg, ...)
 }
 
 /* Warnings are about odd sysfs entries of devices no plan names. */
-DIAG_PRINTF(1, 2)
+static void on_pci_warning(char *msg, ...) PCI_PRINTF(1, 2);
+
 static void on_pci_warning(char *msg, ...)
 {
 	(void)msg;

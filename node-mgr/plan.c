@@ -421,6 +421,7 @@ static void report_unknown_key(const struct plan_key *key,
 			       const struct key_rule *rules, size_t count,
 			       bool node0, struct diag *d)
 {
+	/* node_rules is the longest table. */
 	const char *names[sizeof(node_rules) / sizeof(*node_rules)];
 	const char *best;
 

@@ -1,6 +1,6 @@
 /* Value syntaxes of a plan: numbers, sizes, address ranges, durations and
  * PCI device references. Each parser accepts the whole string or nothing and
- * on failure writes a short reason (without the value itself) to err. */
+ * on failure writes a short reason to err; the caller shows the value. */
 #ifndef SHOJI_UNITS_H
 #define SHOJI_UNITS_H
 
@@ -14,7 +14,8 @@ struct units_err {
 	char msg[UNITS_ERR_MAX];
 };
 
-/* A memory range; last is inclusive so that a range ending at 2^64 fits. */
+/* size bytes at addr. Its end is given inclusive (mem_range_last) so that
+ * a range reaching the top of the 64-bit space can be represented. */
 struct mem_range {
 	uint64_t addr;
 	uint64_t size;

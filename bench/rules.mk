@@ -1,0 +1,35 @@
+# bench: shoji-bench, the benchmark program that runs on plain Linux, nodes
+# and guests, and its unit tests. Uses the object rules of node-mgr/rules.mk.
+
+.PHONY: test-bench
+
+BENCH_LIB_SRCS := bench/tsc.c bench/stats.c bench/report.c bench/workloads.c \
+	node-mgr/units.c
+BENCH_MAIN_SRC := bench/shoji-bench.c
+
+# Static, so the same binary runs in guests whatever their userland.
+TOOLS += $(OUT)/bin/shoji-bench
+$(OUT)/bin/shoji-bench: $(call nm_objs,gcc,$(BENCH_LIB_SRCS) $(BENCH_MAIN_SRC))
+	@mkdir -p $(@D)
+	$(CC) -static -o $@ $^
+
+$(OUT)/tests/test_bench: $(call nm_objs,asan,$(BENCH_LIB_SRCS) tests/unit/test_bench.c)
+	@mkdir -p $(@D)
+	$(CC) $(NM_SANITIZE) -o $@ $^
+
+$(NM_OBJ)/clang/shoji-bench: $(call nm_objs,clang,$(BENCH_LIB_SRCS) \
+		$(BENCH_MAIN_SRC) tests/unit/test_bench.c)
+	$(NM_CLANG) -o $@ $(call nm_objs,clang,$(BENCH_LIB_SRCS) $(BENCH_MAIN_SRC))
+
+check-clang: $(NM_OBJ)/clang/shoji-bench
+
+test-bench: $(OUT)/tests/test_bench $(OUT)/bin/shoji-bench
+	@echo "== test_bench"
+	@$(OUT)/tests/test_bench $(OUT)/tests
+	@echo "== shoji-bench runs"
+	@$(OUT)/bin/shoji-bench --cpu 1000 --memory 2 --repeat 2 --label smoke \
+		| grep -c '"median"' | grep -qx 4
+
+test-unit: test-bench
+
+-include $(wildcard $(NM_OBJ)/*/bench/*.d)

@@ -29,15 +29,6 @@ static size_t collect(const struct plan *plan, struct mem_range *out)
 	return n;
 }
 
-static bool nodes_have_uarts(const struct plan *plan)
-{
-	for (unsigned id = 1; id < PLAN_MAX_NODES; id++)
-		if (plan->nodes[id].present &&
-		    plan->nodes[id].uart != UART_NONE)
-			return true;
-	return false;
-}
-
 char *boot_params_format(const struct plan *plan)
 {
 	/* "memmap=" + size + "$0x" + 16 digits + space */
@@ -66,8 +57,7 @@ char *boot_params_format(const struct plan *plan)
 					 "memmap=%s$0x%" PRIx64 " ", size,
 					 ranges[i].addr);
 	}
-	snprintf(line + used, len - used, "no_ipi_broadcast=1%s",
-		 nodes_have_uarts(plan) ? " 8250.nr_uarts=1" : "");
+	snprintf(line + used, len - used, "no_ipi_broadcast=1");
 	free(ranges);
 	return line;
 }

@@ -340,16 +340,12 @@ static void check_uart_pair(const struct plan_node *node,
 
 static void check_uarts(const struct plan *plan, struct diag *d)
 {
-	const struct plan_node *node0 = &plan->nodes[0];
-	const struct plan_node *first_with_uart = NULL;
 
 	for (unsigned id = 1; id < PLAN_MAX_NODES; id++) {
 		const struct plan_node *node = &plan->nodes[id];
 
 		if (!node->present || node->uart == UART_NONE)
 			continue;
-		if (!first_with_uart)
-			first_with_uart = node;
 		for (unsigned other = 0; other < id; other++) {
 			const struct plan_node *o = &plan->nodes[other];
 
@@ -359,15 +355,6 @@ static void check_uarts(const struct plan *plan, struct diag *d)
 			}
 		}
 	}
-	if (first_with_uart && node0->present && node0->uart != UART_COM1 &&
-	    node0->uart != UART_NONE)
-		plan_key_error(d, node0->uart_key,
-			       "node0 can keep only com1 (or none) when nodes "
-			       "have UARTs: it boots with 8250.nr_uarts=1, "
-			       "which registers COM1 alone ([%s] uart at line "
-			       "%u)",
-			       first_with_uart->section->name,
-			       first_with_uart->uart_key->line);
 }
 
 static void check_timeouts(const struct plan *plan, struct diag *d)

@@ -218,7 +218,7 @@ static void test_boot_params(void)
 	line = boot_params_format(plan);
 	CHECK_STR(line, "memmap=68K$0x80000 memmap=8K$0x7f000000 "
 			"memmap=6M$0x100000000 memmap=1G$0x140000000 "
-			"no_ipi_broadcast=1 8250.nr_uarts=1");
+			"no_ipi_broadcast=1");
 	free(line);
 	plan_free(plan);
 }

@@ -47,7 +47,7 @@ $(GUEST_KERNEL): scripts/fetch-guest-kernel.sh | $(DEPS_STAMP)
 test: all test-unit test-testbed
 
 test-testbed: all
-	bats --timing tests/testbed
+	tests/testbed/run
 
 demo: all
 	testbed/demo

@@ -15,12 +15,13 @@ DEPS_STAMP  := $(OUT)/.deps-installed
 KERNEL      := $(OUT)/bzImage
 INITRAMFS   := $(OUT)/initramfs.cpio.gz
 GUEST_KERNEL := $(OUT)/guest/vmlinuz
+GUEST_INITRAMFS := $(OUT)/guest/initramfs.cpio.gz
 
-.PHONY: all deps tools kernel initramfs guest-kernel test test-unit \
+.PHONY: all deps tools kernel initramfs guest-kernel guest-initramfs test test-unit \
 	test-testbed demo clean
 .DEFAULT_GOAL := all
 
-all: tools kernel initramfs guest-kernel
+all: tools kernel initramfs guest-kernel guest-initramfs
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): scripts/install-deps.sh
@@ -36,13 +37,20 @@ $(KERNEL): kernel-patches/series $(wildcard kernel-patches/*.patch) \
 	scripts/build-kernel.sh shoji kernel-patches kernel-patches/shoji.config $@
 
 initramfs: $(INITRAMFS)
-$(INITRAMFS): scripts/build-initramfs.sh $(wildcard initramfs/*) \
-		testbed/exec-agent $(TOOLS) | $(DEPS_STAMP)
+$(INITRAMFS): scripts/build-initramfs.sh scripts/lib/initramfs.sh \
+		$(wildcard initramfs/*) testbed/exec-agent guest/launch $(TOOLS) \
+		| $(DEPS_STAMP)
 	scripts/build-initramfs.sh $@ $(TOOLS)
 
 guest-kernel: $(GUEST_KERNEL)
 $(GUEST_KERNEL): scripts/fetch-guest-kernel.sh | $(DEPS_STAMP)
 	scripts/fetch-guest-kernel.sh $(@D)
+
+guest-initramfs: $(GUEST_INITRAMFS)
+$(GUEST_INITRAMFS): scripts/build-guest-initramfs.sh scripts/lib/initramfs.sh \
+		guest/init $(GUEST_KERNEL) $(OUT)/bin/shoji-bench
+	scripts/build-guest-initramfs.sh $@ $$(cat $(OUT)/guest/version) \
+		$(OUT)/bin/shoji-bench
 
 test: all test-unit test-testbed
 

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Build the node initramfs: busybox-static, the project's init, and the
-# project's binaries with the shared libraries they load.
+# Build the node initramfs, shared by node0 and every node: busybox-static,
+# the project's init and binaries, and QEMU so that every node can be a KVM
+# host.
 #
 #   build-initramfs.sh OUTPUT [BINARY...]
 set -euo pipefail
@@ -10,30 +11,22 @@ shift
 repo=$(cd "$(dirname "$0")/.." && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+. "$repo/scripts/lib/initramfs.sh"
 
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/libexec/shoji,proc,sys,dev,tmp,run,etc,root}
-cp /bin/busybox "$root/bin/busybox"
-for applet in $("$root/bin/busybox" --list-full); do
-	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
-done
+initramfs_busybox
 install -m 0755 "$repo/initramfs/init" "$root/init"
-install -m 0755 "$repo/testbed/exec-agent" "$root/usr/libexec/shoji/exec-agent"
-echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
-echo 'root:x:0:' > "$root/etc/group"
-
-# Copy a binary and every shared library it needs, at the same paths.
-copy_with_libs() {
-	local bin=$1 dest=$2 lib
-	install -D -m 0755 "$bin" "$root/$dest"
-	for lib in $(ldd "$bin" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }'); do
-		[ -e "$root/$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root/$lib"
-	done
-}
+install -D -m 0755 "$repo/testbed/exec-agent" "$root/usr/libexec/shoji/exec-agent"
+install -D -m 0755 "$repo/guest/launch" "$root/usr/libexec/shoji/launch-guest"
 for bin in "$@"; do
-	copy_with_libs "$bin" "/usr/bin/$(basename "$bin")"
+	initramfs_copy_with_libs "$bin" "/usr/bin/$(basename "$bin")"
 done
 
-mkdir -p "$(dirname "$output")"
-(cd "$root" && find . -print0 | LC_ALL=C sort -z |
-	cpio --null -o -H newc --reproducible --quiet) | gzip -9n > "$output.tmp"
-mv "$output.tmp" "$output"
+# The firmware a guest booted with -kernel needs.
+initramfs_copy_with_libs /usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-x86_64
+mkdir -p "$root/usr/share/qemu"
+for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin \
+	 /usr/share/qemu/kvmvapic.bin; do
+	cp -L "$f" "$root/usr/share/qemu/"
+done
+
+initramfs_pack "$output"

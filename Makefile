@@ -13,11 +13,12 @@ export SHOJI_CACHE
 
 DEPS_STAMP  := $(OUT)/.deps-installed
 KERNEL      := $(OUT)/bzImage
+VANILLA_KERNEL := $(OUT)/vanilla/bzImage
 INITRAMFS   := $(OUT)/initramfs.cpio.gz
 GUEST_KERNEL := $(OUT)/guest/vmlinuz
 GUEST_INITRAMFS := $(OUT)/guest/initramfs.cpio.gz
 
-.PHONY: all deps tools kernel initramfs guest-kernel guest-initramfs test test-unit \
+.PHONY: all deps tools kernel vanilla-kernel initramfs guest-kernel guest-initramfs test test-unit \
 	test-testbed demo clean
 .DEFAULT_GOAL := all
 
@@ -30,6 +31,11 @@ $(DEPS_STAMP): scripts/install-deps.sh
 
 include node-mgr/rules.mk
 include bench/rules.mk
+
+# The same source without the patch series: the benchmarks' plain Linux.
+vanilla-kernel: $(VANILLA_KERNEL)
+$(VANILLA_KERNEL): kernel-patches/shoji.config scripts/build-kernel.sh | $(DEPS_STAMP)
+	scripts/build-kernel.sh vanilla none kernel-patches/shoji.config $@
 
 kernel: $(KERNEL)
 $(KERNEL): kernel-patches/series $(wildcard kernel-patches/*.patch) \

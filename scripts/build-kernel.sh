@@ -3,8 +3,10 @@
 #
 #   build-kernel.sh VARIANT SERIES_DIR CONFIG_FRAGMENT OUTPUT
 #
-# VARIANT names the tree in the cache ("shoji", or "vanilla" for the same
-# source without the patch series). The source tree is a hard-linked copy
+# VARIANT names the tree in the cache. SERIES_DIR "none" builds the source
+# as Debian ships it (the Vanilla kernel of the benchmarks): the options the
+# patches add (CONFIG_SHOJI*) leave the fragment and the release string ends
+# in -VARIANT. The source tree is a hard-linked copy
 # of the pristine source; only the files the patch series touches are
 # rewritten, and only when their content changes, so kbuild rebuilds just
 # what depends on a changed patch. The object tree is kept per variant, so a
@@ -40,13 +42,20 @@ fi
 
 # The patches named in the series file, in order (quilt format).
 patches=()
-while read -r name _; do
-	case "$name" in ''|'#'*) continue ;; esac
-	[ -f "$series_dir/$name" ] || die "$series_dir/series names $name, which does not exist"
-	patches+=("$series_dir/$name")
-done < "$series_dir/series"
+if [ "$series_dir" != none ]; then
+	while read -r name _; do
+		case "$name" in ''|'#'*) continue ;; esac
+		[ -f "$series_dir/$name" ] || die "$series_dir/series names $name, which does not exist"
+		patches+=("$series_dir/$name")
+	done < "$series_dir/series"
+else
+	mkdir -p "$obj"
+	grep -v '^CONFIG_SHOJI' "$fragment" |
+		sed "s/^CONFIG_LOCALVERSION=.*/CONFIG_LOCALVERSION=\"-$variant\"/" > "$obj.config-fragment"
+	fragment=$obj.config-fragment
+fi
 
-series_key=$(cat "$series_dir/series" ${patches[@]+"${patches[@]}"} | sha256sum | cut -c1-16)
+series_key=$(cat ${patches[@]+"${patches[@]}"} /dev/null | sha256sum | cut -c1-16)
 if [ "$(cat "$work/.shoji-series" 2>/dev/null)" != "$series_key" ]; then
 	echo "build-kernel: applying the patch series to $work"
 	touched=$(

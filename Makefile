@@ -4,6 +4,7 @@
 #   make tools      only the user-space tools (fast)
 #   make test       unit tests, then the testbed tests
 #   make demo       boot the testbed from configs/ and show the nodes
+#   make bench      the benchmark suite on the testbed (out/bench/)
 #
 # The kernel builds outside the repository, under $(SHOJI_CACHE).
 
@@ -19,7 +20,7 @@ GUEST_KERNEL := $(OUT)/guest/vmlinuz
 GUEST_INITRAMFS := $(OUT)/guest/initramfs.cpio.gz
 
 .PHONY: all deps tools kernel vanilla-kernel initramfs guest-kernel guest-initramfs test test-unit \
-	test-testbed demo clean
+	test-testbed demo bench clean
 .DEFAULT_GOAL := all
 
 all: tools kernel initramfs guest-kernel guest-initramfs
@@ -58,13 +59,18 @@ $(GUEST_INITRAMFS): scripts/build-guest-initramfs.sh scripts/lib/initramfs.sh \
 	scripts/build-guest-initramfs.sh $@ $$(cat $(OUT)/guest/version) \
 		$(OUT)/bin/shoji-bench
 
-test: all test-unit test-testbed
+test: all vanilla-kernel test-unit test-testbed
 
-test-testbed: all
+test-testbed: all vanilla-kernel
 	tests/testbed/run
 
 demo: all
 	testbed/demo
+
+# The seven configurations of the Mint evaluation on the testbed.
+bench: all vanilla-kernel
+	bench/run-suite
+	bench/report
 
 clean:
 	rm -rf $(OUT)

@@ -28,6 +28,7 @@ $(DEPS_STAMP): scripts/install-deps.sh
 	@mkdir -p $(@D) && touch $@
 
 include node-mgr/rules.mk
+include bench/rules.mk
 include loader/rules.mk
 
 kernel: $(KERNEL)

@@ -28,11 +28,15 @@ teardown() {
 	[ "$output" = partial ] || fail "output was '$output'"
 }
 
-@test "output of any bytes comes back unchanged" {
-	expected=$(printf 'tab\there\n$HOME `quote` "double" \\back\nno newline at end')
-	run node0 "printf 'tab\\there\\n\$HOME \`quote\` \"double\" \\\\\\\\back\\nno newline at end'"
+@test "a command and its output travel unchanged, quotes and all" {
+	payload=$'tab\there\n$HOME `quote` "double" \'single\' \\back'
+	run node0 "cat <<'END'
+$payload
+END"
 	assert_status 0
-	[ "$output" = "$expected" ] || fail "got '$output'"
+	[ "$output" = "$payload" ] || fail "got '$output'"
+	run node0 "printf 'no newline at the end'"
+	[ "$output" = "no newline at the end" ] || fail "got '$output'"
 }
 
 @test "node0 mounts its disk with the plans and the node images" {

@@ -1,0 +1,128 @@
+/* shoji check: reports every error of a plan, or prints the node0 boot
+ * parameters a good plan needs. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "boot_params.h"
+#include "commands.h"
+#include "diag.h"
+#include "machine_check.h"
+#include "plan.h"
+#include "plan_check.h"
+
+static const char check_usage[] =
+	"Usage: shoji check [--offline] PLAN\n"
+	"       shoji check --boot-params PLAN\n"
+	"\n"
+	"Checks PLAN and prints every error as PLAN:LINE: message on "
+	"stderr.\n"
+	"Without --offline it also checks PLAN against this machine (run it "
+	"as root\non node0): CPUs, RAM in the firmware map, memory reserved "
+	"from node0,\nPCI devices.\n"
+	"\n"
+	"  --offline      check the plan alone\n"
+	"  --boot-params  check the plan alone; if it is good, print the "
+	"node0 kernel\n"
+	"                 parameters it needs on one line\n"
+	"  -h, --help     show this help\n"
+	"\n"
+	"Exit status: 0 good plan, 2 the plan has errors, 1 the check could "
+	"not be\ndone (usage error, unreadable plan or machine, not root).\n"
+	"See docs/plan.md for the plan format.\n";
+
+struct check_options {
+	bool offline;
+	bool boot_params;
+	const char *path;
+};
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct check_options *opt)
+{
+	static const struct option longopts[] = {
+		{ "offline", no_argument, NULL, 'o' },
+		{ "boot-params", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			opt->offline = true;
+			break;
+		case 'b':
+			opt->boot_params = true;
+			break;
+		case 'h':
+			fputs(check_usage, stdout);
+			return EXIT_GOOD;
+		default:
+			fprintf(stderr, "shoji check: unknown option '%s'\n",
+				argv[optind - 1]);
+			fputs("Try 'shoji check --help'.\n", stderr);
+			return EXIT_CANNOT;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "shoji check: %s\n",
+			argc == optind ? "no plan given"
+				       : "give exactly one plan");
+		fputs("Try 'shoji check --help'.\n", stderr);
+		return EXIT_CANNOT;
+	}
+	opt->path = argv[optind];
+	return -1;
+}
+
+static int report(struct diag *d, const char *path)
+{
+	diag_print(d, stderr, path);
+	if (diag_failed(d)) {
+		diag_print_failure(d, stderr);
+		return EXIT_CANNOT;
+	}
+	return diag_errors(d) ? EXIT_BAD_PLAN : EXIT_GOOD;
+}
+
+static int print_boot_params(const struct plan *plan)
+{
+	char *line = boot_params_format(plan);
+
+	if (!line) {
+		fputs("shoji: out of memory\n", stderr);
+		return EXIT_CANNOT;
+	}
+	puts(line);
+	free(line);
+	return EXIT_GOOD;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check_options opt = { 0 };
+	struct diag d;
+	struct plan *plan;
+	int status = parse_options(argc, argv, &opt);
+
+	if (status >= 0)
+		return status;
+	diag_init(&d);
+	plan = plan_load(opt.path, &d);
+	if (plan) {
+		plan_check(plan, &d);
+		if (!opt.offline && !opt.boot_params)
+			machine_check(plan, &d);
+	}
+	status = report(&d, opt.path);
+	if (status == EXIT_GOOD && opt.boot_params)
+		status = print_boot_params(plan);
+	plan_free(plan);
+	diag_free(&d);
+	return status;
+}

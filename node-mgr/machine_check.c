@@ -1,0 +1,315 @@
+#include "machine_check.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory_map.h"
+#include "pci_devices.h"
+#include "range_set.h"
+#include "sysroot.h"
+
+static void check_cpus_present(const struct plan *plan, struct diag *d)
+{
+	struct cpuset present, missing;
+	struct units_err err;
+	char *text;
+	char present_text[128], missing_text[128];
+	int errnum = sysroot_read("/sys/devices/system/cpu/present", &text);
+
+	if (errnum) {
+		diag_fail(d, "cannot read /sys/devices/system/cpu/present: %s",
+			  strerror(errnum));
+		return;
+	}
+	text[strcspn(text, "\n")] = '\0';
+	if (!cpuset_parse(text, &present, &err)) {
+		diag_fail(d, "cannot parse /sys/devices/system/cpu/present: %s",
+			  err.msg);
+		free(text);
+		return;
+	}
+	free(text);
+	cpuset_format(&present, present_text, sizeof(present_text));
+	for (unsigned id = 0; id < PLAN_MAX_NODES; id++) {
+		const struct plan_node *node = &plan->nodes[id];
+
+		if (!node->present || !node->cpus_key)
+			continue;
+		cpuset_and_not(&missing, &node->cpus, &present);
+		if (cpuset_empty(&missing))
+			continue;
+		cpuset_format(&missing, missing_text, sizeof(missing_text));
+		plan_key_error(d, node->cpus_key,
+			       "%s %s %s not present on this machine "
+			       "(present: %s)",
+			       cpuset_count(&missing) == 1 ? "CPU" : "CPUs",
+			       missing_text,
+			       cpuset_count(&missing) == 1 ? "is" : "are",
+			       present_text);
+	}
+}
+
+/* Calls fn for the control area and every node memory range and lowmem
+ * window. */
+static void for_each_range(const struct plan *plan,
+			   void (*fn)(const struct plan_range *r, void *ctx),
+			   void *ctx)
+{
+	if (plan->machine.has_control)
+		fn(&plan->machine.control, ctx);
+	for (unsigned id = 1; id < PLAN_MAX_NODES; id++) {
+		const struct plan_node *node = &plan->nodes[id];
+
+		for (size_t i = 0; i < node->memory_count; i++)
+			fn(&node->memory[i], ctx);
+		if (node->has_lowmem)
+			fn(&node->lowmem, ctx);
+	}
+}
+
+struct ram_maps {
+	struct range_set firmware;
+	struct range_set iomem;
+	struct range_set plan;
+	struct diag *d;
+	bool out_of_memory;
+};
+
+static void check_range_reserved(const struct plan_range *r, void *ctx)
+{
+	struct ram_maps *maps = ctx;
+	uint64_t first = r->range.addr, last;
+	char text[64], size[32];
+
+	if (r->range.size == 0)
+		return;
+	last = mem_range_last(&r->range);
+	units_format_range(&r->range, text, sizeof(text));
+	if (!range_set_covers(&maps->firmware, first, last)) {
+		plan_key_error(maps->d, r->key,
+			       "%s is not RAM in the firmware map", text);
+		return;
+	}
+	if (!range_set_overlaps(&maps->iomem, first, last))
+		return;
+	units_format_size(r->range.size, size, sizeof(size));
+	plan_key_error(maps->d, r->key,
+		       "%s is still System RAM of node0; boot node0 with "
+		       "memmap=%s$0x%" PRIx64
+		       " (all it needs: shoji check --boot-params)",
+		       text, size, r->range.addr);
+}
+
+static void collect_plan_range(const struct plan_range *r, void *ctx)
+{
+	struct ram_maps *maps = ctx;
+
+	if (r->range.size &&
+	    !range_set_add(&maps->plan, r->range.addr,
+			   mem_range_last(&r->range)))
+		maps->out_of_memory = true;
+}
+
+static void check_node0_keeps_enough(const struct plan *plan,
+				     struct ram_maps *maps)
+{
+	const struct plan_node *node0 = &plan->nodes[0];
+	uint64_t total = range_set_total(&maps->iomem), taken = 0, left;
+	char left_text[32], need_text[32];
+
+	if (!node0->present)
+		return;
+	for_each_range(plan, collect_plan_range, maps);
+	if (maps->out_of_memory) {
+		diag_fail(maps->d, "out of memory");
+		return;
+	}
+	range_set_normalize(&maps->plan);
+	for (size_t i = 0; i < maps->plan.count; i++)
+		taken += range_set_bytes_in(&maps->iomem,
+					    maps->plan.spans[i].first,
+					    maps->plan.spans[i].last);
+	left = total - taken;
+	if (left >= node0->node0_memory)
+		return;
+	/* Sizes in MiB: System RAM is rarely a whole number of GiB. */
+	snprintf(left_text, sizeof(left_text), "%" PRIu64 "M",
+		 left / UNITS_MIB);
+	units_format_size(node0->node0_memory, need_text, sizeof(need_text));
+	if (node0->memory_key)
+		plan_key_error(maps->d, node0->memory_key,
+			       "node0 would keep only %s of System RAM, less "
+			       "than the %s it needs",
+			       left_text, need_text);
+	else
+		plan_section_error(maps->d, node0->section,
+				   "node0 would keep only %s of System RAM, "
+				   "less than the default memory = %s",
+				   left_text, need_text);
+}
+
+static void check_memory(const struct plan *plan, struct diag *d)
+{
+	struct ram_maps maps = { .d = d };
+
+	range_set_init(&maps.firmware);
+	range_set_init(&maps.iomem);
+	range_set_init(&maps.plan);
+	if (firmware_ram_read(&maps.firmware, d) &&
+	    iomem_ram_read(&maps.iomem, d)) {
+		for_each_range(plan, check_range_reserved, &maps);
+		check_node0_keeps_enough(plan, &maps);
+	}
+	range_set_free(&maps.firmware);
+	range_set_free(&maps.iomem);
+	range_set_free(&maps.plan);
+}
+
+static bool plan_has_pci(const struct plan *plan)
+{
+	for (unsigned id = 1; id < PLAN_MAX_NODES; id++)
+		if (plan->nodes[id].pci_count)
+			return true;
+	return false;
+}
+
+/* A device one plan entry resolved to, for finding a device given twice
+ * in different forms (an id here, a bus address there). */
+struct resolved {
+	const struct pci_device *dev;
+	const struct plan_pci *entry;
+	const struct plan_node *node;
+};
+
+static void list_matches(const struct pci_device_list *list,
+			 const struct pci_ref *ref, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < list->count && used + 16 < len; i++) {
+		char name[32];
+
+		if (!pci_device_matches(&list->devices[i], ref))
+			continue;
+		units_format_pci(&list->devices[i].address, name, sizeof(name));
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 used ? ", " : "", name);
+	}
+}
+
+/* Returns the one device entry names, or NULL after reporting why not. */
+static const struct pci_device *resolve(const struct pci_device_list *list,
+					const struct plan_pci *entry,
+					struct diag *d)
+{
+	const struct pci_device *found = NULL;
+	size_t matches = 0;
+	char name[32], all[256];
+
+	units_format_pci(&entry->ref, name, sizeof(name));
+	for (size_t i = 0; i < list->count; i++) {
+		if (pci_device_matches(&list->devices[i], &entry->ref)) {
+			found = &list->devices[i];
+			matches++;
+		}
+	}
+	if (matches == 0) {
+		plan_key_error(d, entry->key, "%s: no such PCI device", name);
+		return NULL;
+	}
+	if (matches > 1) {
+		list_matches(list, &entry->ref, all, sizeof(all));
+		plan_key_error(d, entry->key,
+			       "%s matches %zu devices (%s); give a bus "
+			       "address instead",
+			       name, matches, all);
+		return NULL;
+	}
+	if (pci_device_is_bridge(found)) {
+		units_format_pci(&found->address, all, sizeof(all));
+		plan_key_error(d, entry->key,
+			       "%s is a PCI bridge (class %04x); a node cannot "
+			       "own a bridge",
+			       all, found->class_code);
+		return NULL;
+	}
+	return found;
+}
+
+static void check_resolved_twice(const struct resolved *done, size_t count,
+				 const struct resolved *now, struct diag *d)
+{
+	char address[32], id[32];
+
+	for (size_t i = 0; i < count; i++) {
+		if (done[i].dev != now->dev)
+			continue;
+		/* The same text twice was reported without the machine. */
+		if (pci_ref_equal(&done[i].entry->ref, &now->entry->ref))
+			return;
+		units_format_pci(&now->dev->address, address, sizeof(address));
+		snprintf(id, sizeof(id), "%04x:%04x", now->dev->vendor,
+			 now->dev->device);
+		plan_key_error(d, now->entry->key,
+			       "%s (%s) is already given to [%s] (pci at line "
+			       "%u)",
+			       address, id, done[i].node->section->name,
+			       done[i].entry->key->line);
+		return;
+	}
+}
+
+static size_t count_pci(const struct plan *plan)
+{
+	size_t n = 0;
+
+	for (unsigned id = 1; id < PLAN_MAX_NODES; id++)
+		n += plan->nodes[id].pci_count;
+	return n;
+}
+
+static void check_pci(const struct plan *plan, struct diag *d)
+{
+	struct pci_device_list list;
+	struct resolved *done;
+	size_t count = 0;
+
+	if (!plan_has_pci(plan) || !pci_devices_scan(&list, d))
+		return;
+	done = calloc(count_pci(plan), sizeof(*done));
+	if (!done) {
+		diag_fail(d, "out of memory");
+		pci_devices_free(&list);
+		return;
+	}
+	for (unsigned id = 1; id < PLAN_MAX_NODES; id++) {
+		const struct plan_node *node = &plan->nodes[id];
+
+		for (size_t i = 0; i < node->pci_count; i++) {
+			struct resolved now = { .entry = &node->pci[i],
+						.node = node };
+
+			now.dev = resolve(&list, &node->pci[i], d);
+			if (!now.dev)
+				continue;
+			check_resolved_twice(done, count, &now, d);
+			done[count++] = now;
+		}
+	}
+	free(done);
+	pci_devices_free(&list);
+}
+
+void machine_check(const struct plan *plan, struct diag *d)
+{
+	if (plan->src->syntax_errors)
+		return;
+	check_cpus_present(plan, d);
+	if (!diag_failed(d))
+		check_memory(plan, d);
+	if (!diag_failed(d))
+		check_pci(plan, d);
+}

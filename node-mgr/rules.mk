@@ -1,0 +1,111 @@
+# node-mgr: the `shoji` tool, its unit tests and its fuzz target.
+# Included by the top-level Makefile, which sets OUT and uses $(TOOLS).
+#
+#   tools        $(OUT)/bin/shoji
+#   test-unit    clang warning build, unit tests (ASan+UBSan), plan tests,
+#                valgrind run, prefix truncation test, 20 s of fuzzing
+#   fuzz         a longer fuzz run (NM_FUZZ_SECONDS, default 600)
+#   check-clang  everything built with clang, warnings as errors
+
+.PHONY: tools test-unit fuzz check-clang
+
+NM_LIB_NAMES := units cpuset diag plan_source plan plan_check range_set \
+	sysroot memory_map pci_devices machine_check boot_params cmd_check
+NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
+NM_MAIN_SRC := node-mgr/shoji.c
+NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check
+NM_TRUNCATE_TEST := test_truncate
+NM_FUZZ_SRC := tests/unit/fuzz_plan.c
+NM_FUZZ_SECONDS ?= 600
+
+# Debian's iniparser has no .pc file.
+NM_INIPARSER_CFLAGS := $(shell pkg-config --cflags iniparser 2>/dev/null \
+	|| echo -I/usr/include/iniparser)
+NM_INIPARSER_LIBS := $(shell pkg-config --libs iniparser 2>/dev/null \
+	|| echo -liniparser)
+NM_PCI_CFLAGS := $(shell pkg-config --cflags libpci 2>/dev/null)
+NM_PCI_LIBS := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
+
+NM_CLANG ?= clang
+NM_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla
+NM_CPPFLAGS := -D_GNU_SOURCE -Inode-mgr $(NM_INIPARSER_CFLAGS) $(NM_PCI_CFLAGS)
+NM_CFLAGS := -std=c11 -O2 -g $(NM_WARN) -MMD -MP
+NM_LIBS := $(NM_INIPARSER_LIBS) $(NM_PCI_LIBS)
+NM_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+NM_FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
+
+NM_OBJ := $(OUT)/obj
+# $(call nm_objs,FLAVOUR,SOURCES)
+nm_objs = $(patsubst %.c,$(NM_OBJ)/$(1)/%.o,$(2))
+
+NM_ALL_SRCS := $(NM_LIB_SRCS) $(NM_MAIN_SRC) \
+	$(NM_UNIT_TESTS:%=tests/unit/%.c) tests/unit/$(NM_TRUNCATE_TEST).c
+NM_ASAN_LIB := $(call nm_objs,asan,$(NM_LIB_SRCS))
+NM_TEST_BINS := $(NM_UNIT_TESTS:%=$(OUT)/tests/%) \
+	$(OUT)/tests/$(NM_TRUNCATE_TEST)
+
+TOOLS += $(OUT)/bin/shoji
+
+tools: $(TOOLS)
+
+# Objects, one tree per flavour: gcc (the tool), asan (tests), clang
+# (proof of a warning-free clang build) and fuzz (libFuzzer).
+$(NM_OBJ)/gcc/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(NM_CPPFLAGS) $(NM_CFLAGS) -c -o $@ $<
+
+$(NM_OBJ)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(NM_CPPFLAGS) $(NM_CFLAGS) -O1 $(NM_SANITIZE) -c -o $@ $<
+
+$(NM_OBJ)/clang/%.o: %.c
+	@mkdir -p $(@D)
+	$(NM_CLANG) $(NM_CPPFLAGS) $(NM_CFLAGS) -c -o $@ $<
+
+$(NM_OBJ)/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(NM_CLANG) $(NM_CPPFLAGS) $(NM_CFLAGS) -O1 $(NM_FUZZ_SANITIZE) \
+		-fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(OUT)/bin/shoji: $(call nm_objs,gcc,$(NM_LIB_SRCS) $(NM_MAIN_SRC))
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(NM_LIBS)
+
+$(OUT)/tests/shoji-asan: $(NM_ASAN_LIB) $(call nm_objs,asan,$(NM_MAIN_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(NM_SANITIZE) -o $@ $^ $(NM_LIBS)
+
+$(NM_TEST_BINS): $(OUT)/tests/%: $(NM_OBJ)/asan/tests/unit/%.o $(NM_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(NM_SANITIZE) -o $@ $^ $(NM_LIBS)
+
+$(OUT)/tests/fuzz_plan: $(call nm_objs,fuzz,$(NM_LIB_SRCS) $(NM_FUZZ_SRC))
+	@mkdir -p $(@D)
+	$(NM_CLANG) $(NM_FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ $(NM_LIBS)
+
+$(NM_OBJ)/clang/shoji: $(call nm_objs,clang,$(NM_ALL_SRCS) $(NM_FUZZ_SRC))
+	$(NM_CLANG) -o $@ $(call nm_objs,clang,$(NM_LIB_SRCS) $(NM_MAIN_SRC)) \
+		$(NM_LIBS)
+
+check-clang: $(NM_OBJ)/clang/shoji
+
+test-unit: check-clang $(NM_TEST_BINS) $(OUT)/tests/shoji-asan \
+		$(OUT)/bin/shoji $(OUT)/tests/fuzz_plan
+	@set -e; for t in $(NM_UNIT_TESTS); do \
+		echo "== $$t"; $(OUT)/tests/$$t; done
+	@echo "== plan tests"
+	@tests/unit/run-plan-tests.sh $(OUT)/tests/shoji-asan tests/plans
+	@echo "== truncated plans"
+	@$(OUT)/tests/$(NM_TRUNCATE_TEST) tests/plans/good/*.ini
+	@echo "== valgrind"
+	@tests/unit/run-valgrind.sh $(OUT)/bin/shoji tests/plans
+	@echo "== fuzz (20 s)"
+	@tests/unit/run-fuzz.sh $(OUT)/tests/fuzz_plan $(OUT)/fuzz 20
+
+fuzz: $(OUT)/tests/fuzz_plan
+	tests/unit/run-fuzz.sh $(OUT)/tests/fuzz_plan $(OUT)/fuzz \
+		$(NM_FUZZ_SECONDS)
+
+-include $(wildcard $(NM_OBJ)/*/node-mgr/*.d $(NM_OBJ)/*/tests/unit/*.d)

@@ -1,0 +1,92 @@
+#!/bin/sh
+# Plan tests for `shoji check`, run from PLANS so that paths in messages
+# are short and stable:
+#   good/NAME.ini          exit 0, nothing on stderr (with --offline)
+#   good/NAME.boot-params  the exact stdout of --boot-params good/NAME.ini
+#   bad/NAME.ini           exit 2, stderr exactly bad/NAME.expected
+# plus the command line itself (help, version, usage errors).
+# Usage: run-plan-tests.sh SHOJI PLANS
+set -u
+
+shoji=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+cd "$2" || exit 1
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+# run NAME WANT_STATUS WANT_STDOUT WANT_STDERR ARGS...
+# WANT_STDOUT and WANT_STDERR are files with the exact text, or "-" for
+# "anything".
+run() {
+	name=$1 want_status=$2 want_out=$3 want_err=$4
+	shift 4
+	"$shoji" "$@" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	ok=1
+	if [ "$status" -ne "$want_status" ]; then
+		echo "FAIL $name: exit status $status, want $want_status" >&2
+		ok=0
+	fi
+	if [ "$want_out" != - ] && ! cmp -s "$tmp/out" "$want_out"; then
+		echo "FAIL $name: stdout differs:" >&2
+		diff "$want_out" "$tmp/out" >&2
+		ok=0
+	fi
+	if [ "$want_err" != - ] && ! cmp -s "$tmp/err" "$want_err"; then
+		echo "FAIL $name: stderr differs:" >&2
+		diff "$want_err" "$tmp/err" >&2
+		ok=0
+	fi
+	if [ $ok = 1 ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+}
+
+# contains NAME FILE TEXT
+contains() {
+	if grep -q -- "$3" "$2"; then
+		passed=$((passed + 1))
+	else
+		echo "FAIL $1: '$3' not in output" >&2
+		failed=$((failed + 1))
+	fi
+}
+
+for plan in good/*.ini; do
+	run "$plan" 0 /dev/null /dev/null check --offline "$plan"
+	params=${plan%.ini}.boot-params
+	if [ -f "$params" ]; then
+		run "$params" 0 "$params" /dev/null check --boot-params "$plan"
+	fi
+done
+
+for plan in bad/*.ini; do
+	run "$plan" 2 /dev/null "${plan%.ini}.expected" check --offline "$plan"
+done
+
+run "boot-params of a bad plan" 2 /dev/null - check --boot-params \
+	bad/many-errors.ini
+run "shoji --help" 0 - /dev/null --help
+contains "shoji --help" "$tmp/out" "check"
+run "shoji check --help" 0 - /dev/null check --help
+contains "shoji check --help" "$tmp/out" "Exit status"
+run "shoji --version" 0 - /dev/null --version
+contains "shoji --version" "$tmp/out" "^shoji [0-9]"
+run "no command" 1 /dev/null -
+run "unknown command" 1 /dev/null - frobnicate
+contains "unknown command" "$tmp/err" "unknown command 'frobnicate'"
+run "unknown option" 1 /dev/null - check --fast good/minimal.ini
+contains "unknown option" "$tmp/err" "unknown option '--fast'"
+run "no plan" 1 /dev/null - check --offline
+run "two plans" 1 /dev/null - check --offline good/minimal.ini \
+	good/one-node.ini
+run "missing plan" 1 /dev/null - check --offline no-such-plan.ini
+contains "missing plan" "$tmp/err" "cannot read the plan no-such-plan.ini"
+run "directory as plan" 1 /dev/null - check --offline good
+contains "directory as plan" "$tmp/err" "is a directory"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

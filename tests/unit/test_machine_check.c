@@ -1,0 +1,306 @@
+/* Checks against the machine, on a fake machine under $SHOJI_SYSROOT:
+ * 4 CPUs, RAM at 0-2 GiB and 4-6 GiB, node0 booted with the reservations
+ * of the good plan below, and four PCI devices. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "machine_check.h"
+#include "memory_map.h"
+#include "plan.h"
+#include "plan_check.h"
+
+static char *root;
+
+static void write_memmap_entry(int index, const char *start, const char *end,
+			       const char *type)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/start", index);
+	fixture_write(root, path, start);
+	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/end", index);
+	fixture_write(root, path, end);
+	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/type", index);
+	fixture_write(root, path, type);
+}
+
+static const char iomem_reserved[] =
+	"00000000-00000fff : Reserved\n"
+	"00001000-0007ffff : System RAM\n"
+	"00080000-0008ffff : Reserved\n"
+	"00090000-0009fbff : System RAM\n"
+	"000a0000-000fffff : PCI Bus 0000:00\n"
+	"00100000-7effffff : System RAM\n"
+	"  01000000-01ffffff : Kernel code\n"
+	"7f000000-7f00ffff : Reserved\n"
+	"7f010000-7fffffff : System RAM\n"
+	"100000000-11fffffff : Reserved\n"
+	"120000000-17fffffff : System RAM\n";
+
+static void write_pci_device(const char *address, const char *vendor,
+			     const char *device, const char *class_code)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/vendor", address);
+	fixture_write(root, path, vendor);
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/device", address);
+	fixture_write(root, path, device);
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/class", address);
+	fixture_write(root, path, class_code);
+}
+
+static void build_machine(void)
+{
+	fixture_write(root, "sys/devices/system/cpu/present", "0-3\n");
+	write_memmap_entry(0, "0x0\n", "0x9fbff\n", "System RAM\n");
+	write_memmap_entry(1, "0x9fc00\n", "0x9ffff\n", "Reserved\n");
+	write_memmap_entry(2, "0x100000\n", "0x7fffffff\n", "System RAM\n");
+	write_memmap_entry(3, "0x100000000\n", "0x17fffffff\n",
+			   "System RAM\n");
+	fixture_write(root, "proc/iomem", iomem_reserved);
+	write_pci_device("0000:00:03.0", "0x1af4\n", "0x1001\n", "0x010000\n");
+	write_pci_device("0000:00:04.0", "0x1af4\n", "0x1001\n", "0x010000\n");
+	write_pci_device("0000:00:05.0", "0x1af4\n", "0x1042\n", "0x010000\n");
+	write_pci_device("0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060400\n");
+	fixture_write(root, "plans/bzImage", "kernel\n");
+}
+
+/* Checks a plan (the [node1] section and what follows are given) fully and
+ * returns the rendered errors. */
+static char *check(const char *node0, const char *nodes)
+{
+	char path[4096], text[4096];
+	struct diag d;
+	struct plan *plan;
+	char *errors;
+
+	snprintf(text, sizeof(text),
+		 "[machine]\ncontrol = 64K@0x7f000000\n%s%s", node0, nodes);
+	fixture_write(root, "plans/p.ini", text);
+	snprintf(path, sizeof(path), "%s/plans/p.ini", root);
+	diag_init(&d);
+	plan = plan_load(path, &d);
+	if (plan) {
+		plan_check(plan, &d);
+		machine_check(plan, &d);
+	}
+	errors = fixture_render(&d);
+	plan_free(plan);
+	diag_free(&d);
+	return errors;
+}
+
+static const char node0[] = "[node0]\ncpus = 0\n";
+static const char good_node1[] = "[node1]\ncpus = 1\n"
+				 "memory = 512M@0x100000000\n"
+				 "lowmem = 64K@0x80000\n"
+				 "pci = 00:03.0, 1af4:1042\n"
+				 "kernel = bzImage\n";
+
+static void test_good_plan(void)
+{
+	char *errors = check(node0, good_node1);
+
+	CHECK_STR(errors, "");
+	free(errors);
+}
+
+static void test_cpus_not_present(void)
+{
+	char *errors = check(node0, "[node1]\ncpus = 2-5\n"
+				    "memory = 512M@0x100000000\n"
+				    "lowmem = 64K@0x80000\n"
+				    "kernel = bzImage\n");
+
+	CHECK_STR(errors, "p.ini:6: [node1] cpus = 2-5: CPUs 4-5 are not "
+			  "present on this machine (present: 0-3)\n");
+	free(errors);
+}
+
+static void test_not_ram(void)
+{
+	char *errors = check(node0, "[node1]\ncpus = 1\n"
+				    "memory = 512M@0x100000000, "
+				    "512M@0x200000000\n"
+				    "lowmem = 64K@0x90000\n"
+				    "kernel = bzImage\n");
+
+	CHECK_STR(errors,
+		  "p.ini:7: [node1] memory = 512M@0x100000000, "
+		  "512M@0x200000000: 0x200000000-0x21fffffff is not RAM in "
+		  "the firmware map\n"
+		  "p.ini:8: [node1] lowmem = 64K@0x90000: 0x90000-0x9ffff is "
+		  "not RAM in the firmware map\n");
+	free(errors);
+}
+
+static void test_not_reserved(void)
+{
+	char *errors = check(node0, "[node1]\ncpus = 1\n"
+				    "memory = 512M@0x100000000, "
+				    "256M@0x120000000\n"
+				    "lowmem = 64K@0x80000\n"
+				    "kernel = bzImage\n");
+
+	CHECK_STR(errors,
+		  "p.ini:7: [node1] memory = 512M@0x100000000, "
+		  "256M@0x120000000: 0x120000000-0x12fffffff is still System "
+		  "RAM of node0; boot node0 with memmap=256M$0x120000000 (all "
+		  "it needs: shoji check --boot-params)\n");
+	free(errors);
+}
+
+static void test_node0_keeps_too_little(void)
+{
+	/* System RAM in iomem: 508K + 63K + 2031M + 16320K + 1536M, of
+	 * which the node takes 1G that is not reserved yet. */
+	char *errors = check("[node0]\ncpus = 0\nmemory = 3G\n",
+			     "[node1]\ncpus = 1\n"
+			     "memory = 512M@0x100000000, 1G@0x140000000\n"
+			     "lowmem = 64K@0x80000\n"
+			     "kernel = bzImage\n");
+
+	CHECK_STR(errors,
+		  "p.ini:5: [node0] memory = 3G: node0 would keep only 2559M "
+		  "of System RAM, less than the 3G it needs\n"
+		  "p.ini:8: [node1] memory = 512M@0x100000000, 1G@0x140000000: "
+		  "0x140000000-0x17fffffff is still System RAM of node0; boot "
+		  "node0 with memmap=1G$0x140000000 (all it needs: shoji check "
+		  "--boot-params)\n");
+	free(errors);
+}
+
+static void test_pci(void)
+{
+	char *errors = check(node0, "[node1]\ncpus = 1\n"
+				    "memory = 512M@0x100000000\n"
+				    "lowmem = 64K@0x80000\n"
+				    "pci = 1af4:1001, 00:1e.0, 00:07.0, 00:05.0\n"
+				    "kernel = bzImage\n"
+				    "[node2]\ncpus = 2\n"
+				    "memory = 2M@0x17fe00000\n"
+				    "lowmem = 64K@0x70000\n"
+				    "pci = 1af4:1042\n"
+				    "kernel = bzImage\n");
+
+	CHECK_STR(errors,
+		  "p.ini:9: [node1] pci = 1af4:1001, 00:1e.0, 00:07.0, 00:05.0: "
+		  "1af4:1001 matches 2 devices (0000:00:03.0, 0000:00:04.0); "
+		  "give a bus address instead\n"
+		  "p.ini:9: [node1] pci = 1af4:1001, 00:1e.0, 00:07.0, 00:05.0: "
+		  "0000:00:1e.0 is a PCI bridge (class 0604); a node cannot own "
+		  "a bridge\n"
+		  "p.ini:9: [node1] pci = 1af4:1001, 00:1e.0, 00:07.0, 00:05.0: "
+		  "0000:00:07.0: no such PCI device\n"
+		  "p.ini:13: [node2] memory = 2M@0x17fe00000: "
+		  "0x17fe00000-0x17fffffff is still System RAM of node0; boot "
+		  "node0 with memmap=2M$0x17fe00000 (all it needs: shoji check "
+		  "--boot-params)\n"
+		  "p.ini:14: [node2] lowmem = 64K@0x70000: 0x70000-0x7ffff is "
+		  "still System RAM of node0; boot node0 with "
+		  "memmap=64K$0x70000 (all it needs: shoji check "
+		  "--boot-params)\n"
+		  "p.ini:15: [node2] pci = 1af4:1042: 0000:00:05.0 (1af4:1042) "
+		  "is already given to [node1] (pci at line 9)\n");
+	free(errors);
+}
+
+static void test_pci_unreadable(void)
+{
+	char path[4200];
+	char *errors;
+
+	fixture_write(root, "sys/bus/pci/devices/0000:00:09.0/vendor",
+		      "0x1234\n");
+	errors = check(node0, good_node1);
+	CHECK(errors && strstr(errors, "shoji: cannot list PCI devices: ") &&
+	      strstr(errors, "0000:00:09.0/device"));
+	free(errors);
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:09.0",
+		 root);
+	fixture_remove(path);
+}
+
+static void test_iomem_needs_root(void)
+{
+	char *errors;
+
+	fixture_write(root, "proc/iomem",
+		      "00000000-00000000 : Reserved\n"
+		      "00000000-00000000 : System RAM\n");
+	errors = check(node0, good_node1);
+	CHECK_STR(errors, "shoji: /proc/iomem shows every address as zero: "
+			  "checking a plan against the machine needs root (or "
+			  "use --offline)\n");
+	free(errors);
+	fixture_write(root, "proc/iomem", iomem_reserved);
+}
+
+static void test_no_firmware_map(void)
+{
+	char path[4200], moved[4200];
+	char *errors;
+
+	snprintf(path, sizeof(path), "%s/sys/firmware/memmap", root);
+	snprintf(moved, sizeof(moved), "%s/sys/firmware/memmap.away", root);
+	if (rename(path, moved) != 0) {
+		perror("rename");
+		check_failed++;
+		return;
+	}
+	errors = check(node0, good_node1);
+	CHECK(errors && strstr(errors, "shoji: cannot read the firmware "
+				       "memory map "));
+	free(errors);
+	if (rename(moved, path) != 0)
+		perror("rename");
+}
+
+static void test_iomem_parse(void)
+{
+	struct range_set ram;
+	bool all_zero;
+
+	range_set_init(&ram);
+	CHECK(iomem_parse("garbage\n 1-2 : System RAM\nzz-1 : x\n"
+			  "100000000-1ffffffff : System RAM",
+			  &ram, &all_zero));
+	CHECK(!all_zero);
+	range_set_normalize(&ram);
+	CHECK(ram.count == 2);
+	CHECK_U64(range_set_total(&ram), 2 + 0x100000000);
+	CHECK(range_set_covers(&ram, 0x100000000, 0x1ffffffff));
+	CHECK(!range_set_covers(&ram, 0x100000000, 0x200000000));
+	CHECK(range_set_overlaps(&ram, 0, 1));
+	CHECK_U64(range_set_bytes_in(&ram, 0, 0x100000fff), 0x1002);
+	range_set_free(&ram);
+	CHECK(range_set_add(&ram, 0, UINT64_MAX));
+	CHECK(range_set_add(&ram, 5, 6));
+	range_set_normalize(&ram);
+	CHECK(ram.count == 1);
+	CHECK_U64(range_set_total(&ram), UINT64_MAX);
+	range_set_free(&ram);
+}
+
+int main(void)
+{
+	root = fixture_tempdir();
+	if (setenv("SHOJI_SYSROOT", root, 1) != 0)
+		return 1;
+	build_machine();
+	test_good_plan();
+	test_cpus_not_present();
+	test_not_ram();
+	test_not_reserved();
+	test_node0_keeps_too_little();
+	test_pci();
+	test_pci_unreadable();
+	test_iomem_needs_root();
+	test_no_firmware_map();
+	test_iomem_parse();
+	fixture_remove(root);
+	free(root);
+	return check_summary();
+}

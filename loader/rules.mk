@@ -1,6 +1,6 @@
 # The node loader: libshoji-load (boot image building, node0 checks) and
-# the shoji-load command. Included by the top-level Makefile; also usable
-# alone: make -f loader/rules.mk out/bin/shoji-load test-loader
+# the shoji-load command, which reads plans with node-mgr's plan library.
+# Included by the top-level Makefile after node-mgr/rules.mk.
 #
 # The ABI header is taken straight out of the kernel patch that adds it,
 # so the kernel and user space share one source of truth.
@@ -13,7 +13,7 @@ TOOLS += $(SHOJI_LOAD)
 LOADER_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I$(OUT)/include -Iloader
 LOADER_ABI_PATCH = $(shell grep -l '^+++ b/include/uapi/linux/shoji.h' kernel-patches/*.patch)
 LOADER_HEADERS := $(OUT)/include/linux/shoji.h loader/bootimage.h loader/machine.h \
-	loader/trampoline.h
+	loader/trampoline.h loader/load_req.h
 LOADER_LIB_OBJS := $(LOADER_OUT)/bootimage.o $(LOADER_OUT)/machine.o \
 	$(LOADER_OUT)/trampoline_blob.o
 
@@ -41,9 +41,17 @@ $(LOADER_OUT)/libshoji-load.a: $(LOADER_LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(SHOJI_LOAD): $(LOADER_OUT)/shoji-load.o $(LOADER_OUT)/libshoji-load.a
+# shoji-load reads plans with node-mgr's plan library
+$(LOADER_OUT)/from_plan.o: loader/from_plan.c loader/load_req.h $(LOADER_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^
+	$(CC) $(LOADER_CFLAGS) $(NM_CPPFLAGS) -c -o $@ $<
+
+$(SHOJI_LOAD): $(LOADER_OUT)/shoji-load.o $(LOADER_OUT)/from_plan.o \
+		$(LOADER_OUT)/libshoji-load.a $(call nm_objs,gcc,$(NM_LIB_SRCS))
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(NM_LIBS)
+
+tools: $(SHOJI_LOAD)
 
 $(LOADER_OUT)/test-bootimage: loader/tests/test_bootimage.c $(LOADER_OUT)/libshoji-load.a $(LOADER_HEADERS)
 	$(CC) $(LOADER_CFLAGS) -o $@ $< $(LOADER_OUT)/libshoji-load.a

@@ -21,14 +21,17 @@
 #include <unistd.h>
 
 #include "bootimage.h"
+#include "load_req.h"
 #include "machine.h"
 
 static const char *prog = "shoji-load";
+static uint64_t kernel_addr;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: shoji-load load NODE --cpus LIST --memory SIZE@ADDR[,...] --lowmem SIZE@ADDR\n"
+"usage: shoji-load load PLAN NODE [OPTION...]\n"
+"       shoji-load load NODE --cpus LIST --memory SIZE@ADDR[,...] --lowmem SIZE@ADDR\n"
 "                  --control SIZE@ADDR [--pci BB:DD.F[,...]] [--uart comN|none]\n"
 "                  --kernel BZIMAGE [--initrd FILE] [--cmdline TEXT] [--kernel-addr ADDR]\n"
 "       shoji-load start NODE\n"
@@ -40,7 +43,8 @@ static void usage(FILE *f)
 "       shoji-load info\n"
 "\n"
 "load     check that node0 gave NODE's CPUs, memory and PCI devices up, build\n"
-"         its boot image and load it into its memory (node0 only). --control\n"
+"         its boot image and load it into its memory (node0 only), from the\n"
+"         [nodeN] section of PLAN and/or the options (which win). --control\n"
 "         is the machine's control area: NODE's page is at ADDR + NODE * 4 KiB.\n"
 "start    start NODE's boot CPU on the loaded image.\n"
 "stop     ask NODE to stop, then reset its CPUs (default timeout 5000 ms).\n"
@@ -198,7 +202,8 @@ static void print_kernel_reason(unsigned node)
 		fprintf(stderr, "%s: node0's kernel says: %s\n", prog, last);
 }
 
-static int cmd_load(unsigned node, int argc, char **argv)
+/* Fills req from shoji-load's load options. Returns 0, or 2 on bad usage. */
+static int parse_load_options(struct load_req *req, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cpus", required_argument, NULL, 'c' },
@@ -213,110 +218,138 @@ static int cmd_load(unsigned node, int argc, char **argv)
 		{ "kernel-addr", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct sl_node n;
-	unsigned cpus[SHOJI_MAX_CPUS], i;
-	const char *kernel = NULL, *initrd = NULL;
-	struct sl_range control = { 0, 0 };
-	uint64_t kernel_addr = 0;
-	char err[512], *kdata, *idata = NULL, *iomem, *tok, *save = NULL;
+	struct sl_node *n = &req->n;
+	char *tok, *save = NULL;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': n->nr_cpus = parse_cpus(optarg, req->cpus); break;
+		case 'm':
+			n->nr_ranges = 0;
+			for (tok = strtok_r(optarg, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (n->nr_ranges >= SHOJI_MAX_RANGES)
+					die("node%u: too many memory ranges", n->id);
+				n->ranges[n->nr_ranges++] = parse_range(tok, "memory");
+			}
+			break;
+		case 'l': n->lowmem = parse_range(optarg, "lowmem"); break;
+		case 'C': req->control = parse_range(optarg, "control"); break;
+		case 'p': n->nr_pci = 0; parse_pci(optarg, n); break;
+		case 'u': n->uart_port = parse_uart(optarg); break;
+		case 'k': snprintf(req->kernel, sizeof(req->kernel), "%s", optarg); break;
+		case 'i': snprintf(req->initrd, sizeof(req->initrd), "%s", optarg); break;
+		case 'a': snprintf(req->cmdline, sizeof(req->cmdline), "%s", optarg); break;
+		case 'K': kernel_addr = parse_size(optarg, "kernel address"); break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	static struct load_req req;
+	struct sl_node *n = &req.n;
+	unsigned node, i;
+	char err[512], *kdata, *idata = NULL, *iomem;
 	size_t ksize, isize = 0;
 	struct sl_bzimage bz;
 	struct sl_image img;
 	struct shoji_info info;
 	struct shoji_node_desc desc;
 	struct kexec_segment segs[SL_MAX_SEGMENTS];
-	int fd, opt;
+	int fd, ret;
 
-	memset(&n, 0, sizeof(n));
-	n.id = node;
-	n.cmdline = "";
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c': n.nr_cpus = parse_cpus(optarg, cpus); break;
-		case 'm':
-			for (tok = strtok_r(optarg, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				if (n.nr_ranges >= SHOJI_MAX_RANGES)
-					die("node%u: too many memory ranges", node);
-				n.ranges[n.nr_ranges++] = parse_range(tok, "memory");
-			}
-			break;
-		case 'l': n.lowmem = parse_range(optarg, "lowmem"); break;
-		case 'C': control = parse_range(optarg, "control"); break;
-		case 'p': parse_pci(optarg, &n); break;
-		case 'u': n.uart_port = parse_uart(optarg); break;
-		case 'k': kernel = optarg; break;
-		case 'i': initrd = optarg; break;
-		case 'a': n.cmdline = optarg; break;
-		case 'K': kernel_addr = parse_size(optarg, "kernel address"); break;
-		default: usage(stderr); return 2;
-		}
+	/* shoji-load load PLAN NODE [options] or shoji-load load NODE options */
+	if (argc >= 3 && strchr(argv[1], '.') && argv[2][0] != '-') {
+		node = parse_node(argv[2]);
+		if (load_req_from_plan(&req, argv[1], node))
+			return 2;
+		argc -= 2;
+		argv += 2;
+	} else {
+		node = parse_node(argv[1]);
+		memset(&req, 0, sizeof(req));
+		n->id = node;
+		argc -= 1;
+		argv += 1;
 	}
-	if (!n.nr_cpus || !n.nr_ranges || !n.lowmem.size || !control.size || !kernel)
-		die("node%u: load needs --cpus, --memory, --lowmem, --control and --kernel", node);
-	if ((uint64_t)(node + 1) * SHOJI_CONTROL_SIZE > control.size)
+	ret = parse_load_options(&req, argc, argv);
+	if (ret)
+		return ret;
+	n->cmdline = req.cmdline;
+	if (!n->nr_cpus || !n->nr_ranges || !n->lowmem.size || !req.control.size ||
+	    !req.kernel[0])
+		die("node%u: load needs CPUs, memory, a low window, the control area and a kernel",
+		    node);
+	if ((uint64_t)(node + 1) * SHOJI_CONTROL_SIZE > req.control.size)
 		die("node%u: the control area %#" PRIx64 " has no page for node%u",
-		    node, control.start, node);
-	n.control_pa = control.start + (uint64_t)node * SHOJI_CONTROL_SIZE;
+		    node, req.control.start, node);
+	n->control_pa = req.control.start + (uint64_t)node * SHOJI_CONTROL_SIZE;
 
 	/* Refuse before touching anything */
-	kdata = sl_read_file(kernel, &ksize);
+	kdata = sl_read_file(req.kernel, &ksize);
 	if (!kdata)
-		die("node%u: cannot read kernel %s: %s", node, kernel, strerror(errno));
+		die("node%u: cannot read kernel %s: %s", node, req.kernel, strerror(errno));
 	if (sl_bzimage_parse(&bz, kdata, ksize, err, sizeof(err)))
-		die("node%u: kernel %s: %s", node, kernel, err);
+		die("node%u: kernel %s: %s", node, req.kernel, err);
 	if (!bz.shoji)
 		die("node%u: kernel %s was built without the Shoji patch (no " SHOJI_BZIMAGE_MARKER " marker): it cannot run as a node",
-		    node, kernel);
-	if (initrd) {
-		idata = sl_read_file(initrd, &isize);
+		    node, req.kernel);
+	if (req.initrd[0]) {
+		idata = sl_read_file(req.initrd, &isize);
 		if (!idata)
-			die("node%u: cannot read initrd %s: %s", node, initrd, strerror(errno));
+			die("node%u: cannot read initrd %s: %s", node, req.initrd, strerror(errno));
 	}
 	fd = sl_open_dev(&info, err, sizeof(err));
 	if (fd < 0)
 		die("node%u: %s", node, err);
 	if (info.node != SHOJI_ROLE_NODE0)
 		die("node%u: this kernel is node%u; only node0 loads nodes", node, info.node);
-	if (sl_check_node(&n, cpus, err, sizeof(err)))
+	if (sl_check_node(n, req.cpus, err, sizeof(err)))
 		die("%s", err);
-	if (n.nr_pci) {
+	if (n->nr_pci) {
 		iomem = sl_read_file("/proc/iomem", NULL);
-		if (!iomem || !sl_iomem_ecam(iomem, &n.ecam_base, &n.ecam_bus_start,
-					     &n.ecam_bus_end))
+		if (!iomem || !sl_iomem_ecam(iomem, &n->ecam_base, &n->ecam_bus_start,
+					     &n->ecam_bus_end))
 			die("node%u: node0 has no PCI ECAM (MMCONFIG) window in /proc/iomem; a node reaches its PCI devices only through ECAM",
 			    node);
 		free(iomem);
 	}
-	n.tsc_khz = info.tsc_khz;
-	n.lapic_khz = info.lapic_khz;
-	n.la57 = cpu_has_la57() && (bz.xloadflags & XLF_5LEVEL) &&
-		 !strstr(n.cmdline, "no5lvl");
+	n->tsc_khz = info.tsc_khz;
+	n->lapic_khz = info.lapic_khz;
+	n->la57 = cpu_has_la57() && (bz.xloadflags & XLF_5LEVEL) &&
+		  !strstr(n->cmdline, "no5lvl");
 
 	memset(&desc, 0, sizeof(desc));
 	desc.node = node;
-	desc.nr_cpus = n.nr_cpus;
-	memcpy(desc.cpus, cpus, n.nr_cpus * sizeof(cpus[0]));
-	desc.nr_ranges = n.nr_ranges;
-	for (i = 0; i < n.nr_ranges; i++) {
-		desc.ranges[i].start = n.ranges[i].start;
-		desc.ranges[i].size = n.ranges[i].size;
+	desc.nr_cpus = n->nr_cpus;
+	memcpy(desc.cpus, req.cpus, n->nr_cpus * sizeof(req.cpus[0]));
+	desc.nr_ranges = n->nr_ranges;
+	for (i = 0; i < n->nr_ranges; i++) {
+		desc.ranges[i].start = n->ranges[i].start;
+		desc.ranges[i].size = n->ranges[i].size;
 	}
-	desc.lowmem.start = n.lowmem.start;
-	desc.lowmem.size = n.lowmem.size;
-	desc.control.start = n.control_pa;
+	desc.lowmem.start = n->lowmem.start;
+	desc.lowmem.size = n->lowmem.size;
+	desc.control.start = n->control_pa;
 	desc.control.size = SHOJI_CONTROL_SIZE;
 	if (ioctl(fd, SHOJI_IOC_SET_NODE, &desc)) {
 		int e = errno;
 
 		print_kernel_reason(node);
-		errno = e;
 		die("node%u: node0's kernel refused the node's resources: %s", node,
-		    strerror(errno));
+		    strerror(e));
 	}
-	memcpy(n.apic_ids, desc.apic_ids, n.nr_cpus * sizeof(n.apic_ids[0]));
+	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
 
-	if (sl_build_image(&img, &n, &bz, idata, isize, err, sizeof(err)))
+	if (sl_build_image(&img, n, &bz, idata, isize, err, sizeof(err)))
 		die("node%u: %s", node, err);
 	if (kernel_addr) {
 		/* Place the kernel elsewhere; node0's kernel checks the place */
@@ -338,8 +371,8 @@ static int cmd_load(unsigned node, int argc, char **argv)
 	printf("node%u: loaded: kernel at %#" PRIx64 ", boot_params at %#" PRIx64
 	       ", initrd at %#" PRIx64 " (%zu bytes), trampoline at %#" PRIx64
 	       ", boot CPU APIC ID %u%s\n", node, img.seg[1].mem, img.boot_params,
-	       img.initrd, isize, img.entry, n.apic_ids[0],
-	       n.la57 ? ", 5-level paging" : "");
+	       img.initrd, isize, img.entry, n->apic_ids[0],
+	       n->la57 ? ", 5-level paging" : "");
 	sl_image_free(&img);
 	free(kdata);
 	free(idata);
@@ -569,7 +602,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(cmd, "load"))
-		return cmd_load(parse_node(argv[2]), argc - 2, argv + 2);
+		return cmd_load(argc - 1, argv + 1);
 	if (!strcmp(cmd, "exec"))
 		return cmd_exec(parse_node(argv[2]), argc - 2, argv + 2);
 	if (!strcmp(cmd, "start") || !strcmp(cmd, "stop") || !strcmp(cmd, "status") ||

@@ -150,3 +150,15 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	node0 'shoji-load stop 1' >/dev/null
 	node_boot 1
 }
+
+@test "after a stop, node0 takes node1's CPU back, and gives it again" {
+	run node0 'shoji-load stop 1 && echo 1 > /sys/devices/system/cpu/cpu1/online && cat /sys/devices/system/cpu/online && nproc'
+	assert_status 0
+	[ "$output" = "node1: stopped
+0-3
+4" ] || fail "node0 after taking cpu1 back: $output"
+	node_partition 1
+	node_boot 1
+	run node_exec 1 'grep ^apicid /proc/cpuinfo'
+	assert_output_contains ": 1"
+}

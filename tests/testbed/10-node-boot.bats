@@ -113,8 +113,25 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	assert_output_contains "node1: stopped"
 	assert_output_contains "stopped on node0's request"
 	grep -q "Shoji: node1 parked: stopped on node0's request" "$TESTBED_DIR/com2.log"
+	# the node ran over its image: starting it again needs a new load
+	run node0 'shoji-load start 1'
+	assert_status 1
+	assert_output_contains "node1: cannot start"
+	assert_output_contains "nothing loaded"
 	node_boot 1
 	[ "$(grep -c 'init: node1 ready' "$TESTBED_DIR/com2.log")" -eq 2 ]
+	run node_exec 1 'nproc'
+	[ "$output" = 1 ]
+}
+
+@test "a node that does not park in time is stopped with INIT and starts again" {
+	# --timeout 0: node0 does not wait for node1 to park
+	run node0 'shoji-load stop 1 --timeout 0 && shoji-load status 1; dmesg | tail -n 1'
+	assert_status 0
+	assert_output_contains "node1: stopped"
+	assert_output_contains "reason: did not park in time, stopped with INIT"
+	assert_output_contains "node1: stopped (it did not park in time, sent INIT)"
+	node_boot 1
 	run node_exec 1 'nproc'
 	[ "$output" = 1 ]
 }

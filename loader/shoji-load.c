@@ -340,6 +340,7 @@ static int cmd_load(int argc, char **argv)
 	desc.lowmem.size = n->lowmem.size;
 	desc.control.start = n->control_pa;
 	desc.control.size = SHOJI_CONTROL_SIZE;
+	desc.uart_port = n->uart_port;
 	if (ioctl(fd, SHOJI_IOC_SET_NODE, &desc)) {
 		int e = errno;
 

@@ -99,6 +99,13 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	assert_output_contains "Run /init as init process"
 }
 
+@test "node0's serial driver gave node1's UART up" {
+	run node0 'grep "port:000002F8" /proc/tty/driver/serial; dmesg | grep "node0 gives up"'
+	assert_status 0
+	assert_output_contains "uart:unknown port:000002F8"
+	assert_output_contains "Shoji: node1: node0 gives up ttyS1 (UART 0x2f8)"
+}
+
 @test "node0 cannot take back a CPU of the running node1" {
 	run node0 'echo 1 > /sys/devices/system/cpu/cpu1/online'
 	[ "$status" -ne 0 ]

@@ -176,11 +176,20 @@ static bool cpu_has_la57(void)
 	return c & (1u << 16);
 }
 
-/* The last line node0's kernel logged about this node, if any */
-static void print_kernel_reason(unsigned node)
+/* node0's kernel log from now on: what it says about a refused request */
+static int kmsg_open_at_end(void)
 {
-	char line[1024], last[1024] = "", tag[32];
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Prints what node0's kernel logged about this node since kmsg_open_at_end */
+static void print_kernel_reason(int fd, unsigned node)
+{
+	char line[1024], tag[32];
 	ssize_t len;
 	char *msg;
 
@@ -194,12 +203,10 @@ static void print_kernel_reason(unsigned node)
 		msg = strchr(line, ';');
 		if (msg && strstr(msg, tag)) {
 			msg[strcspn(msg, "\n")] = '\0';
-			snprintf(last, sizeof(last), "%s", msg + 1);
+			fprintf(stderr, "%s: node0's kernel says: %s\n", prog, msg + 1);
 		}
 	}
 	close(fd);
-	if (*last)
-		fprintf(stderr, "%s: node0's kernel says: %s\n", prog, last);
 }
 
 /* Fills req from shoji-load's load options. Returns 0, or 2 on bad usage. */
@@ -264,7 +271,7 @@ static int cmd_load(int argc, char **argv)
 	struct shoji_info info;
 	struct shoji_node_desc desc;
 	struct kexec_segment segs[SL_MAX_SEGMENTS];
-	int fd, ret;
+	int fd, ret, kmsg;
 
 	/* shoji-load load PLAN NODE [options] or shoji-load load NODE options */
 	if (argc >= 3 && strchr(argv[1], '.') && argv[2][0] != '-') {
@@ -341,13 +348,15 @@ static int cmd_load(int argc, char **argv)
 	desc.control.start = n->control_pa;
 	desc.control.size = SHOJI_CONTROL_SIZE;
 	desc.uart_port = n->uart_port;
+	kmsg = kmsg_open_at_end();
 	if (ioctl(fd, SHOJI_IOC_SET_NODE, &desc)) {
 		int e = errno;
 
-		print_kernel_reason(node);
+		print_kernel_reason(kmsg, node);
 		die("node%u: node0's kernel refused the node's resources: %s", node,
 		    strerror(e));
 	}
+	close(kmsg);
 	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
 
 	if (sl_build_image(&img, n, &bz, idata, isize, err, sizeof(err)))
@@ -362,13 +371,15 @@ static int cmd_load(int argc, char **argv)
 		segs[i].mem = (const void *)(uintptr_t)img.seg[i].mem;
 		segs[i].memsz = img.seg[i].memsz;
 	}
+	kmsg = kmsg_open_at_end();
 	if (syscall(SYS_kexec_load, (unsigned long)img.entry, (unsigned long)img.nr,
 		    segs, (unsigned long)(KEXEC_SHOJI | KEXEC_SHOJI_NODE(node)))) {
 		int e = errno;
 
-		print_kernel_reason(node);
+		print_kernel_reason(kmsg, node);
 		die("node%u: node0's kernel refused the image: %s", node, strerror(e));
 	}
+	close(kmsg);
 	printf("node%u: loaded: kernel at %#" PRIx64 ", boot_params at %#" PRIx64
 	       ", initrd at %#" PRIx64 " (%zu bytes), trampoline at %#" PRIx64
 	       ", boot CPU APIC ID %u%s\n", node, img.seg[1].mem, img.boot_params,
@@ -425,12 +436,15 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 	int fd = open_dev_or_die(&info);
 
 	if (!strcmp(cmd, "start")) {
+		int kmsg = kmsg_open_at_end();
+
 		if (ioctl(fd, SHOJI_IOC_START, &node)) {
 			int e = errno;
 
-			print_kernel_reason(node);
+			print_kernel_reason(kmsg, node);
 			die("node%u: cannot start: %s", node, strerror(e));
 		}
+		close(kmsg);
 		printf("node%u: started\n", node);
 	} else if (!strcmp(cmd, "stop")) {
 		struct shoji_stop st = { .node = node, .timeout_ms = 5000 };
@@ -438,14 +452,16 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 		if (argc >= 3 && !strcmp(argv[1], "--timeout"))
 			st.timeout_ms = (uint32_t)strtoul(argv[2], NULL, 0);
 		if (ioctl(fd, SHOJI_IOC_STOP, &st))
-			die("node%u: cannot stop: %s", node, strerror(errno));
+			die("node%u: cannot stop: %s", node, errno == ENOENT ?
+			    "nothing was ever loaded" : strerror(errno));
 		printf("node%u: stopped\n", node);
 	} else if (!strcmp(cmd, "status")) {
 		struct shoji_status st = { .node = node };
 		struct shoji_control *c;
 
 		if (ioctl(fd, SHOJI_IOC_STATUS, &st))
-			die("node%u: no status: %s", node, strerror(errno));
+			die("node%u: %s", node, errno == ENOENT ? "nothing was ever loaded" :
+			    strerror(errno));
 		c = map_control(fd, node);
 		printf("node%u: %s, heartbeat %" PRIu64 "%s", node, state_name(st.state),
 		       (uint64_t)st.heartbeat, st.started ? ", started" : "");

@@ -309,6 +309,9 @@ static int cmd_load(int argc, char **argv)
 	if (!bz.shoji)
 		die("node%u: kernel %s was built without the Shoji patch (no " SHOJI_BZIMAGE_MARKER " marker): it cannot run as a node",
 		    node, req.kernel);
+	if (bz.shoji_abi != sl_abi_version())
+		die("node%u: kernel %s speaks Shoji node ABI %u, this loader speaks ABI %u: build both from the same patch series",
+		    node, req.kernel, bz.shoji_abi, sl_abi_version());
 	if (req.initrd[0]) {
 		idata = sl_read_file(req.initrd, &isize);
 		if (!idata)

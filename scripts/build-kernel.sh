@@ -17,6 +17,9 @@ variant=$1 series_dir=$2 fragment=$3 output=$4
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
 
+# patch runs in the staging directory: name the patches absolutely.
+[ "$series_dir" = none ] || series_dir=$(cd "$series_dir" && pwd)
+
 cache=${SHOJI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/shoji}
 tarball=/usr/src/linux-source-6.12.tar.xz
 [ -f "$tarball" ] || die "$tarball is missing (apt-get install linux-source-6.12)"

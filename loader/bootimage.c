@@ -1,0 +1,430 @@
+#include "bootimage.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trampoline.h"
+
+#define HDR_OFFSET	0x1f1
+#define HDR_MAGIC	0x53726448	/* "HdrS" */
+#define E820_RAM	1
+#define E820_RESERVED	2
+#define PTE_PRESENT	UINT64_C(0x1)
+#define PTE_RW		UINT64_C(0x2)
+#define PTE_PS		UINT64_C(0x80)
+
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static uint64_t align_down(uint64_t v, uint64_t a)
+{
+	return v & ~(a - 1);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* "ShojiNodeABI=" */
+static size_t marker_prefix_len(void)
+{
+	return (size_t)(strchr(SHOJI_BZIMAGE_MARKER, '=') - SHOJI_BZIMAGE_MARKER) + 1;
+}
+
+unsigned sl_abi_version(void)
+{
+	static const char marker[] = SHOJI_BZIMAGE_MARKER;
+
+	return (unsigned)strtoul(&marker[marker_prefix_len()], NULL, 10);
+}
+
+int sl_bzimage_parse(struct sl_bzimage *bz, const void *data, size_t size,
+		     char *err, size_t errlen)
+{
+	const uint8_t *d = data;
+	const struct setup_header *h;
+	struct setup_header hdr;
+	size_t prefix_len = marker_prefix_len();
+	size_t i;
+
+	memset(bz, 0, sizeof(*bz));
+	if (size < 0x1000 || get32(d + 0x202) != HDR_MAGIC) {
+		fail(err, errlen, "not a bzImage (no HdrS setup header)");
+		return -1;
+	}
+	h = (const struct setup_header *)(d + HDR_OFFSET);
+	memcpy(&hdr, h, sizeof(hdr));
+	bz->data = d;
+	bz->size = size;
+	bz->version = hdr.version;
+	bz->setup_size = ((size_t)(hdr.setup_sects ? hdr.setup_sects : 4) + 1) * 512;
+	if (bz->version < 0x020c) {
+		fail(err, errlen, "boot protocol %u.%02u is older than 2.12",
+		     bz->version >> 8, bz->version & 0xff);
+		return -1;
+	}
+	bz->xloadflags = hdr.xloadflags;
+	bz->init_size = hdr.init_size;
+	bz->alignment = hdr.kernel_alignment;
+	bz->cmdline_size = hdr.cmdline_size;
+	if (!(bz->xloadflags & XLF_KERNEL_64)) {
+		fail(err, errlen, "the kernel has no 64-bit entry point (XLF_KERNEL_64)");
+		return -1;
+	}
+	if (!hdr.relocatable_kernel) {
+		fail(err, errlen, "the kernel is not relocatable (CONFIG_RELOCATABLE)");
+		return -1;
+	}
+	if (bz->setup_size >= size || !bz->init_size) {
+		fail(err, errlen, "the setup header is inconsistent");
+		return -1;
+	}
+	for (i = 0; i + prefix_len < bz->setup_size && !bz->shoji; i++) {
+		unsigned v = 0;
+		size_t j = i + prefix_len;
+
+		if (memcmp(d + i, SHOJI_BZIMAGE_MARKER, prefix_len) ||
+		    d[j] < '0' || d[j] > '9')
+			continue;
+		for (; j < bz->setup_size && d[j] >= '0' && d[j] <= '9' && v < 100000; j++)
+			v = v * 10 + (unsigned)(d[j] - '0');
+		bz->shoji = true;
+		bz->shoji_abi = v;
+	}
+	return 0;
+}
+
+static void add_e820(struct boot_e820_entry *e, unsigned *nr, unsigned max,
+		     uint64_t addr, uint64_t size, uint32_t type)
+{
+	unsigned i;
+
+	if (*nr >= max)
+		return;
+	/* Keep the map sorted by address */
+	for (i = *nr; i > 0 && e[i - 1].addr > addr; i--)
+		e[i] = e[i - 1];
+	e[i].addr = addr;
+	e[i].size = size;
+	e[i].type = type;
+	(*nr)++;
+}
+
+unsigned sl_build_e820(const struct sl_node *n, struct boot_e820_entry *e,
+		       unsigned max)
+{
+	unsigned nr = 0, i;
+
+	add_e820(e, &nr, max, n->lowmem.start, n->lowmem.size, E820_RAM);
+	for (i = 0; i < n->nr_ranges; i++)
+		add_e820(e, &nr, max, n->ranges[i].start, n->ranges[i].size,
+			 E820_RAM);
+	add_e820(e, &nr, max, n->control_pa, SHOJI_CONTROL_SIZE, E820_RESERVED);
+	return nr;
+}
+
+void sl_build_setup(struct shoji_setup *s, const struct sl_node *n)
+{
+	memset(s, 0, sizeof(*s));
+	s->magic = SHOJI_SETUP_MAGIC;
+	s->version = SHOJI_SETUP_VERSION;
+	s->size = sizeof(*s);
+	s->node = n->id;
+	s->nr_cpus = n->nr_cpus;
+	memcpy(s->apic_ids, n->apic_ids, n->nr_cpus * sizeof(s->apic_ids[0]));
+	s->tsc_khz = n->tsc_khz;
+	s->lapic_khz = n->lapic_khz;
+	s->ecam_base = n->ecam_base;
+	s->ecam_seg = n->ecam_seg;
+	s->ecam_bus_start = n->ecam_bus_start;
+	s->ecam_bus_end = n->ecam_bus_end;
+	s->nr_pci = n->nr_pci;
+	memcpy(s->pci, n->pci, n->nr_pci * sizeof(s->pci[0]));
+	s->uart_port = n->uart_port;
+	s->control_pa = n->control_pa;
+	s->control_size = SHOJI_CONTROL_SIZE;
+}
+
+struct pt_alloc {
+	uint8_t *buf;
+	size_t size, used;
+	uint64_t pa;
+};
+
+/* A zeroed table; returns its index into the buffer in bytes, or -1 */
+static long pt_new(struct pt_alloc *a)
+{
+	long off;
+
+	if (a->used + SL_PAGE > a->size)
+		return -1;
+	off = (long)a->used;
+	memset(a->buf + off, 0, SL_PAGE);
+	a->used += SL_PAGE;
+	return off;
+}
+
+/* The table that entry idx of table off points to, made if missing */
+static long pt_next(struct pt_alloc *a, long off, unsigned idx)
+{
+	uint64_t *t = (uint64_t *)(a->buf + off);
+	long next;
+
+	if (t[idx] & PTE_PRESENT)
+		return (long)((t[idx] & ~UINT64_C(0xfff)) - a->pa);
+	next = pt_new(a);
+	if (next < 0)
+		return -1;
+	t = (uint64_t *)(a->buf + off);
+	t[idx] = (a->pa + (uint64_t)next) | PTE_PRESENT | PTE_RW;
+	return next;
+}
+
+static int pt_map_2m(struct pt_alloc *a, long top, bool la57, uint64_t va)
+{
+	long t = top;
+	uint64_t *pd;
+
+	if (la57)
+		t = pt_next(a, t, (va >> 48) & 511);
+	if (t >= 0)
+		t = pt_next(a, t, (va >> 39) & 511);
+	if (t >= 0)
+		t = pt_next(a, t, (va >> 30) & 511);
+	if (t < 0)
+		return -1;
+	pd = (uint64_t *)(a->buf + t);
+	pd[(va >> 21) & 511] = va | PTE_PRESENT | PTE_RW | PTE_PS;
+	return 0;
+}
+
+size_t sl_build_page_tables(void *buf, size_t bufsz, uint64_t buf_pa,
+			    const struct sl_node *n, bool la57,
+			    uint64_t *cr3)
+{
+	struct pt_alloc a = { .buf = buf, .size = bufsz, .pa = buf_pa };
+	long top = pt_new(&a);
+	uint64_t va, end;
+	unsigned i;
+
+	if (top < 0)
+		return 0;
+	/* The first 2 MiB hold the trampoline, which runs identity mapped */
+	if (pt_map_2m(&a, top, la57, 0))
+		return 0;
+	for (i = 0; i < n->nr_ranges; i++) {
+		va = align_down(n->ranges[i].start, SL_2M);
+		end = align_up(n->ranges[i].start + n->ranges[i].size, SL_2M);
+		for (; va < end; va += SL_2M)
+			if (pt_map_2m(&a, top, la57, va))
+				return 0;
+	}
+	*cr3 = buf_pa + (uint64_t)top;
+	return a.used;
+}
+
+void sl_build_boot_params(struct boot_params *bp, const struct sl_bzimage *bz,
+			  const struct sl_node *n, uint64_t cmdline_pa,
+			  uint64_t initrd_pa, uint64_t initrd_size,
+			  uint64_t setup_data_pa)
+{
+	size_t hdr_end = 0x202 + bz->data[0x201];
+
+	memset(bp, 0, sizeof(*bp));
+	/* The setup header as the kernel image has it, then our fields */
+	memcpy((uint8_t *)bp + HDR_OFFSET, bz->data + HDR_OFFSET,
+	       hdr_end - HDR_OFFSET);
+	bp->hdr.type_of_loader = 0xff;
+	bp->hdr.loadflags |= LOADED_HIGH;
+	bp->hdr.cmd_line_ptr = (uint32_t)cmdline_pa;
+	bp->ext_cmd_line_ptr = (uint32_t)(cmdline_pa >> 32);
+	bp->hdr.ramdisk_image = (uint32_t)initrd_pa;
+	bp->ext_ramdisk_image = (uint32_t)(initrd_pa >> 32);
+	bp->hdr.ramdisk_size = (uint32_t)initrd_size;
+	bp->ext_ramdisk_size = (uint32_t)(initrd_size >> 32);
+	bp->hdr.setup_data = setup_data_pa;
+	bp->hdr.hardware_subarch = 0;
+	bp->e820_entries = (uint8_t)sl_build_e820(n, bp->e820_table,
+						  E820_MAX_ENTRIES_ZEROPAGE);
+}
+
+static void *page_buf(size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+
+	return p;
+}
+
+static void add_seg(struct sl_image *img, void *buf, size_t bufsz,
+		    uint64_t mem, uint64_t memsz)
+{
+	struct sl_segment *s = &img->seg[img->nr++];
+
+	s->buf = buf;
+	s->bufsz = bufsz;
+	s->mem = mem;
+	s->memsz = align_up(memsz, SL_PAGE);
+}
+
+int sl_build_image(struct sl_image *img, const struct sl_node *n,
+		   const struct sl_bzimage *bz, const void *initrd,
+		   size_t initrd_size, char *err, size_t errlen)
+{
+	const struct sl_range *r0 = &n->ranges[0];
+	uint64_t align = bz->alignment > SL_2M ? bz->alignment : SL_2M;
+	size_t kernel_size = bz->size - bz->setup_size;
+	uint64_t kernel_mem, data_pa, initrd_pa = 0, end, cr3 = 0;
+	size_t tramp_size = (size_t)(shoji_trampoline_end - shoji_trampoline);
+	size_t low_size, cmdline_max, pt_used;
+	uint8_t *low = NULL, *data = NULL, *kbuf = NULL, *ibuf = NULL;
+	struct boot_params *bp;
+	struct setup_data *sd;
+	char *cmdline;
+	uint8_t *t;
+
+	memset(img, 0, sizeof(*img));
+	if (!n->nr_ranges || !n->nr_cpus) {
+		fail(err, errlen, "the node has no memory or no CPU");
+		return -1;
+	}
+	if (n->lowmem.start % SL_PAGE || n->lowmem.size < 4 * SL_PAGE ||
+	    n->lowmem.start + n->lowmem.size > 0x100000) {
+		fail(err, errlen, "the low window must be at least 16 KiB, page aligned, below 1 MiB");
+		return -1;
+	}
+
+	/* Kernel at the start of the first range, extracted in place */
+	img->kernel = align_up(r0->start, align);
+	kernel_mem = align_up(kernel_size > bz->init_size ?
+			      kernel_size : bz->init_size, SL_PAGE);
+	/* boot_params, command line, setup_data: three pages after it */
+	data_pa = img->kernel + kernel_mem;
+	img->boot_params = data_pa;
+	end = data_pa + 3 * SL_PAGE;
+	if (initrd_size) {
+		initrd_pa = align_up(end, SL_PAGE);
+		end = initrd_pa + align_up(initrd_size, SL_PAGE);
+	}
+	img->initrd = initrd_pa;
+	if (end > r0->start + r0->size) {
+		fail(err, errlen, "kernel, boot data and initrd need %llu MiB from %#llx, more than the node's first memory range has",
+		     (unsigned long long)((end - r0->start) >> 20),
+		     (unsigned long long)r0->start);
+		return -1;
+	}
+
+	/* Low window: the trampoline page, then the page tables */
+	low_size = (size_t)n->lowmem.size;
+	low = page_buf(low_size);
+	data = page_buf(3 * SL_PAGE);
+	kbuf = page_buf(kernel_size);
+	ibuf = initrd_size ? page_buf(initrd_size) : NULL;
+	if (!low || !data || !kbuf || (initrd_size && !ibuf)) {
+		fail(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (tramp_size > TRAMP_SIZE) {
+		fail(err, errlen, "the trampoline is larger than a page");
+		goto fail;
+	}
+	pt_used = sl_build_page_tables(low + TRAMP_SIZE, low_size - TRAMP_SIZE,
+				       n->lowmem.start + TRAMP_SIZE, n,
+				       n->la57, &cr3);
+	if (!pt_used) {
+		fail(err, errlen, "the page tables do not fit in the low window");
+		goto fail;
+	}
+	img->cr3 = cr3;
+	t = low;
+	memcpy(t, shoji_trampoline, tramp_size);
+	{
+		uint32_t v;
+		const uint32_t base = (uint32_t)n->lowmem.start;
+		const unsigned rel[] = { TRAMP_GDTR + 2, TRAMP_PM32_PTR,
+					 TRAMP_LM64_PTR };
+		uint32_t cr3_32 = (uint32_t)cr3, la57 = n->la57;
+		uint64_t entry = img->kernel + 0x200, bpa = img->boot_params;
+		unsigned i;
+
+		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			memcpy(&v, t + rel[i], 4);
+			v += base;
+			memcpy(t + rel[i], &v, 4);
+		}
+		memcpy(t + TRAMP_CR3, &cr3_32, 4);
+		memcpy(t + TRAMP_LA57, &la57, 4);
+		memcpy(t + TRAMP_ENTRY, &entry, 8);
+		memcpy(t + TRAMP_BOOT_PARAMS, &bpa, 8);
+	}
+	img->entry = n->lowmem.start;
+
+	/* Command line, with the node's id */
+	cmdline = (char *)data + SL_PAGE;
+	cmdline_max = bz->cmdline_size && bz->cmdline_size < SL_PAGE ?
+		      bz->cmdline_size : SL_PAGE - 1;
+	if ((size_t)snprintf(cmdline, cmdline_max + 1, "%s%sshoji.node=%u",
+			     n->cmdline ? n->cmdline : "",
+			     n->cmdline && *n->cmdline ? " " : "",
+			     n->id) > cmdline_max) {
+		fail(err, errlen, "the command line is longer than the kernel's %zu bytes",
+		     cmdline_max);
+		goto fail;
+	}
+
+	/* setup_data: one entry, the node's description */
+	sd = (struct setup_data *)(data + 2 * SL_PAGE);
+	sd->next = 0;
+	sd->type = SETUP_SHOJI;
+	sd->len = sizeof(struct shoji_setup);
+	sl_build_setup((struct shoji_setup *)sd->data, n);
+
+	bp = (struct boot_params *)data;
+	sl_build_boot_params(bp, bz, n, data_pa + SL_PAGE, initrd_pa,
+			     initrd_size, data_pa + 2 * SL_PAGE);
+
+	memcpy(kbuf, bz->data + bz->setup_size, kernel_size);
+	if (initrd_size)
+		memcpy(ibuf, initrd, initrd_size);
+
+	add_seg(img, low, TRAMP_SIZE + pt_used, n->lowmem.start,
+		TRAMP_SIZE + pt_used);
+	add_seg(img, kbuf, kernel_size, img->kernel, kernel_mem);
+	add_seg(img, data, 3 * SL_PAGE, data_pa, 3 * SL_PAGE);
+	if (initrd_size)
+		add_seg(img, ibuf, initrd_size, initrd_pa, initrd_size);
+	return 0;
+
+fail:
+	free(low);
+	free(data);
+	free(kbuf);
+	free(ibuf);
+	memset(img, 0, sizeof(*img));
+	return -1;
+}
+
+void sl_image_free(struct sl_image *img)
+{
+	unsigned i;
+
+	for (i = 0; i < img->nr; i++)
+		free(img->seg[i].buf);
+	memset(img, 0, sizeof(*img));
+}

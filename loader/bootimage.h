@@ -1,0 +1,115 @@
+/* Building a Shoji node's boot image in user space: the bzImage's
+ * protected-mode kernel, boot_params with the node's own e820 map, the
+ * command line, the initrd, the Shoji setup_data and the start trampoline
+ * with its identity page tables. Pure functions over memory buffers: no
+ * system access, so they can be tested on their own. */
+#ifndef SHOJI_BOOTIMAGE_H
+#define SHOJI_BOOTIMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <asm/bootparam.h>
+#include <linux/shoji.h>
+
+#define SL_PAGE		UINT64_C(4096)
+#define SL_2M		(UINT64_C(2) << 20)
+#define SL_MAX_SEGMENTS	8
+
+struct sl_range {
+	uint64_t start;
+	uint64_t size;
+};
+
+/* Everything the image depends on: the node's resources and the machine
+ * facts node0 knows. */
+struct sl_node {
+	unsigned id;
+	unsigned nr_cpus;
+	uint32_t apic_ids[SHOJI_MAX_CPUS];	/* boot CPU first */
+	unsigned nr_ranges;
+	struct sl_range ranges[SHOJI_MAX_RANGES];
+	struct sl_range lowmem;
+	uint64_t control_pa;
+	unsigned nr_pci;
+	struct shoji_pci_dev pci[SHOJI_MAX_PCI];
+	uint16_t uart_port;
+	uint32_t tsc_khz;
+	uint32_t lapic_khz;
+	uint64_t ecam_base;
+	uint16_t ecam_seg;
+	uint8_t ecam_bus_start;
+	uint8_t ecam_bus_end;
+	bool la57;		/* start the kernel with 5-level paging */
+	const char *cmdline;	/* without shoji.node=, which is appended */
+};
+
+struct sl_bzimage {
+	const uint8_t *data;
+	size_t size;
+	size_t setup_size;	/* real-mode part, (setup_sects + 1) * 512 */
+	uint16_t version;
+	uint16_t xloadflags;
+	uint32_t init_size;
+	uint32_t alignment;
+	uint32_t cmdline_size;
+	bool shoji;		/* built with CONFIG_SHOJI */
+	unsigned shoji_abi;	/* the N of its ShojiNodeABI=N marker */
+};
+
+struct sl_segment {
+	void *buf;
+	size_t bufsz;
+	uint64_t mem;
+	uint64_t memsz;
+};
+
+struct sl_image {
+	unsigned nr;
+	struct sl_segment seg[SL_MAX_SEGMENTS];
+	uint64_t entry;		/* the trampoline */
+	uint64_t kernel;
+	uint64_t boot_params;
+	uint64_t initrd;
+	uint64_t cr3;
+};
+
+/* The node ABI this loader speaks: the N of SHOJI_BZIMAGE_MARKER */
+unsigned sl_abi_version(void);
+
+/* Checks the setup header and finds the Shoji marker. Returns 0, or -1
+ * with a reason in err. */
+int sl_bzimage_parse(struct sl_bzimage *bz, const void *data, size_t size,
+		     char *err, size_t errlen);
+
+/* The node's e820 map: its RAM ranges and low window as RAM, its control
+ * page reserved, sorted. Returns the number of entries. */
+unsigned sl_build_e820(const struct sl_node *n, struct boot_e820_entry *e,
+		       unsigned max);
+
+void sl_build_setup(struct shoji_setup *s, const struct sl_node *n);
+
+/* Identity page tables with 2 MiB pages for the first 2 MiB and every
+ * node range, in buf (physical address buf_pa). Returns the bytes used
+ * and the top-level table in *cr3, or 0 if buf is too small. */
+size_t sl_build_page_tables(void *buf, size_t bufsz, uint64_t buf_pa,
+			    const struct sl_node *n, bool la57,
+			    uint64_t *cr3);
+
+/* boot_params for the kernel at kernel_pa, command line, initrd and the
+ * setup_data list at the given physical addresses. */
+void sl_build_boot_params(struct boot_params *bp, const struct sl_bzimage *bz,
+			  const struct sl_node *n, uint64_t cmdline_pa,
+			  uint64_t initrd_pa, uint64_t initrd_size,
+			  uint64_t setup_data_pa);
+
+/* The whole image. Returns 0, or -1 with a reason in err. */
+int sl_build_image(struct sl_image *img, const struct sl_node *n,
+		   const struct sl_bzimage *bz, const void *initrd,
+		   size_t initrd_size, char *err, size_t errlen);
+void sl_image_free(struct sl_image *img);
+
+extern const uint8_t shoji_trampoline[], shoji_trampoline_end[];
+
+#endif

@@ -1,0 +1,92 @@
+/* A node's load request from a plan, through node-mgr's plan library. */
+#include <stdio.h>
+#include <string.h>
+
+#include "load_req.h"
+#include "plan.h"
+#include "plan_check.h"
+
+static const uint16_t uart_ports[] = {
+	[UART_NONE] = 0, [UART_COM1] = 0x3f8, [UART_COM2] = 0x2f8,
+	[UART_COM3] = 0x3e8, [UART_COM4] = 0x2e8,
+};
+
+int load_req_from_plan(struct load_req *req, const char *path, unsigned node)
+{
+	const struct plan_node *pn;
+	struct plan *plan;
+	struct diag d;
+	unsigned cpu, i;
+	int ret = -1;
+
+	memset(req, 0, sizeof(*req));
+	diag_init(&d);
+	plan = plan_load(path, &d);
+	if (plan)
+		plan_check(plan, &d);
+	if (!plan || diag_failed(&d)) {
+		diag_print(&d, stderr, path);
+		goto out;
+	}
+	pn = node < PLAN_MAX_NODES ? &plan->nodes[node] : NULL;
+	if (!pn || !pn->present) {
+		fprintf(stderr, "shoji-load: %s has no [node%u]\n", path, node);
+		goto out;
+	}
+	if (!pn->kernel) {
+		fprintf(stderr, "shoji-load: %s: [node%u] has no kernel\n", path, node);
+		goto out;
+	}
+	req->n.id = node;
+	for (cpu = 0; cpu < CPUSET_MAX && req->n.nr_cpus < cpuset_count(&pn->cpus); cpu++) {
+		if (!cpuset_has(&pn->cpus, cpu))
+			continue;
+		if (req->n.nr_cpus >= SHOJI_MAX_CPUS) {
+			fprintf(stderr, "shoji-load: %s: [node%u] has more than %d CPUs\n",
+				path, node, SHOJI_MAX_CPUS);
+			goto out;
+		}
+		req->cpus[req->n.nr_cpus++] = cpu;
+	}
+	if (pn->memory_count > SHOJI_MAX_RANGES || pn->pci_count > SHOJI_MAX_PCI) {
+		fprintf(stderr, "shoji-load: %s: [node%u] has too many memory ranges or PCI devices\n",
+			path, node);
+		goto out;
+	}
+	for (i = 0; i < pn->memory_count; i++) {
+		req->n.ranges[i].start = pn->memory[i].range.addr;
+		req->n.ranges[i].size = pn->memory[i].range.size;
+	}
+	req->n.nr_ranges = (unsigned)pn->memory_count;
+	if (pn->has_lowmem) {
+		req->n.lowmem.start = pn->lowmem.range.addr;
+		req->n.lowmem.size = pn->lowmem.range.size;
+	}
+	for (i = 0; i < pn->pci_count; i++) {
+		const struct pci_ref *r = &pn->pci[i].ref;
+
+		if (r->by_id) {
+			fprintf(stderr, "shoji-load: %s: [node%u] pci: give device %04x:%04x by its bus address\n",
+				path, node, r->vendor, r->device);
+			goto out;
+		}
+		req->n.pci[i].seg = r->domain;
+		req->n.pci[i].bus = r->bus;
+		req->n.pci[i].devfn = (uint8_t)(r->dev << 3 | r->func);
+	}
+	req->n.nr_pci = (unsigned)pn->pci_count;
+	req->n.uart_port = uart_ports[pn->uart];
+	if (plan->machine.has_control) {
+		req->control.start = plan->machine.control.range.addr;
+		req->control.size = plan->machine.control.range.size;
+	}
+	snprintf(req->kernel, sizeof(req->kernel), "%s", pn->kernel);
+	if (pn->initrd)
+		snprintf(req->initrd, sizeof(req->initrd), "%s", pn->initrd);
+	snprintf(req->cmdline, sizeof(req->cmdline), "%s", pn->cmdline ? pn->cmdline : "");
+	ret = 0;
+out:
+	plan_free(plan);
+	diag_free(&d);
+	return ret;
+}

@@ -1,0 +1,22 @@
+/* One node's load request: from shoji-load's options or from a plan. */
+#ifndef SHOJI_LOAD_REQ_H
+#define SHOJI_LOAD_REQ_H
+
+#include <limits.h>
+
+#include "bootimage.h"
+
+struct load_req {
+	struct sl_node n;		/* cmdline points into cmdline[] */
+	unsigned cpus[SHOJI_MAX_CPUS];	/* node0's CPU numbers */
+	struct sl_range control;	/* the machine's control area */
+	char kernel[PATH_MAX];
+	char initrd[PATH_MAX];		/* empty if none */
+	char cmdline[2048];
+};
+
+/* Fills req with node's section of the plan at path. On a plan error,
+ * prints the plan's diagnostics and returns -1. */
+int load_req_from_plan(struct load_req *req, const char *path, unsigned node);
+
+#endif

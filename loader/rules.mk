@@ -1,0 +1,62 @@
+# The node loader: libshoji-load (boot image building, node0 checks) and
+# the shoji-load command, which reads plans with node-mgr's plan library.
+# Included by the top-level Makefile after node-mgr/rules.mk.
+#
+# The ABI header is taken straight out of the kernel patch that adds it,
+# so the kernel and user space share one source of truth.
+
+OUT ?= out
+LOADER_OUT := $(OUT)/loader
+SHOJI_LOAD := $(OUT)/bin/shoji-load
+TOOLS += $(SHOJI_LOAD)
+
+LOADER_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I$(OUT)/include -Iloader
+LOADER_ABI_PATCH = $(shell grep -l '^+++ b/include/uapi/linux/shoji.h' kernel-patches/*.patch)
+LOADER_HEADERS := $(OUT)/include/linux/shoji.h loader/bootimage.h loader/machine.h \
+	loader/trampoline.h loader/load_req.h
+LOADER_LIB_OBJS := $(LOADER_OUT)/bootimage.o $(LOADER_OUT)/machine.o \
+	$(LOADER_OUT)/trampoline_blob.o
+
+.PHONY: loader test-loader
+loader: $(SHOJI_LOAD)
+
+$(OUT)/include/linux/shoji.h: $(LOADER_ABI_PATCH) scripts/extract-patch-file.sh
+	@mkdir -p $(@D)
+	scripts/extract-patch-file.sh $(LOADER_ABI_PATCH) include/uapi/linux/shoji.h > $@.tmp
+	mv $@.tmp $@
+
+$(LOADER_OUT)/trampoline.bin: loader/trampoline.S loader/trampoline.h
+	@mkdir -p $(@D)
+	$(CC) -c -o $(LOADER_OUT)/trampoline.o loader/trampoline.S
+	objcopy -O binary -j .text $(LOADER_OUT)/trampoline.o $@
+
+$(LOADER_OUT)/trampoline_blob.o: loader/trampoline_blob.S $(LOADER_OUT)/trampoline.bin
+	$(CC) -c -DTRAMPOLINE_BIN='"$(LOADER_OUT)/trampoline.bin"' -o $@ $<
+
+$(LOADER_OUT)/%.o: loader/%.c $(LOADER_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(LOADER_CFLAGS) -c -o $@ $<
+
+$(LOADER_OUT)/libshoji-load.a: $(LOADER_LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+# shoji-load reads plans with node-mgr's plan library
+$(LOADER_OUT)/from_plan.o: loader/from_plan.c loader/load_req.h $(LOADER_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(LOADER_CFLAGS) $(NM_CPPFLAGS) -c -o $@ $<
+
+$(SHOJI_LOAD): $(LOADER_OUT)/shoji-load.o $(LOADER_OUT)/from_plan.o \
+		$(LOADER_OUT)/libshoji-load.a $(call nm_objs,gcc,$(NM_LIB_SRCS))
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(NM_LIBS)
+
+tools: $(SHOJI_LOAD)
+
+$(LOADER_OUT)/test-bootimage: loader/tests/test_bootimage.c $(LOADER_OUT)/libshoji-load.a $(LOADER_HEADERS)
+	$(CC) $(LOADER_CFLAGS) -o $@ $< $(LOADER_OUT)/libshoji-load.a
+
+test-loader: $(LOADER_OUT)/test-bootimage
+	$(LOADER_OUT)/test-bootimage
+
+test-unit: test-loader

@@ -1,0 +1,633 @@
+/* shoji-load: build a Shoji node's boot image, load it into the node's
+ * memory through node0's kernel, and start, stop and watch the node.
+ * Run `shoji-load --help` for the commands. */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/kexec.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bootimage.h"
+#include "load_req.h"
+#include "machine.h"
+
+static const char *prog = "shoji-load";
+static uint64_t kernel_addr;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: shoji-load load PLAN NODE [OPTION...]\n"
+"       shoji-load load NODE --cpus LIST --memory SIZE@ADDR[,...] --lowmem SIZE@ADDR\n"
+"                  --control SIZE@ADDR [--pci BB:DD.F[,...]] [--uart comN|none]\n"
+"                  --kernel BZIMAGE [--initrd FILE] [--cmdline TEXT] [--kernel-addr ADDR]\n"
+"       shoji-load start NODE\n"
+"       shoji-load stop NODE [--timeout MS]\n"
+"       shoji-load status NODE\n"
+"       shoji-load console NODE\n"
+"       shoji-load exec NODE [--timeout SECONDS] -- COMMAND...\n"
+"       shoji-load serve\n"
+"       shoji-load info\n"
+"\n"
+"load     check that node0 gave NODE's CPUs, memory and PCI devices up, build\n"
+"         its boot image and load it into its memory (node0 only), from the\n"
+"         [nodeN] section of PLAN and/or the options (which win). --control\n"
+"         is the machine's control area: NODE's page is at ADDR + NODE * 4 KiB.\n"
+"start    start NODE's boot CPU on the loaded image.\n"
+"stop     ask NODE to stop, then reset its CPUs (default timeout 5000 ms).\n"
+"status   NODE's state and heartbeat, and why it stopped.\n"
+"console  NODE's kernel log, as its control page holds it.\n"
+"exec     run COMMAND with sh inside NODE (through its control page).\n"
+"serve    inside a node: run the commands node0 sends through `exec`.\n"
+"info     this kernel's role and the TSC and LAPIC timer frequencies.\n");
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static unsigned parse_node(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+
+	if (!*s || *end || v == 0 || v >= SHOJI_MAX_NODES)
+		die("'%s' is not a node id (1..%d)", s, SHOJI_MAX_NODES - 1);
+	return (unsigned)v;
+}
+
+static uint64_t parse_size(const char *s, const char *what)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'K': case 'k': v <<= 10; end++; break;
+	case 'M': case 'm': v <<= 20; end++; break;
+	case 'G': case 'g': v <<= 30; end++; break;
+	}
+	if (end == s || *end)
+		die("bad %s '%s'", what, s);
+	return v;
+}
+
+/* SIZE@ADDR */
+static struct sl_range parse_range(const char *s, const char *what)
+{
+	char buf[128], *at;
+	struct sl_range r;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	at = strchr(buf, '@');
+	if (!at)
+		die("bad %s '%s' (expected SIZE@ADDR)", what, s);
+	*at = '\0';
+	r.size = parse_size(buf, what);
+	r.start = parse_size(at + 1, what);
+	if (!r.size || r.start % SL_PAGE || r.size % SL_PAGE)
+		die("%s '%s' is not page aligned", what, s);
+	return r;
+}
+
+static unsigned parse_cpus(const char *s, unsigned *cpus)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned n = 0, a, b;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (sscanf(tok, "%u-%u", &a, &b) == 2) {
+		} else if (sscanf(tok, "%u", &a) == 1) {
+			b = a;
+		} else {
+			die("bad CPU list '%s'", s);
+		}
+		for (; a <= b; a++) {
+			if (n >= SHOJI_MAX_CPUS)
+				die("too many CPUs in '%s'", s);
+			cpus[n++] = a;
+		}
+	}
+	if (!n)
+		die("empty CPU list");
+	return n;
+}
+
+static void parse_pci(const char *s, struct sl_node *n)
+{
+	char buf[512], *tok, *save = NULL;
+	unsigned seg, bus, dev, fn;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		seg = 0;
+		if (sscanf(tok, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4 &&
+		    sscanf(tok, "%x:%x.%x", &bus, &dev, &fn) != 3)
+			die("bad PCI address '%s' (expected BB:DD.F)", tok);
+		if (bus > 255 || dev > 31 || fn > 7 || seg > 0xffff)
+			die("bad PCI address '%s'", tok);
+		if (n->nr_pci >= SHOJI_MAX_PCI)
+			die("too many PCI devices");
+		n->pci[n->nr_pci].seg = (uint16_t)seg;
+		n->pci[n->nr_pci].bus = (uint8_t)bus;
+		n->pci[n->nr_pci].devfn = (uint8_t)(dev << 3 | fn);
+		n->nr_pci++;
+	}
+}
+
+static uint16_t parse_uart(const char *s)
+{
+	static const uint16_t ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+
+	if (!strcmp(s, "none"))
+		return 0;
+	if (!strncmp(s, "com", 3) && s[3] >= '1' && s[3] <= '4' && !s[4])
+		return ports[s[3] - '1'];
+	die("bad UART '%s' (com1..com4 or none)", s);
+}
+
+static bool cpu_has_la57(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return false;
+	return c & (1u << 16);
+}
+
+/* node0's kernel log from now on: what it says about a refused request */
+static int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Prints what node0's kernel logged about this node since kmsg_open_at_end */
+static void print_kernel_reason(int fd, unsigned node)
+{
+	char line[1024], tag[32];
+	ssize_t len;
+	char *msg;
+
+	if (fd < 0)
+		return;
+	snprintf(tag, sizeof(tag), "Shoji: node%u:", node);
+	while ((len = read(fd, line, sizeof(line) - 1)) > 0 || (len < 0 && errno == EPIPE)) {
+		if (len <= 0)
+			continue;
+		line[len] = '\0';
+		msg = strchr(line, ';');
+		if (msg && strstr(msg, tag)) {
+			msg[strcspn(msg, "\n")] = '\0';
+			fprintf(stderr, "%s: node0's kernel says: %s\n", prog, msg + 1);
+		}
+	}
+	close(fd);
+}
+
+/* Fills req from shoji-load's load options. Returns 0, or 2 on bad usage. */
+static int parse_load_options(struct load_req *req, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "lowmem", required_argument, NULL, 'l' },
+		{ "control", required_argument, NULL, 'C' },
+		{ "pci", required_argument, NULL, 'p' },
+		{ "uart", required_argument, NULL, 'u' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'a' },
+		{ "kernel-addr", required_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sl_node *n = &req->n;
+	char *tok, *save = NULL;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': n->nr_cpus = parse_cpus(optarg, req->cpus); break;
+		case 'm':
+			n->nr_ranges = 0;
+			for (tok = strtok_r(optarg, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (n->nr_ranges >= SHOJI_MAX_RANGES)
+					die("node%u: too many memory ranges", n->id);
+				n->ranges[n->nr_ranges++] = parse_range(tok, "memory");
+			}
+			break;
+		case 'l': n->lowmem = parse_range(optarg, "lowmem"); break;
+		case 'C': req->control = parse_range(optarg, "control"); break;
+		case 'p': n->nr_pci = 0; parse_pci(optarg, n); break;
+		case 'u': n->uart_port = parse_uart(optarg); break;
+		case 'k': snprintf(req->kernel, sizeof(req->kernel), "%s", optarg); break;
+		case 'i': snprintf(req->initrd, sizeof(req->initrd), "%s", optarg); break;
+		case 'a': snprintf(req->cmdline, sizeof(req->cmdline), "%s", optarg); break;
+		case 'K': kernel_addr = parse_size(optarg, "kernel address"); break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	static struct load_req req;
+	struct sl_node *n = &req.n;
+	unsigned node, i;
+	char err[512], *kdata, *idata = NULL, *iomem;
+	size_t ksize, isize = 0;
+	struct sl_bzimage bz;
+	struct sl_image img;
+	struct shoji_info info;
+	struct shoji_node_desc desc;
+	struct kexec_segment segs[SL_MAX_SEGMENTS];
+	int fd, ret, kmsg;
+
+	/* shoji-load load PLAN NODE [options] or shoji-load load NODE options */
+	if (argc >= 3 && strchr(argv[1], '.') && argv[2][0] != '-') {
+		node = parse_node(argv[2]);
+		if (load_req_from_plan(&req, argv[1], node))
+			return 2;
+		argc -= 2;
+		argv += 2;
+	} else {
+		node = parse_node(argv[1]);
+		memset(&req, 0, sizeof(req));
+		n->id = node;
+		argc -= 1;
+		argv += 1;
+	}
+	ret = parse_load_options(&req, argc, argv);
+	if (ret)
+		return ret;
+	n->cmdline = req.cmdline;
+	if (!n->nr_cpus || !n->nr_ranges || !n->lowmem.size || !req.control.size ||
+	    !req.kernel[0])
+		die("node%u: load needs CPUs, memory, a low window, the control area and a kernel",
+		    node);
+	if ((uint64_t)(node + 1) * SHOJI_CONTROL_SIZE > req.control.size)
+		die("node%u: the control area %#" PRIx64 " has no page for node%u",
+		    node, req.control.start, node);
+	n->control_pa = req.control.start + (uint64_t)node * SHOJI_CONTROL_SIZE;
+
+	/* Refuse before touching anything */
+	kdata = sl_read_file(req.kernel, &ksize);
+	if (!kdata)
+		die("node%u: cannot read kernel %s: %s", node, req.kernel, strerror(errno));
+	if (sl_bzimage_parse(&bz, kdata, ksize, err, sizeof(err)))
+		die("node%u: kernel %s: %s", node, req.kernel, err);
+	if (!bz.shoji)
+		die("node%u: kernel %s was built without the Shoji patch (no " SHOJI_BZIMAGE_MARKER " marker): it cannot run as a node",
+		    node, req.kernel);
+	if (bz.shoji_abi != sl_abi_version())
+		die("node%u: kernel %s speaks Shoji node ABI %u, this loader speaks ABI %u: build both from the same patch series",
+		    node, req.kernel, bz.shoji_abi, sl_abi_version());
+	if (req.initrd[0]) {
+		idata = sl_read_file(req.initrd, &isize);
+		if (!idata)
+			die("node%u: cannot read initrd %s: %s", node, req.initrd, strerror(errno));
+	}
+	fd = sl_open_dev(&info, err, sizeof(err));
+	if (fd < 0)
+		die("node%u: %s", node, err);
+	if (info.node != SHOJI_ROLE_NODE0)
+		die("node%u: this kernel is node%u; only node0 loads nodes", node, info.node);
+	if (sl_check_node(n, req.cpus, err, sizeof(err)))
+		die("%s", err);
+	if (n->nr_pci) {
+		iomem = sl_read_file("/proc/iomem", NULL);
+		if (!iomem || !sl_iomem_ecam(iomem, &n->ecam_base, &n->ecam_bus_start,
+					     &n->ecam_bus_end))
+			die("node%u: node0 has no PCI ECAM (MMCONFIG) window in /proc/iomem; a node reaches its PCI devices only through ECAM",
+			    node);
+		free(iomem);
+	}
+	n->tsc_khz = info.tsc_khz;
+	n->lapic_khz = info.lapic_khz;
+	n->la57 = cpu_has_la57() && (bz.xloadflags & XLF_5LEVEL) &&
+		  !strstr(n->cmdline, "no5lvl");
+
+	memset(&desc, 0, sizeof(desc));
+	desc.node = node;
+	desc.nr_cpus = n->nr_cpus;
+	memcpy(desc.cpus, req.cpus, n->nr_cpus * sizeof(req.cpus[0]));
+	desc.nr_ranges = n->nr_ranges;
+	for (i = 0; i < n->nr_ranges; i++) {
+		desc.ranges[i].start = n->ranges[i].start;
+		desc.ranges[i].size = n->ranges[i].size;
+	}
+	desc.lowmem.start = n->lowmem.start;
+	desc.lowmem.size = n->lowmem.size;
+	desc.control.start = n->control_pa;
+	desc.control.size = SHOJI_CONTROL_SIZE;
+	desc.uart_port = n->uart_port;
+	kmsg = kmsg_open_at_end();
+	if (ioctl(fd, SHOJI_IOC_SET_NODE, &desc)) {
+		int e = errno;
+
+		print_kernel_reason(kmsg, node);
+		die("node%u: node0's kernel refused the node's resources: %s", node,
+		    strerror(e));
+	}
+	close(kmsg);
+	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
+
+	if (sl_build_image(&img, n, &bz, idata, isize, err, sizeof(err)))
+		die("node%u: %s", node, err);
+	if (kernel_addr) {
+		/* Place the kernel elsewhere; node0's kernel checks the place */
+		img.seg[1].mem = kernel_addr;
+	}
+	for (i = 0; i < img.nr; i++) {
+		segs[i].buf = img.seg[i].buf;
+		segs[i].bufsz = img.seg[i].bufsz;
+		segs[i].mem = (const void *)(uintptr_t)img.seg[i].mem;
+		segs[i].memsz = img.seg[i].memsz;
+	}
+	kmsg = kmsg_open_at_end();
+	if (syscall(SYS_kexec_load, (unsigned long)img.entry, (unsigned long)img.nr,
+		    segs, (unsigned long)(KEXEC_SHOJI | KEXEC_SHOJI_NODE(node)))) {
+		int e = errno;
+
+		print_kernel_reason(kmsg, node);
+		die("node%u: node0's kernel refused the image: %s", node, strerror(e));
+	}
+	close(kmsg);
+	printf("node%u: loaded: kernel at %#" PRIx64 ", boot_params at %#" PRIx64
+	       ", initrd at %#" PRIx64 " (%zu bytes), trampoline at %#" PRIx64
+	       ", boot CPU APIC ID %u%s\n", node, img.seg[1].mem, img.boot_params,
+	       img.initrd, isize, img.entry, n->apic_ids[0],
+	       n->la57 ? ", 5-level paging" : "");
+	sl_image_free(&img);
+	free(kdata);
+	free(idata);
+	close(fd);
+	return 0;
+}
+
+static int open_dev_or_die(struct shoji_info *info)
+{
+	char err[512];
+	int fd = sl_open_dev(info, err, sizeof(err));
+
+	if (fd < 0)
+		die("%s", err);
+	return fd;
+}
+
+static struct shoji_control *map_control(int fd, unsigned node)
+{
+	void *p = mmap(NULL, SHOJI_CONTROL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, (off_t)node * SHOJI_CONTROL_SIZE);
+	struct shoji_control *c = p;
+
+	if (p == MAP_FAILED)
+		die("node%u: cannot map its control page: %s%s", node, strerror(errno),
+		    errno == ENOENT ? " (the node is not loaded)" : "");
+	if (c->magic != SHOJI_CONTROL_MAGIC || c->version != SHOJI_CONTROL_VERSION ||
+	    c->size != SHOJI_CONTROL_SIZE)
+		die("node%u: its control page has an unknown layout (magic %#x version %u)",
+		    node, c->magic, c->version);
+	return c;
+}
+
+static const char *state_name(uint32_t s)
+{
+	static const char *const names[] = {
+		[SHOJI_STATE_EMPTY] = "empty", [SHOJI_STATE_LOADED] = "loaded",
+		[SHOJI_STATE_STARTING] = "starting", [SHOJI_STATE_BOOTING] = "booting",
+		[SHOJI_STATE_RUNNING] = "running", [SHOJI_STATE_HALTED] = "halted",
+		[SHOJI_STATE_PANICKED] = "panicked", [SHOJI_STATE_STOPPED] = "stopped",
+	};
+
+	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "unknown";
+}
+
+static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
+{
+	struct shoji_info info;
+	int fd = open_dev_or_die(&info);
+
+	if (!strcmp(cmd, "start")) {
+		int kmsg = kmsg_open_at_end();
+
+		if (ioctl(fd, SHOJI_IOC_START, &node)) {
+			int e = errno;
+
+			print_kernel_reason(kmsg, node);
+			die("node%u: cannot start: %s", node, strerror(e));
+		}
+		close(kmsg);
+		printf("node%u: started\n", node);
+	} else if (!strcmp(cmd, "stop")) {
+		struct shoji_stop st = { .node = node, .timeout_ms = 5000 };
+
+		if (argc >= 3 && !strcmp(argv[1], "--timeout"))
+			st.timeout_ms = (uint32_t)strtoul(argv[2], NULL, 0);
+		if (ioctl(fd, SHOJI_IOC_STOP, &st))
+			die("node%u: cannot stop: %s", node, errno == ENOENT ?
+			    "nothing was ever loaded" : strerror(errno));
+		printf("node%u: stopped\n", node);
+	} else if (!strcmp(cmd, "status")) {
+		struct shoji_status st = { .node = node };
+		struct shoji_control *c;
+
+		if (ioctl(fd, SHOJI_IOC_STATUS, &st))
+			die("node%u: %s", node, errno == ENOENT ? "nothing was ever loaded" :
+			    strerror(errno));
+		c = map_control(fd, node);
+		printf("node%u: %s, heartbeat %" PRIu64 "%s", node, state_name(st.state),
+		       (uint64_t)st.heartbeat, st.started ? ", started" : "");
+		if (c->reason[0])
+			printf(", reason: %.*s", (int)sizeof(c->reason), c->reason);
+		if (c->tsc_running > c->tsc_start && info.tsc_khz)
+			printf(", booted in %" PRIu64 " ms",
+			       (uint64_t)(c->tsc_running - c->tsc_start) / info.tsc_khz);
+		printf("\n");
+	} else if (!strcmp(cmd, "console")) {
+		struct shoji_control *c = map_control(fd, node);
+		uint32_t head = __atomic_load_n(&c->con_head, __ATOMIC_ACQUIRE);
+		uint32_t size = c->con_size, i;
+
+		if (!size || size > SHOJI_CONTROL_SIZE - sizeof(*c))
+			die("node%u: bad console ring size %u", node, size);
+		for (i = head > size ? head - size : 0; i != head; i++)
+			putchar(c->con_buf[i % size]);
+	}
+	close(fd);
+	return 0;
+}
+
+static int cmd_exec(unsigned node, int argc, char **argv)
+{
+	struct shoji_info info;
+	struct shoji_control *c;
+	char cmd[SHOJI_CMD_LEN];
+	size_t len = 0;
+	double timeout = 60;
+	struct timespec start, now;
+	uint32_t seq;
+	int fd, lock, i = 1;
+
+	if (i + 1 < argc && !strcmp(argv[i], "--timeout")) {
+		timeout = strtod(argv[i + 1], NULL);
+		i += 2;
+	}
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc)
+		die("exec: no command");
+	for (; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+
+		if (len + l + 2 > sizeof(cmd))
+			die("node%u: the command is longer than %d bytes", node, SHOJI_CMD_LEN - 1);
+		if (len)
+			cmd[len++] = ' ';
+		memcpy(cmd + len, argv[i], l);
+		len += l;
+	}
+	cmd[len] = '\0';
+
+	fd = open_dev_or_die(&info);
+	c = map_control(fd, node);
+	if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != SHOJI_STATE_RUNNING)
+		die("node%u: is %s, not running", node, state_name(c->state));
+	lock = open("/dev/shoji", O_RDONLY | O_CLOEXEC);
+	flock(lock, LOCK_EX);
+	memcpy(c->cmd, cmd, len + 1);
+	seq = c->cmd_seq + 1;
+	__atomic_store_n(&c->cmd_seq, seq, __ATOMIC_RELEASE);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (__atomic_load_n(&c->reply_seq, __ATOMIC_ACQUIRE) != seq) {
+		uint32_t state = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+
+		if (state != SHOJI_STATE_RUNNING) {
+			fprintf(stderr, "%s: node%u: the node is %s%s%.*s\n", prog, node,
+				state_name(state), c->reason[0] ? ": " : "",
+				(int)sizeof(c->reason), c->reason);
+			return 125;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 > timeout) {
+			fprintf(stderr, "%s: node%u: no answer from the node's agent within %.0f s (node is %s)\n",
+				prog, node, timeout, state_name(c->state));
+			return 124;
+		}
+		usleep(20000);
+	}
+	fwrite(c->reply, 1, c->reply_len < SHOJI_REPLY_LEN ? c->reply_len : SHOJI_REPLY_LEN, stdout);
+	fflush(stdout);
+	flock(lock, LOCK_UN);
+	return c->reply_status;
+}
+
+static int cmd_serve(void)
+{
+	struct shoji_info info;
+	struct shoji_control *c;
+	char cmd[SHOJI_CMD_LEN + 16], out[SHOJI_REPLY_LEN];
+	uint32_t seq;
+	int fd = open_dev_or_die(&info);
+
+	if (info.node == SHOJI_ROLE_NODE0)
+		die("serve runs inside a node, not in node0");
+	c = map_control(fd, 0);
+	for (;;) {
+		size_t len = 0, n;
+		FILE *p;
+		int st;
+
+		seq = __atomic_load_n(&c->cmd_seq, __ATOMIC_ACQUIRE);
+		if (seq == c->reply_seq) {
+			usleep(20000);
+			continue;
+		}
+		snprintf(cmd, sizeof(cmd), "exec 2>&1; %.*s", SHOJI_CMD_LEN, c->cmd);
+		p = popen(cmd, "r");
+		if (p) {
+			while ((n = fread(out + len, 1, sizeof(out) - len, p)) > 0) {
+				len += n;
+				if (len == sizeof(out)) {
+					char drain[512];
+
+					while (fread(drain, 1, sizeof(drain), p) > 0)
+						;
+					break;
+				}
+			}
+			st = pclose(p);
+			st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		} else {
+			len = (size_t)snprintf(out, sizeof(out), "serve: %s\n", strerror(errno));
+			st = 127;
+		}
+		memcpy(c->reply, out, len);
+		c->reply_len = (uint32_t)len;
+		c->reply_status = st;
+		__atomic_store_n(&c->reply_seq, seq, __ATOMIC_RELEASE);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+	struct shoji_info info;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve();
+	if (!strcmp(cmd, "info")) {
+		close(open_dev_or_die(&info));
+		printf("node %u, TSC %u kHz, LAPIC timer %u kHz\n", info.node,
+		       info.tsc_khz, info.lapic_khz);
+		return 0;
+	}
+	if (argc < 3) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(cmd, "load"))
+		return cmd_load(argc - 1, argv + 1);
+	if (!strcmp(cmd, "exec"))
+		return cmd_exec(parse_node(argv[2]), argc - 2, argv + 2);
+	if (!strcmp(cmd, "start") || !strcmp(cmd, "stop") || !strcmp(cmd, "status") ||
+	    !strcmp(cmd, "console"))
+		return cmd_simple(cmd, parse_node(argv[2]), argc - 2, argv + 2);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,361 @@
+/* Unit tests of the loader's boot image building and machine parsing:
+ * plain C, no QEMU. Prints a final line "N passed, N failed". */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bootimage.h"
+#include "machine.h"
+#include "trampoline.h"
+
+static int passed, failed;
+
+#define CHECK(cond) do { \
+	if (cond) { \
+		passed++; \
+	} else { \
+		failed++; \
+		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+	} \
+} while (0)
+
+/* node1 of configs/two-nodes.ini */
+static void node1(struct sl_node *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->id = 1;
+	n->nr_cpus = 1;
+	n->apic_ids[0] = 1;
+	n->nr_ranges = 1;
+	n->ranges[0] = (struct sl_range){ 0x100000000, 512 << 20 };
+	n->lowmem = (struct sl_range){ 0x80000, 64 << 10 };
+	n->control_pa = 0x7f000000 + 1 * 4096;
+	n->nr_pci = 1;
+	n->pci[0] = (struct shoji_pci_dev){ 0, 0, 3 << 3 };
+	n->uart_port = 0x2f8;
+	n->tsc_khz = 2000000;
+	n->lapic_khz = 1000000;
+	n->ecam_base = 0xb0000000;
+	n->ecam_bus_end = 0xff;
+	n->cmdline = "console=ttyS0";
+}
+
+/* node2 of configs/three-nodes.ini */
+static void node2(struct sl_node *n)
+{
+	node1(n);
+	n->id = 2;
+	n->nr_cpus = 2;
+	n->apic_ids[0] = 2;
+	n->apic_ids[1] = 3;
+	n->nr_ranges = 2;
+	n->ranges[0] = (struct sl_range){ 0x120000000, 512 << 20 };
+	n->ranges[1] = (struct sl_range){ 0x140000000, 256 << 20 };
+	n->lowmem = (struct sl_range){ 0x70000, 64 << 10 };
+	n->control_pa = 0x7f000000 + 2 * 4096;
+	n->pci[0].devfn = 4 << 3;
+	n->uart_port = 0x3e8;
+}
+
+static void test_e820(void)
+{
+	struct boot_e820_entry e[8];
+	struct sl_node n;
+	unsigned nr;
+
+	node2(&n);
+	nr = sl_build_e820(&n, e, 8);
+	CHECK(nr == 4);
+	CHECK(e[0].addr == 0x70000 && e[0].size == 0x10000 && e[0].type == 1);
+	CHECK(e[1].addr == 0x7f002000 && e[1].size == 4096 && e[1].type == 2);
+	CHECK(e[2].addr == 0x120000000 && e[2].size == 512 << 20 && e[2].type == 1);
+	CHECK(e[3].addr == 0x140000000 && e[3].size == 256 << 20 && e[3].type == 1);
+	CHECK(sl_build_e820(&n, e, 2) == 2);
+}
+
+static void test_setup(void)
+{
+	struct shoji_setup s;
+	struct sl_node n;
+
+	node2(&n);
+	sl_build_setup(&s, &n);
+	CHECK(s.magic == SHOJI_SETUP_MAGIC);
+	CHECK(s.version == SHOJI_SETUP_VERSION);
+	CHECK(s.size == sizeof(s));
+	CHECK(s.node == 2 && s.nr_cpus == 2);
+	CHECK(s.apic_ids[0] == 2 && s.apic_ids[1] == 3 && s.apic_ids[2] == 0);
+	CHECK(s.nr_pci == 1 && s.pci[0].bus == 0 && s.pci[0].devfn == (4 << 3));
+	CHECK(s.uart_port == 0x3e8);
+	CHECK(s.control_pa == 0x7f002000 && s.control_size == SHOJI_CONTROL_SIZE);
+	CHECK(s.ecam_base == 0xb0000000 && s.ecam_bus_end == 0xff);
+	CHECK(s.tsc_khz == 2000000 && s.lapic_khz == 1000000);
+}
+
+/* Walks the tables the way the CPU does; returns the physical address
+ * or UINT64_MAX if va is not mapped. */
+static uint64_t translate(const uint8_t *buf, uint64_t buf_pa, uint64_t cr3,
+			  bool la57, uint64_t va)
+{
+	int level = la57 ? 5 : 4;
+	uint64_t table = cr3, e;
+
+	for (; level >= 2; level--) {
+		unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
+
+		memcpy(&e, buf + (table - buf_pa) + idx * 8, 8);
+		if (!(e & 1))
+			return UINT64_MAX;
+		if (level == 2) {
+			if (!(e & 0x80))
+				return UINT64_MAX;
+			return (e & ~UINT64_C(0x1fffff) & ((UINT64_C(1) << 52) - 1)) |
+			       (va & 0x1fffff);
+		}
+		table = e & ~UINT64_C(0xfff) & ((UINT64_C(1) << 52) - 1);
+	}
+	return UINT64_MAX;
+}
+
+static void test_page_tables(void)
+{
+	static uint8_t buf[16 * 4096];
+	uint64_t pa = 0x81000, cr3 = 0;
+	struct sl_node n;
+	size_t used;
+
+	node1(&n);
+	used = sl_build_page_tables(buf, sizeof(buf), pa, &n, false, &cr3);
+	/* PML4, PDPT, PD for GiB 0, PD for GiB 4 */
+	CHECK(used == 4 * 4096);
+	CHECK(cr3 == pa);
+	CHECK(translate(buf, pa, cr3, false, 0x80060) == 0x80060);
+	CHECK(translate(buf, pa, cr3, false, 0x100000000) == 0x100000000);
+	CHECK(translate(buf, pa, cr3, false, 0x11fffffff) == 0x11fffffff);
+	CHECK(translate(buf, pa, cr3, false, 0x120000000) == UINT64_MAX);
+	CHECK(translate(buf, pa, cr3, false, 0x200000) == UINT64_MAX);
+
+	used = sl_build_page_tables(buf, sizeof(buf), pa, &n, true, &cr3);
+	CHECK(used == 5 * 4096);
+	CHECK(translate(buf, pa, cr3, true, 0x100200000) == 0x100200000);
+	CHECK(translate(buf, pa, cr3, true, 0x7f000000) == UINT64_MAX);
+
+	node2(&n);
+	used = sl_build_page_tables(buf, sizeof(buf), pa, &n, false, &cr3);
+	/* PML4, PDPT, PDs for GiB 0, 4 and 5 */
+	CHECK(used == 5 * 4096);
+	CHECK(translate(buf, pa, cr3, false, 0x13fe00000) == 0x13fe00000);
+	CHECK(translate(buf, pa, cr3, false, 0x14fffffff) == 0x14fffffff);
+	CHECK(translate(buf, pa, cr3, false, 0x150000000) == UINT64_MAX);
+
+	CHECK(sl_build_page_tables(buf, 3 * 4096, pa, &n, false, &cr3) == 0);
+}
+
+/* A minimal bzImage: a setup header and a few bytes of "kernel" */
+static uint8_t *fake_bzimage_abi(size_t *size, uint16_t version, uint16_t xlf,
+				 const char *marker)
+{
+	size_t setup = 2 * 512, kernel = 8192;
+	uint8_t *d = calloc(1, setup + kernel);
+	struct setup_header h;
+
+	memset(&h, 0, sizeof(h));
+	h.setup_sects = 1;
+	h.boot_flag = 0xaa55;
+	h.jump = 0x66eb;	/* jmp to 0x268 */
+	h.header = 0x53726448;
+	h.version = version;
+	h.relocatable_kernel = 1;
+	h.xloadflags = xlf;
+	h.kernel_alignment = 0x200000;
+	h.cmdline_size = 2047;
+	h.init_size = 0x1000000;
+	memcpy(d + 0x1f1, &h, sizeof(h));
+	if (marker)
+		memcpy(d + 0x300, marker, strlen(marker));
+	memset(d + setup, 0x90, kernel);
+	*size = setup + kernel;
+	return d;
+}
+
+static uint8_t *fake_bzimage(size_t *size, uint16_t version, uint16_t xlf,
+			     bool marker)
+{
+	return fake_bzimage_abi(size, version, xlf, marker ? SHOJI_BZIMAGE_MARKER : NULL);
+}
+
+static void test_bzimage(void)
+{
+	struct sl_bzimage bz;
+	char err[256];
+	size_t size;
+	uint8_t *d;
+
+	d = fake_bzimage(&size, 0x020f, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G, true);
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
+	CHECK(bz.shoji);
+	CHECK(bz.shoji_abi == SHOJI_SETUP_VERSION && bz.shoji_abi == sl_abi_version());
+	CHECK(bz.setup_size == 1024);
+	CHECK(bz.init_size == 0x1000000);
+	free(d);
+
+	d = fake_bzimage(&size, 0x020f, XLF_KERNEL_64, false);
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
+	CHECK(!bz.shoji);
+	free(d);
+
+	d = fake_bzimage_abi(&size, 0x020f, XLF_KERNEL_64, "ShojiNodeABI=12");
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
+	CHECK(bz.shoji && bz.shoji_abi == 12);
+	free(d);
+
+	d = fake_bzimage_abi(&size, 0x020f, XLF_KERNEL_64, "ShojiNodeABI=X");
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
+	CHECK(!bz.shoji);
+	free(d);
+
+	d = fake_bzimage(&size, 0x020b, XLF_KERNEL_64, true);
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "2.12") != NULL);
+	free(d);
+
+	d = fake_bzimage(&size, 0x020f, 0, true);
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "64-bit") != NULL);
+	free(d);
+
+	d = calloc(1, 8192);
+	CHECK(sl_bzimage_parse(&bz, d, 8192, err, sizeof(err)) == -1);
+	free(d);
+}
+
+static const struct sl_segment *find_seg(const struct sl_image *img, uint64_t pa)
+{
+	unsigned i;
+
+	for (i = 0; i < img->nr; i++)
+		if (pa >= img->seg[i].mem && pa < img->seg[i].mem + img->seg[i].memsz)
+			return &img->seg[i];
+	return NULL;
+}
+
+static void test_image(void)
+{
+	static const char initrd[] = "an initrd";
+	const struct sl_segment *s, *low;
+	const struct boot_params *bp;
+	const struct setup_data *sd;
+	const struct shoji_setup *ss;
+	struct sl_bzimage bz;
+	struct sl_image img;
+	struct sl_node n;
+	char err[256];
+	uint64_t cmdline, q;
+	uint32_t v;
+	size_t size;
+	unsigned i;
+	uint8_t *d;
+
+	d = fake_bzimage(&size, 0x020f, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G, true);
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
+	node1(&n);
+	CHECK(sl_build_image(&img, &n, &bz, initrd, sizeof(initrd), err, sizeof(err)) == 0);
+	CHECK(img.nr == 4);
+	CHECK(img.entry == 0x80000);
+	CHECK(img.kernel == 0x100000000);
+	for (i = 0; i < img.nr; i++) {
+		bool inside = (img.seg[i].mem >= 0x100000000 &&
+			       img.seg[i].mem + img.seg[i].memsz <= 0x120000000) ||
+			      (img.seg[i].mem >= 0x80000 &&
+			       img.seg[i].mem + img.seg[i].memsz <= 0x90000);
+
+		CHECK(inside);
+		CHECK(img.seg[i].mem % 4096 == 0 && img.seg[i].memsz % 4096 == 0);
+		CHECK(img.seg[i].bufsz <= img.seg[i].memsz);
+	}
+	/* The kernel's extraction area stays clear of everything else */
+	CHECK(img.boot_params >= img.kernel + bz.init_size);
+
+	s = find_seg(&img, img.boot_params);
+	CHECK(s != NULL);
+	bp = (const struct boot_params *)((const uint8_t *)s->buf + (img.boot_params - s->mem));
+	CHECK(bp->hdr.header == 0x53726448);
+	CHECK(bp->hdr.type_of_loader == 0xff);
+	CHECK(bp->e820_entries == 3);
+	CHECK(bp->e820_table[0].addr == 0x80000 && bp->e820_table[0].type == 1);
+	CHECK(bp->e820_table[1].addr == 0x7f001000 && bp->e820_table[1].type == 2);
+	CHECK(bp->e820_table[2].addr == 0x100000000 && bp->e820_table[2].type == 1);
+	cmdline = bp->hdr.cmd_line_ptr | (uint64_t)bp->ext_cmd_line_ptr << 32;
+	CHECK(cmdline >> 32 == 1);
+	CHECK(!strcmp((const char *)s->buf + (cmdline - s->mem), "console=ttyS0 shoji.node=1"));
+	q = bp->hdr.ramdisk_image | (uint64_t)bp->ext_ramdisk_image << 32;
+	CHECK(q == img.initrd && bp->hdr.ramdisk_size == sizeof(initrd));
+	CHECK(find_seg(&img, q) && !memcmp(find_seg(&img, q)->buf, initrd, sizeof(initrd)));
+	sd = (const struct setup_data *)((const uint8_t *)s->buf + (bp->hdr.setup_data - s->mem));
+	CHECK(sd->type == SETUP_SHOJI && sd->next == 0 && sd->len == sizeof(struct shoji_setup));
+	ss = (const struct shoji_setup *)sd->data;
+	CHECK(ss->magic == SHOJI_SETUP_MAGIC && ss->node == 1 && ss->apic_ids[0] == 1);
+
+	/* The trampoline, relocated to the low window */
+	low = find_seg(&img, 0x80000);
+	CHECK(low != NULL && low->mem == 0x80000);
+	memcpy(&v, (const uint8_t *)low->buf + TRAMP_GDTR + 2, 4);
+	CHECK(v == 0x80000 + TRAMP_GDT);
+	memcpy(&v, (const uint8_t *)low->buf + TRAMP_PM32_PTR, 4);
+	CHECK(v > 0x80000 + TRAMP_CODE && v < 0x80000 + TRAMP_SIZE);
+	memcpy(&v, (const uint8_t *)low->buf + TRAMP_CR3, 4);
+	CHECK(v == img.cr3 && v == 0x80000 + TRAMP_SIZE);
+	memcpy(&q, (const uint8_t *)low->buf + TRAMP_ENTRY, 8);
+	CHECK(q == 0x100000200);
+	memcpy(&q, (const uint8_t *)low->buf + TRAMP_BOOT_PARAMS, 8);
+	CHECK(q == img.boot_params);
+	CHECK(translate(low->buf, 0x80000, img.cr3, false, img.kernel + 0x200) == img.kernel + 0x200);
+	sl_image_free(&img);
+
+	/* Too little memory for kernel, boot data and initrd */
+	n.ranges[0].size = 16 << 20;
+	CHECK(sl_build_image(&img, &n, &bz, initrd, sizeof(initrd), err, sizeof(err)) == -1);
+	CHECK(strstr(err, "first memory range") != NULL);
+	free(d);
+}
+
+static void test_iomem(void)
+{
+	static const char iomem[] =
+		"00000000-00000fff : Reserved\n"
+		"00001000-0006ffff : System RAM\n"
+		"00070000-0007ffff : Reserved\n"
+		"00080000-0008ffff : Reserved\n"
+		"00090000-0009fbff : System RAM\n"
+		"7f000000-7f00ffff : Reserved\n"
+		"b0000000-bfffffff : PCI ECAM 0000 [bus 00-ff]\n"
+		"  b0000000-bfffffff : Reserved\n"
+		"100000000-11fffffff : Reserved\n"
+		"120000000-17fffffff : System RAM\n"
+		"  121000000-121ffffff : Kernel code\n";
+	uint64_t base = 0;
+	uint8_t b0 = 1, b1 = 0;
+
+	CHECK(sl_iomem_reserved(iomem, 0x100000000, 512 << 20));
+	CHECK(sl_iomem_reserved(iomem, 0x70000, 0x20000));
+	CHECK(sl_iomem_reserved(iomem, 0x7f001000, 4096));
+	CHECK(!sl_iomem_reserved(iomem, 0x120000000, 512 << 20));
+	CHECK(!sl_iomem_reserved(iomem, 0x80000, 0x20000));
+	CHECK(!sl_iomem_reserved(iomem, 0x11ff00000, 2 << 20));
+	CHECK(sl_iomem_ecam(iomem, &base, &b0, &b1));
+	CHECK(base == 0xb0000000 && b0 == 0 && b1 == 0xff);
+	CHECK(!sl_iomem_ecam("00000000-00000fff : Reserved\n", &base, &b0, &b1));
+}
+
+int main(void)
+{
+	test_e820();
+	test_setup();
+	test_page_tables();
+	test_bzimage();
+	test_image();
+	test_iomem();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

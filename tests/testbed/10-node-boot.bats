@@ -1,0 +1,188 @@
+#!/usr/bin/env bats
+# node0 gives node1 of the two-node plan its CPU, memory and disk, loads
+# and starts it; everything is checked from inside the kernels.
+
+load helpers
+load node-helpers
+
+PLAN=configs/two-nodes.ini
+
+setup_file() {
+	testbed_start "$REPO/$PLAN"
+	node_partition 1
+	node_boot 1
+}
+
+teardown_file() {
+	testbed_stop
+}
+
+teardown() {
+	show_console_on_failure
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -f "$TESTBED_DIR/com2.log" ]; then
+		echo "--- end of node1's console ($TESTBED_DIR/com2.log) ---"
+		tail -n 30 "$TESTBED_DIR/com2.log"
+	fi
+}
+
+@test "node1 prints its boot log on COM2 and reaches its init" {
+	grep -q "Hypervisor detected: Shoji node" "$TESTBED_DIR/com2.log"
+	grep -q "Command line: console=ttyS0 shoji.node=1" "$TESTBED_DIR/com2.log"
+	grep -q "init: node1 ready" "$TESTBED_DIR/com2.log"
+	# node0's console still belongs to node0
+	! grep -q "shoji.node=1" "$TESTBED_DIR/com1.log"
+}
+
+@test "node1 sees exactly its own CPU" {
+	run node_exec 1 'nproc; grep ^apicid /proc/cpuinfo'
+	assert_status 0
+	[ "$output" = "1
+apicid		: 1" ] || fail "CPUs in node1: $output"
+}
+
+@test "node1's memory is its 512 MiB range and its low window" {
+	run node_exec 1 "awk '/MemTotal/ { print \$2 }' /proc/meminfo"
+	assert_status 0
+	# at most 512 MiB + 64 KiB, and most of it
+	[ "$output" -le $(( (512 << 10) + 64 )) ] && [ "$output" -gt $(( 400 << 10 )) ] ||
+		fail "MemTotal of node1: $output kB"
+	run node_exec 1 "grep 'System RAM' /proc/iomem"
+	assert_status 0
+	while IFS= read -r line; do
+		span=${line%% :*}
+		lo=$((16#${span%-*})) hi=$((16#${span#*-}))
+		if ! { [ $lo -ge $((0x100000000)) ] && [ $hi -lt $((0x120000000)) ]; } &&
+		   ! { [ $lo -ge $((0x80000)) ] && [ $hi -lt $((0x90000)) ]; }; then
+			fail "RAM outside node1's ranges: $line"
+		fi
+	done <<< "$output"
+}
+
+@test "node1 sees only its own PCI device" {
+	run node_exec 1 'ls /sys/bus/pci/devices'
+	assert_status 0
+	[ "$output" = 0000:00:03.0 ] || fail "PCI devices in node1: $output"
+}
+
+@test "node1 writes its own disk and reads it back" {
+	run node_exec 1 'echo node1-disk-$$ > /tmp/w; dd if=/tmp/w of=/dev/vda bs=512 count=1 conv=sync,fsync 2>/dev/null && dd if=/dev/vda bs=512 count=1 iflag=direct 2>/dev/null | head -n1; cat /tmp/w'
+	assert_status 0
+	first=$(echo "$output" | sed -n 1p) second=$(echo "$output" | sed -n 2p)
+	[[ "$first" == node1-disk-* ]] && [ "$first" = "$second" ] || fail "read back: $output"
+	# the bytes are on the host's image of node1's disk
+	grep -q "$first" <(head -c 512 "$TESTBED_DIR/node1.img")
+}
+
+@test "node1's boot log shows no ACPI, PIT, HPET or IOAPIC setup" {
+	# Replies are short: let the node grep its own log.
+	run node_exec 1 "dmesg | grep -E 'ACPI: (RSDP|XSDT|RSDT|FACP|APIC|MCFG)|IOAPIC\[|IO-APIC|[Hh][Pp][Ee][Tt]|i8253|PIT|i8042|rtc_cmos|clocksource (hpet|acpi_pm)'"
+	[ "$status" -eq 1 ] && [ -z "$output" ] || fail "node1's log shows platform devices of node0: $output"
+	run node_exec 1 "dmesg | grep -E 'Hypervisor detected|PCI through ECAM|serial8250: ttyS0|APIC: Switch'"
+	assert_status 0
+	assert_output_contains "Hypervisor detected: Shoji node"
+	assert_output_contains "Shoji: node1: PCI through ECAM at 0xb0000000, 1 device(s)"
+	assert_output_contains "serial8250: ttyS0 at I/O 0x2f8 (irq = 0"
+}
+
+@test "node0 reads node1's heartbeat and kernel log from its control page" {
+	run node_state 1
+	assert_status 0
+	assert_output_contains "node1: running"
+	h1=$(echo "$output" | sed 's/.*heartbeat \([0-9]*\).*/\1/')
+	sleep 1
+	run node_state 1
+	h2=$(echo "$output" | sed 's/.*heartbeat \([0-9]*\).*/\1/')
+	[ "$h2" -gt "$h1" ] || fail "heartbeat did not move: $h1 -> $h2"
+	run node0 'shoji-load console 1'
+	assert_status 0
+	assert_output_contains "Shoji: node1 running"
+	assert_output_contains "Run /init as init process"
+}
+
+@test "node0's serial driver gave node1's UART up" {
+	run node0 'grep "port:000002F8" /proc/tty/driver/serial; dmesg | grep "node0 gives up"'
+	assert_status 0
+	assert_output_contains "uart:unknown port:000002F8"
+	assert_output_contains "Shoji: node1: node0 gives up ttyS1 (UART 0x2f8)"
+}
+
+@test "node0 cannot take back a CPU of the running node1" {
+	run node0 'echo 1 > /sys/devices/system/cpu/cpu1/online'
+	[ "$status" -ne 0 ]
+	run node0 'cat /sys/devices/system/cpu/cpu1/online; dmesg | tail -n 5'
+	assert_output_contains "CPU 1 belongs to running node1"
+	[ "${output%%$'\n'*}" = 0 ]
+}
+
+@test "node1 stops and starts again" {
+	run node0 'shoji-load stop 1 && shoji-load status 1'
+	assert_status 0
+	assert_output_contains "node1: stopped"
+	assert_output_contains "stopped on node0's request"
+	grep -q "Shoji: node1 parked: stopped on node0's request" "$TESTBED_DIR/com2.log"
+	# the node ran over its image: starting it again needs a new load
+	run node0 'shoji-load start 1'
+	assert_status 1
+	assert_output_contains "node1: cannot start"
+	assert_output_contains "nothing loaded"
+	node_boot 1
+	[ "$(grep -c 'init: node1 ready' "$TESTBED_DIR/com2.log")" -eq 2 ]
+	run node_exec 1 'nproc'
+	[ "$output" = 1 ]
+}
+
+@test "a node that does not park in time is stopped with INIT and starts again" {
+	# --timeout 0: node0 does not wait for node1 to park
+	run node0 'shoji-load stop 1 --timeout 0 && shoji-load status 1; dmesg | tail -n 1'
+	assert_status 0
+	assert_output_contains "node1: stopped"
+	assert_output_contains "reason: did not park in time, stopped with INIT"
+	assert_output_contains "node1: stopped (it did not park in time, sent INIT)"
+	node_boot 1
+	run node_exec 1 'nproc'
+	[ "$output" = 1 ]
+}
+
+@test "reboot and power-off inside node1 park only node1" {
+	for cmd in "reboot -f" "poweroff -f" "halt -f"; do
+		run node_exec 1 "$cmd"
+		run node_state 1
+		assert_output_contains "node1: halted"
+		case "$cmd" in
+		reboot*) assert_output_contains "reason: reboot" ;;
+		poweroff*) assert_output_contains "reason: power off" ;;
+		halt*) assert_output_contains "reason: halt" ;;
+		esac
+		# node0 is alive and well
+		run node0 'cat /sys/devices/system/cpu/online'
+		assert_status 0
+		[ "$output" = 0,2-3 ] || fail "node0's CPUs: $output"
+		node0 'shoji-load stop 1' >/dev/null
+		node_boot 1
+	done
+}
+
+@test "a crash in node1 (sysrq-c) leaves node0 alive, and node0 reads why" {
+	run node_exec 1 'echo c > /proc/sysrq-trigger'
+	run node_state 1
+	assert_output_contains "node1: panicked"
+	assert_output_contains "Kernel panic - not syncing: sysrq triggered crash"
+	run node0 'shoji-load console 1'
+	assert_output_contains "sysrq triggered crash"
+	run node0 'uptime'
+	assert_status 0
+	node0 'shoji-load stop 1' >/dev/null
+	node_boot 1
+}
+
+@test "after a stop, node0 takes node1's CPU back, and gives it again" {
+	run node0 'shoji-load stop 1 && echo 1 > /sys/devices/system/cpu/cpu1/online && cat /sys/devices/system/cpu/online && nproc'
+	assert_status 0
+	[ "$output" = "node1: stopped
+0-3
+4" ] || fail "node0 after taking cpu1 back: $output"
+	node_partition 1
+	node_boot 1
+	run node_exec 1 'grep ^apicid /proc/cpuinfo'
+	assert_output_contains ": 1"
+}

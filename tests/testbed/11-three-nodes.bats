@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# node1 and node2 of the three-node plan run at the same time, each on its
+# own CPUs, memory and disk, and a crash in one leaves the other alone.
+
+load helpers
+load node-helpers
+
+PLAN=configs/three-nodes.ini
+
+setup_file() {
+	testbed_start "$REPO/$PLAN"
+	node_partition 1
+	node_partition 2
+	node0 "shoji-load load /shoji/$PLAN 1 && shoji-load load /shoji/$PLAN 2 &&
+		shoji-load start 1 && shoji-load start 2"
+	node_wait_running 1
+	node_wait_running 2
+}
+
+teardown_file() {
+	testbed_stop
+}
+
+teardown() {
+	show_console_on_failure
+}
+
+@test "node1 and node2 both reach their init, each on its own UART" {
+	grep -q "init: node1 ready" "$TESTBED_DIR/com2.log"
+	grep -q "init: node2 ready" "$TESTBED_DIR/com3.log"
+	! grep -q "shoji.node=2" "$TESTBED_DIR/com2.log"
+	! grep -q "shoji.node=1" "$TESTBED_DIR/com3.log"
+	grep -q "smp: Brought up 1 node, 2 CPUs" "$TESTBED_DIR/com3.log"
+}
+
+@test "each node sees exactly its own CPUs" {
+	run node_exec 1 'nproc; grep ^apicid /proc/cpuinfo | tr -d "\t "'
+	assert_status 0
+	[ "$output" = "1
+apicid:1" ] || fail "node1: $output"
+	run node_exec 2 'nproc; grep ^apicid /proc/cpuinfo | tr -d "\t "'
+	assert_status 0
+	[ "$output" = "2
+apicid:2
+apicid:3" ] || fail "node2: $output"
+}
+
+@test "node2's memory is its two ranges and its low window" {
+	run node_exec 2 "awk '/MemTotal/ { print \$2 }' /proc/meminfo"
+	assert_status 0
+	[ "$output" -le $(( (768 << 10) + 64 )) ] && [ "$output" -gt $(( 650 << 10 )) ] ||
+		fail "MemTotal of node2: $output kB"
+	run node_exec 2 "grep 'System RAM' /proc/iomem"
+	assert_status 0
+	while IFS= read -r line; do
+		span=${line%% :*}
+		lo=$((16#${span%-*})) hi=$((16#${span#*-}))
+		if ! { [ $lo -ge $((0x120000000)) ] && [ $hi -lt $((0x150000000)) ]; } &&
+		   ! { [ $lo -ge $((0x70000)) ] && [ $hi -lt $((0x80000)) ]; }; then
+			fail "RAM outside node2's ranges: $line"
+		fi
+	done <<< "$output"
+}
+
+@test "each node sees only its own PCI device and writes its own disk" {
+	run node_exec 1 'ls /sys/bus/pci/devices'
+	[ "$output" = 0000:00:03.0 ] || fail "node1: $output"
+	run node_exec 2 'ls /sys/bus/pci/devices'
+	[ "$output" = 0000:00:04.0 ] || fail "node2: $output"
+	for n in 1 2; do
+		run node_exec $n "echo disk-of-node$n | dd of=/dev/vda bs=512 count=1 conv=sync,fsync 2>/dev/null && dd if=/dev/vda bs=512 count=1 iflag=direct 2>/dev/null | head -n1"
+		assert_status 0
+		[ "$output" = "disk-of-node$n" ] || fail "node$n read back: $output"
+	done
+	grep -q disk-of-node1 <(head -c 512 "$TESTBED_DIR/node1.img")
+	grep -q disk-of-node2 <(head -c 512 "$TESTBED_DIR/node2.img")
+}
+
+@test "a crash of node2 leaves node1 and node0 running; node2 starts again" {
+	run node0 'shoji-load status 1'
+	h1=$(echo "$output" | sed 's/.*heartbeat \([0-9]*\).*/\1/')
+	run node_exec 2 'echo c > /proc/sysrq-trigger'
+	run node_state 2
+	assert_output_contains "node2: panicked"
+	assert_output_contains "sysrq triggered crash"
+	sleep 1
+	run node_exec 1 'echo alive'
+	assert_status 0
+	[ "$output" = alive ]
+	run node0 'shoji-load status 1'
+	h2=$(echo "$output" | sed 's/.*heartbeat \([0-9]*\).*/\1/')
+	[ "$h2" -gt "$h1" ] || fail "node1's heartbeat stopped: $h1 -> $h2"
+	node0 'shoji-load stop 2' >/dev/null
+	node_boot 2
+	run node_exec 2 'nproc'
+	[ "$output" = 2 ]
+}

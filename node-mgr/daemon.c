@@ -354,7 +354,11 @@ static int node_bring_up(struct node_rec *n, struct reply *r)
 		state_save();
 		n->busy = true;
 		pthread_mutex_unlock(&mgr.lock);
-		ret = node_load_start(n, r);
+		/* A node that crashed, hung or halted is still started in
+		 * node0's kernel: take its CPUs back with INIT first. */
+		ret = node_stop(n, 0, r);
+		if (!ret)
+			ret = node_load_start(n, r);
 		pthread_mutex_lock(&mgr.lock);
 		n->busy = false;
 		if (!ret)

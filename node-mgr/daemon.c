@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,13 @@
 #include "machine_check.h"
 #include "manager.h"
 #include "plan_check.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
 
 struct manager mgr = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -381,10 +389,6 @@ static int do_up(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji up PLAN\n");
 		return EXIT_CANNOT;
 	}
-	if (mgr.dev < 0) {
-		reply_err(r, "shoji: /dev/shoji is missing: node0 runs a kernel without the Shoji patch\n");
-		return EXIT_CANNOT;
-	}
 	pthread_mutex_lock(&mgr.lock);
 	if (mgr.plan) {
 		reply_err(r, "shoji: the plan %s is up; take it down first (shoji down)\n",
@@ -397,6 +401,11 @@ static int do_up(int argc, char **argv, struct reply *r)
 	if (!plan) {
 		reply_err(r, "shoji: up: the plan does not fit this machine; nothing was changed\n");
 		return EXIT_BAD_PLAN;
+	}
+	if (mgr.dev < 0) {
+		plan_free(plan);
+		reply_err(r, "shoji: /dev/shoji is missing: node0 runs a kernel without the Shoji patch\n");
+		return EXIT_CANNOT;
 	}
 	pthread_mutex_lock(&mgr.lock);
 	plan_adopt(plan, argv[1]);
@@ -1003,9 +1012,15 @@ int cmd_daemon(int argc, char **argv)
 		pthread_detach(t);
 	if (pthread_create(&t, NULL, agent_poller, NULL) == 0)
 		pthread_detach(t);
-	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGINT, on_stop_signal);
+	while (!stop_signal) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		int fd;
 
+		if (poll(&p, 1, 500) <= 0)
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EINTR)
 				usleep(10000);
@@ -1017,4 +1032,10 @@ int cmd_daemon(int argc, char **argv)
 		}
 		pthread_detach(t);
 	}
+	/* The nodes keep running: a new manager finds them */
+	event_log("manager", "stopped by signal %d; the nodes keep running",
+		  (int)stop_signal);
+	close(lfd);
+	unlink(mgr.socket_path);
+	return EXIT_GOOD;
 }

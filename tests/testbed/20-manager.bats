@@ -158,6 +158,22 @@ node1
 	[ "$output" = 1 ]
 }
 
+@test "node1 whose agent died is degraded, not restarted; shoji restart brings it back" {
+	# the agent runs this command: it never answers
+	run node0 "shoji exec node1 --timeout 3 -- 'kill \$(pidof shoji)'"
+	assert_status 124
+	wait_state node1 degraded 30
+	[[ "$(status_field node1 cause)" == *"agent has been silent"* ]] ||
+		fail "cause: $(status_field node1 cause)"
+	h1=$(status_field node1 heartbeat)
+	sleep 1
+	[ "$(status_field node1 heartbeat)" -gt "$h1" ] || fail "the kernel heartbeat stopped"
+	[ "$(status_field node1 restart_count)" -eq 0 ]
+	run shoji_in restart node1
+	assert_status 0
+	assert_output_contains "node1: running"
+}
+
 @test "shoji down stops node1 and gives its CPU and disk back to node0" {
 	run shoji_in down
 	assert_status 0

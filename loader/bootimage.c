@@ -42,13 +42,26 @@ static uint32_t get32(const uint8_t *p)
 	return v;
 }
 
+/* "ShojiNodeABI=" */
+static size_t marker_prefix_len(void)
+{
+	return (size_t)(strchr(SHOJI_BZIMAGE_MARKER, '=') - SHOJI_BZIMAGE_MARKER) + 1;
+}
+
+unsigned sl_abi_version(void)
+{
+	static const char marker[] = SHOJI_BZIMAGE_MARKER;
+
+	return (unsigned)strtoul(&marker[marker_prefix_len()], NULL, 10);
+}
+
 int sl_bzimage_parse(struct sl_bzimage *bz, const void *data, size_t size,
 		     char *err, size_t errlen)
 {
 	const uint8_t *d = data;
 	const struct setup_header *h;
 	struct setup_header hdr;
-	size_t marker_len = strlen(SHOJI_BZIMAGE_MARKER);
+	size_t prefix_len = marker_prefix_len();
 	size_t i;
 
 	memset(bz, 0, sizeof(*bz));
@@ -83,9 +96,18 @@ int sl_bzimage_parse(struct sl_bzimage *bz, const void *data, size_t size,
 		fail(err, errlen, "the setup header is inconsistent");
 		return -1;
 	}
-	for (i = 0; i + marker_len <= bz->setup_size; i++)
-		if (!memcmp(d + i, SHOJI_BZIMAGE_MARKER, marker_len))
-			bz->shoji = true;
+	for (i = 0; i + prefix_len < bz->setup_size && !bz->shoji; i++) {
+		unsigned v = 0;
+		size_t j = i + prefix_len;
+
+		if (memcmp(d + i, SHOJI_BZIMAGE_MARKER, prefix_len) ||
+		    d[j] < '0' || d[j] > '9')
+			continue;
+		for (; j < bz->setup_size && d[j] >= '0' && d[j] <= '9' && v < 100000; j++)
+			v = v * 10 + (unsigned)(d[j] - '0');
+		bz->shoji = true;
+		bz->shoji_abi = v;
+	}
 	return 0;
 }
 

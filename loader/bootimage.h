@@ -55,6 +55,7 @@ struct sl_bzimage {
 	uint32_t alignment;
 	uint32_t cmdline_size;
 	bool shoji;		/* built with CONFIG_SHOJI */
+	unsigned shoji_abi;	/* the N of its ShojiNodeABI=N marker */
 };
 
 struct sl_segment {
@@ -74,7 +75,11 @@ struct sl_image {
 	uint64_t cr3;
 };
 
-/* Checks the setup header. Returns 0, or -1 with a reason in err. */
+/* The node ABI this loader speaks: the N of SHOJI_BZIMAGE_MARKER */
+unsigned sl_abi_version(void);
+
+/* Checks the setup header and finds the Shoji marker. Returns 0, or -1
+ * with a reason in err. */
 int sl_bzimage_parse(struct sl_bzimage *bz, const void *data, size_t size,
 		     char *err, size_t errlen);
 

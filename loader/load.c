@@ -40,10 +40,19 @@ static bool cpu_has_la57(void)
 	return c & (1u << 16);
 }
 
-void sl_kernel_reason(unsigned node, char *buf, size_t len)
+int sl_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+void sl_kmsg_reason(int fd, unsigned node, char *buf, size_t len)
 {
 	char line[1024], tag[32];
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	size_t used = 0;
 	ssize_t n;
 	char *msg;
 
@@ -58,21 +67,22 @@ void sl_kernel_reason(unsigned node, char *buf, size_t len)
 			continue;
 		line[n] = '\0';
 		msg = strchr(line, ';');
-		if (msg && strstr(msg, tag)) {
+		if (msg && strstr(msg, tag) && used < len) {
 			msg[strcspn(msg, "\n")] = '\0';
-			snprintf(buf, len, "%s", msg + 1);
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+						 used ? "; " : "", msg + 1);
 		}
 	}
 	close(fd);
 }
 
-/* err gets "what: strerror" plus node0's kernel line, if any */
+/* err gets "what: strerror" plus what node0's kernel logged since kmsg */
 static void fail_kernel(char *err, size_t errlen, unsigned node,
-			const char *what, int e)
+			const char *what, int e, int kmsg)
 {
 	char why[512];
 
-	sl_kernel_reason(node, why, sizeof(why));
+	sl_kmsg_reason(kmsg, node, why, sizeof(why));
 	fail(err, errlen, "node%u: %s: %s%s%s", node, what, strerror(e),
 	     why[0] ? "; node0's kernel says: " : "", why);
 }
@@ -89,7 +99,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	struct shoji_info info;
 	struct shoji_node_desc desc;
 	struct kexec_segment segs[SL_MAX_SEGMENTS];
-	int ret = -1;
+	int ret = -1, kmsg;
 
 	n->cmdline = req->cmdline;
 	if (!n->nr_cpus || !n->nr_ranges || !n->lowmem.size ||
@@ -122,6 +132,11 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	if (!bz.shoji) {
 		fail(err, errlen, "node%u: kernel %s was built without the Shoji patch (no " SHOJI_BZIMAGE_MARKER " marker): it cannot run as a node",
 		     node, req->kernel);
+		goto out;
+	}
+	if (bz.shoji_abi != sl_abi_version()) {
+		fail(err, errlen, "node%u: kernel %s speaks Shoji node ABI %u, this loader speaks ABI %u: build both from the same patch series",
+		     node, req->kernel, bz.shoji_abi, sl_abi_version());
 		goto out;
 	}
 	if (req->initrd[0]) {
@@ -173,11 +188,16 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	desc.lowmem.size = n->lowmem.size;
 	desc.control.start = n->control_pa;
 	desc.control.size = SHOJI_CONTROL_SIZE;
+	desc.uart_port = n->uart_port;
+	kmsg = sl_kmsg_open();
 	if (ioctl(fd, SHOJI_IOC_SET_NODE, &desc)) {
 		fail_kernel(err, errlen, node,
-			    "node0's kernel refused the node's resources", errno);
+			    "node0's kernel refused the node's resources", errno,
+			    kmsg);
 		goto out;
 	}
+	if (kmsg >= 0)
+		close(kmsg);
 	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
 
 	if (sl_build_image(&img, n, &bz, idata, isize, err, errlen)) {
@@ -197,14 +217,17 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		segs[i].mem = (const void *)(uintptr_t)img.seg[i].mem;
 		segs[i].memsz = img.seg[i].memsz;
 	}
+	kmsg = sl_kmsg_open();
 	if (syscall(SYS_kexec_load, (unsigned long)img.entry,
 		    (unsigned long)img.nr, segs,
 		    (unsigned long)(KEXEC_SHOJI | KEXEC_SHOJI_NODE(node)))) {
 		fail_kernel(err, errlen, node, "node0's kernel refused the image",
-			    errno);
+			    errno, kmsg);
 		sl_image_free(&img);
 		goto out;
 	}
+	if (kmsg >= 0)
+		close(kmsg);
 	if (res) {
 		res->kernel = img.seg[1].mem;
 		res->boot_params = img.boot_params;

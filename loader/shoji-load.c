@@ -165,14 +165,37 @@ static uint16_t parse_uart(const char *s)
 	die("bad UART '%s' (com1..com4 or none)", s);
 }
 
-/* The last line node0's kernel logged about this node, if any */
-static void print_kernel_reason(unsigned node)
+/* node0's kernel log from now on: what it says about a refused request */
+static int kmsg_open_at_end(void)
 {
-	char why[1024];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
-	sl_kernel_reason(node, why, sizeof(why));
-	if (*why)
-		fprintf(stderr, "%s: node0's kernel says: %s\n", prog, why);
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Prints what node0's kernel logged about this node since kmsg_open_at_end */
+static void print_kernel_reason(int fd, unsigned node)
+{
+	char line[1024], tag[32];
+	ssize_t len;
+	char *msg;
+
+	if (fd < 0)
+		return;
+	snprintf(tag, sizeof(tag), "Shoji: node%u:", node);
+	while ((len = read(fd, line, sizeof(line) - 1)) > 0 || (len < 0 && errno == EPIPE)) {
+		if (len <= 0)
+			continue;
+		line[len] = '\0';
+		msg = strchr(line, ';');
+		if (msg && strstr(msg, tag)) {
+			msg[strcspn(msg, "\n")] = '\0';
+			fprintf(stderr, "%s: node0's kernel says: %s\n", prog, msg + 1);
+		}
+	}
+	close(fd);
 }
 
 /* Fills req from shoji-load's load options. Returns 0, or 2 on bad usage. */
@@ -310,12 +333,15 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 	int fd = open_dev_or_die(&info);
 
 	if (!strcmp(cmd, "start")) {
+		int kmsg = kmsg_open_at_end();
+
 		if (ioctl(fd, SHOJI_IOC_START, &node)) {
 			int e = errno;
 
-			print_kernel_reason(node);
+			print_kernel_reason(kmsg, node);
 			die("node%u: cannot start: %s", node, strerror(e));
 		}
+		close(kmsg);
 		printf("node%u: started\n", node);
 	} else if (!strcmp(cmd, "stop")) {
 		struct shoji_stop st = { .node = node, .timeout_ms = 5000 };
@@ -323,14 +349,16 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 		if (argc >= 3 && !strcmp(argv[1], "--timeout"))
 			st.timeout_ms = (uint32_t)strtoul(argv[2], NULL, 0);
 		if (ioctl(fd, SHOJI_IOC_STOP, &st))
-			die("node%u: cannot stop: %s", node, strerror(errno));
+			die("node%u: cannot stop: %s", node, errno == ENOENT ?
+			    "nothing was ever loaded" : strerror(errno));
 		printf("node%u: stopped\n", node);
 	} else if (!strcmp(cmd, "status")) {
 		struct shoji_status st = { .node = node };
 		struct shoji_control *c;
 
 		if (ioctl(fd, SHOJI_IOC_STATUS, &st))
-			die("node%u: no status: %s", node, strerror(errno));
+			die("node%u: %s", node, errno == ENOENT ? "nothing was ever loaded" :
+			    strerror(errno));
 		c = map_control(fd, node);
 		printf("node%u: %s, heartbeat %" PRIu64 "%s", node, state_name(st.state),
 		       (uint64_t)st.heartbeat, st.started ? ", started" : "");

@@ -35,7 +35,7 @@ int node_load_start(struct node_rec *n, struct reply *r)
 	struct sl_load_result res;
 	char err[1024];
 	unsigned i;
-	int ret = -1;
+	int ret = -1, kmsg = -1;
 
 	pthread_mutex_lock(&req_lock);
 	pthread_mutex_lock(&mgr.lock);
@@ -69,10 +69,12 @@ int node_load_start(struct node_rec *n, struct reply *r)
 			  n->id, strerror(errno));
 		goto out;
 	}
+	kmsg = sl_kmsg_open();
 	if (ioctl(mgr.dev, SHOJI_IOC_START, &n->id)) {
 		int e = errno;
 
-		sl_kernel_reason(n->id, err, sizeof(err));
+		sl_kmsg_reason(kmsg, n->id, err, sizeof(err));
+		kmsg = -1;
 		reply_err(r, "shoji: node%u: cannot start: %s%s%s\n", n->id,
 			  strerror(e), err[0] ? "; node0's kernel says: " : "",
 			  err);
@@ -93,6 +95,8 @@ int node_load_start(struct node_rec *n, struct reply *r)
 		  req.cpus[0]);
 	ret = 0;
 out:
+	if (kmsg >= 0)
+		close(kmsg);
 	pthread_mutex_unlock(&req_lock);
 	return ret;
 }

@@ -153,8 +153,8 @@ static void test_page_tables(void)
 }
 
 /* A minimal bzImage: a setup header and a few bytes of "kernel" */
-static uint8_t *fake_bzimage(size_t *size, uint16_t version, uint16_t xlf,
-			     bool marker)
+static uint8_t *fake_bzimage_abi(size_t *size, uint16_t version, uint16_t xlf,
+				 const char *marker)
 {
 	size_t setup = 2 * 512, kernel = 8192;
 	uint8_t *d = calloc(1, setup + kernel);
@@ -173,10 +173,16 @@ static uint8_t *fake_bzimage(size_t *size, uint16_t version, uint16_t xlf,
 	h.init_size = 0x1000000;
 	memcpy(d + 0x1f1, &h, sizeof(h));
 	if (marker)
-		memcpy(d + 0x300, SHOJI_BZIMAGE_MARKER, strlen(SHOJI_BZIMAGE_MARKER));
+		memcpy(d + 0x300, marker, strlen(marker));
 	memset(d + setup, 0x90, kernel);
 	*size = setup + kernel;
 	return d;
+}
+
+static uint8_t *fake_bzimage(size_t *size, uint16_t version, uint16_t xlf,
+			     bool marker)
+{
+	return fake_bzimage_abi(size, version, xlf, marker ? SHOJI_BZIMAGE_MARKER : NULL);
 }
 
 static void test_bzimage(void)
@@ -189,11 +195,22 @@ static void test_bzimage(void)
 	d = fake_bzimage(&size, 0x020f, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G, true);
 	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
 	CHECK(bz.shoji);
+	CHECK(bz.shoji_abi == SHOJI_SETUP_VERSION && bz.shoji_abi == sl_abi_version());
 	CHECK(bz.setup_size == 1024);
 	CHECK(bz.init_size == 0x1000000);
 	free(d);
 
 	d = fake_bzimage(&size, 0x020f, XLF_KERNEL_64, false);
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
+	CHECK(!bz.shoji);
+	free(d);
+
+	d = fake_bzimage_abi(&size, 0x020f, XLF_KERNEL_64, "ShojiNodeABI=12");
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
+	CHECK(bz.shoji && bz.shoji_abi == 12);
+	free(d);
+
+	d = fake_bzimage_abi(&size, 0x020f, XLF_KERNEL_64, "ShojiNodeABI=X");
 	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
 	CHECK(!bz.shoji);
 	free(d);

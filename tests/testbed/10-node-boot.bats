@@ -99,6 +99,13 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	assert_output_contains "Run /init as init process"
 }
 
+@test "node0's serial driver gave node1's UART up" {
+	run node0 'grep "port:000002F8" /proc/tty/driver/serial; dmesg | grep "node0 gives up"'
+	assert_status 0
+	assert_output_contains "uart:unknown port:000002F8"
+	assert_output_contains "Shoji: node1: node0 gives up ttyS1 (UART 0x2f8)"
+}
+
 @test "node0 cannot take back a CPU of the running node1" {
 	run node0 'echo 1 > /sys/devices/system/cpu/cpu1/online'
 	[ "$status" -ne 0 ]
@@ -113,8 +120,25 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	assert_output_contains "node1: stopped"
 	assert_output_contains "stopped on node0's request"
 	grep -q "Shoji: node1 parked: stopped on node0's request" "$TESTBED_DIR/com2.log"
+	# the node ran over its image: starting it again needs a new load
+	run node0 'shoji-load start 1'
+	assert_status 1
+	assert_output_contains "node1: cannot start"
+	assert_output_contains "nothing loaded"
 	node_boot 1
 	[ "$(grep -c 'init: node1 ready' "$TESTBED_DIR/com2.log")" -eq 2 ]
+	run node_exec 1 'nproc'
+	[ "$output" = 1 ]
+}
+
+@test "a node that does not park in time is stopped with INIT and starts again" {
+	# --timeout 0: node0 does not wait for node1 to park
+	run node0 'shoji-load stop 1 --timeout 0 && shoji-load status 1; dmesg | tail -n 1'
+	assert_status 0
+	assert_output_contains "node1: stopped"
+	assert_output_contains "reason: did not park in time, stopped with INIT"
+	assert_output_contains "node1: stopped (it did not park in time, sent INIT)"
+	node_boot 1
 	run node_exec 1 'nproc'
 	[ "$output" = 1 ]
 }
@@ -149,4 +173,16 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	assert_status 0
 	node0 'shoji-load stop 1' >/dev/null
 	node_boot 1
+}
+
+@test "after a stop, node0 takes node1's CPU back, and gives it again" {
+	run node0 'shoji-load stop 1 && echo 1 > /sys/devices/system/cpu/cpu1/online && cat /sys/devices/system/cpu/online && nproc'
+	assert_status 0
+	[ "$output" = "node1: stopped
+0-3
+4" ] || fail "node0 after taking cpu1 back: $output"
+	node_partition 1
+	node_boot 1
+	run node_exec 1 'grep ^apicid /proc/cpuinfo'
+	assert_output_contains ": 1"
 }

@@ -121,6 +121,18 @@ node1
 	assert_output_contains "Run /init as init process"
 }
 
+@test "logs -f and events -f follow; the manager outlives commands that die" {
+	run node0 'timeout -s KILL 3 shoji logs node1 -f > /tmp/follow.log & sleep 1; shoji exec node1 -- "echo followed-line > /dev/kmsg"; wait; cat /tmp/follow.log'
+	assert_output_contains "Run /init as init process"
+	assert_output_contains "followed-line"
+	run node0 'timeout -s KILL 2 shoji events -f; true'
+	assert_output_contains "node1 booting -> running"
+	# both commands were killed; the manager still answers
+	run shoji_in status
+	assert_status 0
+	assert_output_contains "node1  running"
+}
+
 @test "the manager dies while node1 runs; node1 keeps running and a new manager finds it" {
 	up1=$(status_field node1 uptime_s)
 	node0 'kill -9 $(cat /shoji/state/daemon.pid)'

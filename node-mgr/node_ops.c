@@ -60,6 +60,7 @@ int node_load_start(struct node_rec *n, struct reply *r)
 		req.n.pci[i].devfn = (uint8_t)(dev << 3 | fn);
 	}
 	req.n.nr_pci = n->nr_pci;
+	partition_quiesce(n, r);
 	if (sl_load_node(mgr.dev, &req, 0, &res, err, sizeof(err))) {
 		reply_err(r, "shoji: %s\n", err);
 		goto out;

@@ -14,6 +14,15 @@
 #include "pci_devices.h"
 #include "sysroot.h"
 
+/* The command register of a PCI function and the bits partition_quiesce
+ * turns off (I/O space, memory space, bus master) and on (INTx disable,
+ * bit 10, in its second byte). */
+#define PCI_COMMAND_OFFSET 4
+#define PCI_CMD_IO 0x1
+#define PCI_CMD_MEMORY 0x2
+#define PCI_CMD_MASTER 0x4
+#define PCI_CMD_INTX_DISABLE_HI 0x4
+
 /* No driver has this name: with it in driver_override, nothing binds. */
 #define NO_DRIVER "shoji-node"
 
@@ -250,6 +259,41 @@ int partition_take(struct node_rec *n, const struct plan_node *pn,
 undo:
 	partition_give_back(n, r);
 	return -1;
+}
+
+/* Stops a stopped node's devices: with I/O, memory and bus mastering off
+ * in their command register, a device the last kernel left running (a
+ * crashed kernel does not reset its devices) can no longer write into the
+ * memory the next kernel is loaded into, nor send it interrupts. The
+ * node's CPUs are stopped, so node0's config accesses race with nothing.
+ * The next kernel enables the device again when it probes it. */
+void partition_quiesce(struct node_rec *n, struct reply *r)
+{
+	for (unsigned i = 0; i < n->nr_pci; i++) {
+		char path[128], *real;
+		unsigned char cmd[2];
+		int fd;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config",
+			 n->pci[i].address);
+		real = sysroot_path(path);
+		fd = real ? open(real, O_RDWR | O_CLOEXEC) : -1;
+		free(real);
+		if (fd < 0 || pread(fd, cmd, 2, PCI_COMMAND_OFFSET) != 2) {
+			reply_err(r, "shoji: node%u: PCI device %s: cannot read its command register\n",
+				  n->id, n->pci[i].address);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		cmd[0] &= (unsigned char)~(PCI_CMD_IO | PCI_CMD_MEMORY |
+					   PCI_CMD_MASTER);
+		cmd[1] |= PCI_CMD_INTX_DISABLE_HI;
+		if (pwrite(fd, cmd, 2, PCI_COMMAND_OFFSET) != 2)
+			reply_err(r, "shoji: node%u: PCI device %s: cannot turn it off: %s\n",
+				  n->id, n->pci[i].address, strerror(errno));
+		close(fd);
+	}
 }
 
 void partition_give_back(struct node_rec *n, struct reply *r)

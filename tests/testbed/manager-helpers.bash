@@ -99,3 +99,26 @@ mgr_exec() {
 	b64=$(printf '%s' "$*" | base64 -w0)
 	node0 "shoji exec $node -- \"\$(echo $b64 | base64 -d)\""
 }
+
+# Waits until NODE's FIELD in `shoji status --json` is VALUE.
+wait_field() {
+	local node=$1 field=$2 want=$3 timeout=${4:-120} got="" i
+	for ((i = 0; i < timeout * 2; i++)); do
+		got=$(status_field "$node" "$field")
+		[ "$got" = "$want" ] && return 0
+		sleep 0.5
+	done
+	echo "$node's $field is '$got', not '$want' after ${timeout}s" >&2
+	return 1
+}
+
+# Waits until the journal has a line containing TEXT.
+wait_event() {
+	local text=$1 timeout=${2:-30} i
+	for ((i = 0; i < timeout * 2; i++)); do
+		node0 'shoji events' | grep -qF -- "$text" && return 0
+		sleep 0.5
+	done
+	echo "no event '$text' after ${timeout}s" >&2
+	return 1
+}

@@ -13,10 +13,9 @@ static const uint16_t uart_ports[] = {
 
 int load_req_from_plan(struct load_req *req, const char *path, unsigned node)
 {
-	const struct plan_node *pn;
 	struct plan *plan;
 	struct diag d;
-	unsigned cpu, i;
+	char err[512];
 	int ret = -1;
 
 	memset(req, 0, sizeof(*req));
@@ -28,30 +27,44 @@ int load_req_from_plan(struct load_req *req, const char *path, unsigned node)
 		diag_print(&d, stderr, path);
 		goto out;
 	}
+	ret = load_req_from_plan_node(req, plan, node, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "shoji-load: %s: %s\n", path, err);
+out:
+	plan_free(plan);
+	diag_free(&d);
+	return ret;
+}
+
+int load_req_from_plan_node(struct load_req *req, const struct plan *plan,
+			    unsigned node, char *err, size_t errlen)
+{
+	const struct plan_node *pn;
+	unsigned cpu, i;
+
+	memset(req, 0, sizeof(*req));
 	pn = node < PLAN_MAX_NODES ? &plan->nodes[node] : NULL;
 	if (!pn || !pn->present) {
-		fprintf(stderr, "shoji-load: %s has no [node%u]\n", path, node);
-		goto out;
+		snprintf(err, errlen, "the plan has no [node%u]", node);
+		return -1;
 	}
 	if (!pn->kernel) {
-		fprintf(stderr, "shoji-load: %s: [node%u] has no kernel\n", path, node);
-		goto out;
+		snprintf(err, errlen, "[node%u] has no kernel", node);
+		return -1;
 	}
 	req->n.id = node;
 	for (cpu = 0; cpu < CPUSET_MAX && req->n.nr_cpus < cpuset_count(&pn->cpus); cpu++) {
 		if (!cpuset_has(&pn->cpus, cpu))
 			continue;
 		if (req->n.nr_cpus >= SHOJI_MAX_CPUS) {
-			fprintf(stderr, "shoji-load: %s: [node%u] has more than %d CPUs\n",
-				path, node, SHOJI_MAX_CPUS);
-			goto out;
+			snprintf(err, errlen, "[node%u] has more than %d CPUs", node, SHOJI_MAX_CPUS);
+			return -1;
 		}
 		req->cpus[req->n.nr_cpus++] = cpu;
 	}
 	if (pn->memory_count > SHOJI_MAX_RANGES || pn->pci_count > SHOJI_MAX_PCI) {
-		fprintf(stderr, "shoji-load: %s: [node%u] has too many memory ranges or PCI devices\n",
-			path, node);
-		goto out;
+		snprintf(err, errlen, "[node%u] has too many memory ranges or PCI devices", node);
+		return -1;
 	}
 	for (i = 0; i < pn->memory_count; i++) {
 		req->n.ranges[i].start = pn->memory[i].range.addr;
@@ -66,9 +79,8 @@ int load_req_from_plan(struct load_req *req, const char *path, unsigned node)
 		const struct pci_ref *r = &pn->pci[i].ref;
 
 		if (r->by_id) {
-			fprintf(stderr, "shoji-load: %s: [node%u] pci: give device %04x:%04x by its bus address\n",
-				path, node, r->vendor, r->device);
-			goto out;
+			snprintf(err, errlen, "[node%u] pci: give device %04x:%04x by its bus address", node, r->vendor, r->device);
+			return -1;
 		}
 		req->n.pci[i].seg = r->domain;
 		req->n.pci[i].bus = r->bus;
@@ -84,9 +96,5 @@ int load_req_from_plan(struct load_req *req, const char *path, unsigned node)
 	if (pn->initrd)
 		snprintf(req->initrd, sizeof(req->initrd), "%s", pn->initrd);
 	snprintf(req->cmdline, sizeof(req->cmdline), "%s", pn->cmdline ? pn->cmdline : "");
-	ret = 0;
-out:
-	plan_free(plan);
-	diag_free(&d);
-	return ret;
+	return 0;
 }

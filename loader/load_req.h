@@ -3,6 +3,7 @@
 #define SHOJI_LOAD_REQ_H
 
 #include <limits.h>
+#include <stddef.h>
 
 #include "bootimage.h"
 
@@ -18,5 +19,11 @@ struct load_req {
 /* Fills req with node's section of the plan at path. On a plan error,
  * prints the plan's diagnostics and returns -1. */
 int load_req_from_plan(struct load_req *req, const char *path, unsigned node);
+
+struct plan;
+/* Fills req with node's section of a loaded, checked plan. Returns 0, or
+ * -1 with the reason in err. */
+int load_req_from_plan_node(struct load_req *req, const struct plan *plan,
+			    unsigned node, char *err, size_t errlen);
 
 #endif

@@ -2,12 +2,10 @@
  * memory through node0's kernel, and start, stop and watch the node.
  * Run `shoji-load --help` for the commands. */
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <linux/kexec.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +13,12 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bootimage.h"
+#include "load.h"
 #include "load_req.h"
 #include "machine.h"
 
@@ -167,15 +165,6 @@ static uint16_t parse_uart(const char *s)
 	die("bad UART '%s' (com1..com4 or none)", s);
 }
 
-static bool cpu_has_la57(void)
-{
-	unsigned a, b, c, d;
-
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return false;
-	return c & (1u << 16);
-}
-
 /* node0's kernel log from now on: what it says about a refused request */
 static int kmsg_open_at_end(void)
 {
@@ -263,15 +252,11 @@ static int cmd_load(int argc, char **argv)
 {
 	static struct load_req req;
 	struct sl_node *n = &req.n;
-	unsigned node, i;
-	char err[512], *kdata, *idata = NULL, *iomem;
-	size_t ksize, isize = 0;
-	struct sl_bzimage bz;
-	struct sl_image img;
+	struct sl_load_result res;
 	struct shoji_info info;
-	struct shoji_node_desc desc;
-	struct kexec_segment segs[SL_MAX_SEGMENTS];
-	int fd, ret, kmsg;
+	unsigned node;
+	char err[1024];
+	int fd, ret;
 
 	/* shoji-load load PLAN NODE [options] or shoji-load load NODE options */
 	if (argc >= 3 && strchr(argv[1], '.') && argv[2][0] != '-') {
@@ -290,107 +275,16 @@ static int cmd_load(int argc, char **argv)
 	ret = parse_load_options(&req, argc, argv);
 	if (ret)
 		return ret;
-	n->cmdline = req.cmdline;
-	if (!n->nr_cpus || !n->nr_ranges || !n->lowmem.size || !req.control.size ||
-	    !req.kernel[0])
-		die("node%u: load needs CPUs, memory, a low window, the control area and a kernel",
-		    node);
-	if ((uint64_t)(node + 1) * SHOJI_CONTROL_SIZE > req.control.size)
-		die("node%u: the control area %#" PRIx64 " has no page for node%u",
-		    node, req.control.start, node);
-	n->control_pa = req.control.start + (uint64_t)node * SHOJI_CONTROL_SIZE;
-
-	/* Refuse before touching anything */
-	kdata = sl_read_file(req.kernel, &ksize);
-	if (!kdata)
-		die("node%u: cannot read kernel %s: %s", node, req.kernel, strerror(errno));
-	if (sl_bzimage_parse(&bz, kdata, ksize, err, sizeof(err)))
-		die("node%u: kernel %s: %s", node, req.kernel, err);
-	if (!bz.shoji)
-		die("node%u: kernel %s was built without the Shoji patch (no " SHOJI_BZIMAGE_MARKER " marker): it cannot run as a node",
-		    node, req.kernel);
-	if (bz.shoji_abi != sl_abi_version())
-		die("node%u: kernel %s speaks Shoji node ABI %u, this loader speaks ABI %u: build both from the same patch series",
-		    node, req.kernel, bz.shoji_abi, sl_abi_version());
-	if (req.initrd[0]) {
-		idata = sl_read_file(req.initrd, &isize);
-		if (!idata)
-			die("node%u: cannot read initrd %s: %s", node, req.initrd, strerror(errno));
-	}
 	fd = sl_open_dev(&info, err, sizeof(err));
 	if (fd < 0)
 		die("node%u: %s", node, err);
-	if (info.node != SHOJI_ROLE_NODE0)
-		die("node%u: this kernel is node%u; only node0 loads nodes", node, info.node);
-	if (sl_check_node(n, req.cpus, err, sizeof(err)))
+	if (sl_load_node(fd, &req, kernel_addr, &res, err, sizeof(err)))
 		die("%s", err);
-	if (n->nr_pci) {
-		iomem = sl_read_file("/proc/iomem", NULL);
-		if (!iomem || !sl_iomem_ecam(iomem, &n->ecam_base, &n->ecam_bus_start,
-					     &n->ecam_bus_end))
-			die("node%u: node0 has no PCI ECAM (MMCONFIG) window in /proc/iomem; a node reaches its PCI devices only through ECAM",
-			    node);
-		free(iomem);
-	}
-	n->tsc_khz = info.tsc_khz;
-	n->lapic_khz = info.lapic_khz;
-	n->la57 = cpu_has_la57() && (bz.xloadflags & XLF_5LEVEL) &&
-		  !strstr(n->cmdline, "no5lvl");
-
-	memset(&desc, 0, sizeof(desc));
-	desc.node = node;
-	desc.nr_cpus = n->nr_cpus;
-	memcpy(desc.cpus, req.cpus, n->nr_cpus * sizeof(req.cpus[0]));
-	desc.nr_ranges = n->nr_ranges;
-	for (i = 0; i < n->nr_ranges; i++) {
-		desc.ranges[i].start = n->ranges[i].start;
-		desc.ranges[i].size = n->ranges[i].size;
-	}
-	desc.lowmem.start = n->lowmem.start;
-	desc.lowmem.size = n->lowmem.size;
-	desc.control.start = n->control_pa;
-	desc.control.size = SHOJI_CONTROL_SIZE;
-	desc.uart_port = n->uart_port;
-	kmsg = kmsg_open_at_end();
-	if (ioctl(fd, SHOJI_IOC_SET_NODE, &desc)) {
-		int e = errno;
-
-		print_kernel_reason(kmsg, node);
-		die("node%u: node0's kernel refused the node's resources: %s", node,
-		    strerror(e));
-	}
-	close(kmsg);
-	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
-
-	if (sl_build_image(&img, n, &bz, idata, isize, err, sizeof(err)))
-		die("node%u: %s", node, err);
-	if (kernel_addr) {
-		/* Place the kernel elsewhere; node0's kernel checks the place */
-		img.seg[1].mem = kernel_addr;
-	}
-	for (i = 0; i < img.nr; i++) {
-		segs[i].buf = img.seg[i].buf;
-		segs[i].bufsz = img.seg[i].bufsz;
-		segs[i].mem = (const void *)(uintptr_t)img.seg[i].mem;
-		segs[i].memsz = img.seg[i].memsz;
-	}
-	kmsg = kmsg_open_at_end();
-	if (syscall(SYS_kexec_load, (unsigned long)img.entry, (unsigned long)img.nr,
-		    segs, (unsigned long)(KEXEC_SHOJI | KEXEC_SHOJI_NODE(node)))) {
-		int e = errno;
-
-		print_kernel_reason(kmsg, node);
-		die("node%u: node0's kernel refused the image: %s", node, strerror(e));
-	}
-	close(kmsg);
 	printf("node%u: loaded: kernel at %#" PRIx64 ", boot_params at %#" PRIx64
 	       ", initrd at %#" PRIx64 " (%zu bytes), trampoline at %#" PRIx64
-	       ", boot CPU APIC ID %u%s\n", node, img.seg[1].mem, img.boot_params,
-	       img.initrd, isize, img.entry, n->apic_ids[0],
-	       n->la57 ? ", 5-level paging" : "");
-	sl_image_free(&img);
-	free(kdata);
-	free(idata);
+	       ", boot CPU APIC ID %u%s\n", node, res.kernel, res.boot_params,
+	       res.initrd, res.initrd_size, res.entry, res.boot_apic_id,
+	       res.la57 ? ", 5-level paging" : "");
 	close(fd);
 	return 0;
 }

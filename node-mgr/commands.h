@@ -9,5 +9,9 @@ enum shoji_exit {
 };
 
 int cmd_check(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
+/* up, down, start, stop, restart, status, logs, exec, events */
+int cmd_client(int argc, char **argv);
 
 #endif

@@ -10,12 +10,20 @@
 .PHONY: tools test-unit fuzz check-clang
 
 NM_LIB_NAMES := units cpuset diag plan_source plan plan_check range_set \
-	sysroot memory_map pci_devices machine_check boot_params cmd_check
+	sysroot memory_map pci_devices machine_check boot_params cmd_check \
+	ctl_view protocol
 NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
-NM_MAIN_SRC := node-mgr/shoji.c
-NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check
+# The manager and the agent: they drive node0's kernel through the loader
+# library (loader/rules.mk), so the unit tests do not link them.
+NM_MGR_NAMES := daemon events partition node_ops health status_json \
+	cmd_client agent
+NM_MGR_SRCS := $(NM_MGR_NAMES:%=node-mgr/%.c)
+NM_MAIN_SRC := node-mgr/shoji.c $(NM_MGR_SRCS)
+NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check \
+	test_ctl_view test_protocol
 NM_TRUNCATE_TEST := test_truncate
 NM_FUZZ_SRC := tests/unit/fuzz_plan.c
+NM_FUZZ_CTL_SRC := tests/unit/fuzz_ctl_view.c
 NM_FUZZ_SECONDS ?= 600
 
 # Debian's iniparser has no .pc file.
@@ -29,9 +37,10 @@ NM_PCI_LIBS := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
 NM_CLANG ?= clang
 NM_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla
-NM_CPPFLAGS := -D_GNU_SOURCE -Inode-mgr $(NM_INIPARSER_CFLAGS) $(NM_PCI_CFLAGS)
+NM_CPPFLAGS := -D_GNU_SOURCE -Inode-mgr -I$(OUT)/include -Iloader \
+	$(NM_INIPARSER_CFLAGS) $(NM_PCI_CFLAGS)
 NM_CFLAGS := -std=c11 -O2 -g $(NM_WARN) -MMD -MP
-NM_LIBS := $(NM_INIPARSER_LIBS) $(NM_PCI_LIBS)
+NM_LIBS := $(NM_INIPARSER_LIBS) $(NM_PCI_LIBS) -lpthread -lm
 NM_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 NM_FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -39,6 +48,9 @@ NM_FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 NM_OBJ := $(OUT)/obj
 # $(call nm_objs,FLAVOUR,SOURCES)
 nm_objs = $(patsubst %.c,$(NM_OBJ)/$(1)/%.o,$(2))
+
+# The loader objects the manager links (built by loader/rules.mk)
+NM_LOADER_OBJS = $(OUT)/loader/from_plan.o $(OUT)/loader/libshoji-load.a
 
 NM_ALL_SRCS := $(NM_LIB_SRCS) $(NM_MAIN_SRC) \
 	$(NM_UNIT_TESTS:%=tests/unit/%.c) tests/unit/$(NM_TRUNCATE_TEST).c
@@ -52,28 +64,30 @@ tools: $(TOOLS)
 
 # Objects, one tree per flavour: gcc (the tool), asan (tests), clang
 # (proof of a warning-free clang build) and fuzz (libFuzzer).
-$(NM_OBJ)/gcc/%.o: %.c
+$(NM_OBJ)/gcc/%.o: %.c | $(OUT)/include/linux/shoji.h
 	@mkdir -p $(@D)
 	$(CC) $(NM_CPPFLAGS) $(NM_CFLAGS) -c -o $@ $<
 
-$(NM_OBJ)/asan/%.o: %.c
+$(NM_OBJ)/asan/%.o: %.c | $(OUT)/include/linux/shoji.h
 	@mkdir -p $(@D)
 	$(CC) $(NM_CPPFLAGS) $(NM_CFLAGS) -O1 $(NM_SANITIZE) -c -o $@ $<
 
-$(NM_OBJ)/clang/%.o: %.c
+$(NM_OBJ)/clang/%.o: %.c | $(OUT)/include/linux/shoji.h
 	@mkdir -p $(@D)
 	$(NM_CLANG) $(NM_CPPFLAGS) $(NM_CFLAGS) -c -o $@ $<
 
-$(NM_OBJ)/fuzz/%.o: %.c
+$(NM_OBJ)/fuzz/%.o: %.c | $(OUT)/include/linux/shoji.h
 	@mkdir -p $(@D)
 	$(NM_CLANG) $(NM_CPPFLAGS) $(NM_CFLAGS) -O1 $(NM_FUZZ_SANITIZE) \
 		-fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(OUT)/bin/shoji: $(call nm_objs,gcc,$(NM_LIB_SRCS) $(NM_MAIN_SRC))
+$(OUT)/bin/shoji: $(call nm_objs,gcc,$(NM_LIB_SRCS) $(NM_MAIN_SRC)) \
+		$(NM_LOADER_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(NM_LIBS)
 
-$(OUT)/tests/shoji-asan: $(NM_ASAN_LIB) $(call nm_objs,asan,$(NM_MAIN_SRC))
+$(OUT)/tests/shoji-asan: $(NM_ASAN_LIB) $(call nm_objs,asan,$(NM_MAIN_SRC)) \
+		$(NM_LOADER_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(NM_SANITIZE) -o $@ $^ $(NM_LIBS)
 
@@ -85,14 +99,19 @@ $(OUT)/tests/fuzz_plan: $(call nm_objs,fuzz,$(NM_LIB_SRCS) $(NM_FUZZ_SRC))
 	@mkdir -p $(@D)
 	$(NM_CLANG) $(NM_FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ $(NM_LIBS)
 
-$(NM_OBJ)/clang/shoji: $(call nm_objs,clang,$(NM_ALL_SRCS) $(NM_FUZZ_SRC))
+$(OUT)/tests/fuzz_ctl_view: $(call nm_objs,fuzz,node-mgr/ctl_view.c $(NM_FUZZ_CTL_SRC))
+	@mkdir -p $(@D)
+	$(NM_CLANG) $(NM_FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -lm
+
+$(NM_OBJ)/clang/shoji: $(call nm_objs,clang,$(NM_ALL_SRCS) $(NM_FUZZ_SRC) \
+		$(NM_FUZZ_CTL_SRC)) $(NM_LOADER_OBJS)
 	$(NM_CLANG) -o $@ $(call nm_objs,clang,$(NM_LIB_SRCS) $(NM_MAIN_SRC)) \
-		$(NM_LIBS)
+		$(NM_LOADER_OBJS) $(NM_LIBS)
 
 check-clang: $(NM_OBJ)/clang/shoji
 
 test-unit: check-clang $(NM_TEST_BINS) $(OUT)/tests/shoji-asan \
-		$(OUT)/bin/shoji $(OUT)/tests/fuzz_plan
+		$(OUT)/bin/shoji $(OUT)/tests/fuzz_plan $(OUT)/tests/fuzz_ctl_view
 	@set -e; for t in $(NM_UNIT_TESTS); do \
 		echo "== $$t"; $(OUT)/tests/$$t; done
 	@echo "== plan tests"
@@ -103,6 +122,8 @@ test-unit: check-clang $(NM_TEST_BINS) $(OUT)/tests/shoji-asan \
 	@tests/unit/run-valgrind.sh $(OUT)/bin/shoji tests/plans
 	@echo "== fuzz (20 s)"
 	@tests/unit/run-fuzz.sh $(OUT)/tests/fuzz_plan $(OUT)/fuzz 20
+	@echo "== fuzz the control page reader (10 s)"
+	@tests/unit/run-fuzz-ctl.sh $(OUT)/tests/fuzz_ctl_view $(OUT)/fuzz-ctl 10
 
 fuzz: $(OUT)/tests/fuzz_plan
 	tests/unit/run-fuzz.sh $(OUT)/tests/fuzz_plan $(OUT)/fuzz \

@@ -15,6 +15,18 @@ struct command {
 static const struct command commands[] = {
 	{ "check", cmd_check, "check a plan; print the node0 boot parameters "
 			      "it needs" },
+	{ "up", cmd_client, "check a plan, set up the partition, start the "
+			    "nodes" },
+	{ "down", cmd_client, "stop nodes, give their CPUs and devices back" },
+	{ "start", cmd_client, "start a node of the plan that is up" },
+	{ "stop", cmd_client, "stop a node (clean, then forced)" },
+	{ "restart", cmd_client, "stop and start a node" },
+	{ "status", cmd_client, "the nodes' health (--json for scripts)" },
+	{ "logs", cmd_client, "a node's kernel log (-f to follow)" },
+	{ "exec", cmd_client, "run a command inside a node" },
+	{ "events", cmd_client, "the journal of every node state change" },
+	{ "daemon", cmd_daemon, "the node manager (node0)" },
+	{ "agent", cmd_agent, "the agent inside a node" },
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(*commands))

@@ -1,0 +1,246 @@
+/* Loading a node: checks, registration with node0's kernel, the boot image
+ * and kexec_load. */
+#define _GNU_SOURCE
+#include "load.h"
+
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/kexec.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bootimage.h"
+#include "machine.h"
+
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool cpu_has_la57(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return false;
+	return c & (1u << 16);
+}
+
+int sl_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+void sl_kmsg_reason(int fd, unsigned node, char *buf, size_t len)
+{
+	char line[1024], tag[32];
+	size_t used = 0;
+	ssize_t n;
+	char *msg;
+
+	if (len)
+		buf[0] = '\0';
+	if (fd < 0)
+		return;
+	snprintf(tag, sizeof(tag), "Shoji: node%u:", node);
+	while ((n = read(fd, line, sizeof(line) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		line[n] = '\0';
+		msg = strchr(line, ';');
+		if (msg && strstr(msg, tag) && used < len) {
+			msg[strcspn(msg, "\n")] = '\0';
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+						 used ? "; " : "", msg + 1);
+		}
+	}
+	close(fd);
+}
+
+/* err gets "what: strerror" plus what node0's kernel logged since kmsg */
+static void fail_kernel(char *err, size_t errlen, unsigned node,
+			const char *what, int e, int kmsg)
+{
+	char why[512];
+
+	sl_kmsg_reason(kmsg, node, why, sizeof(why));
+	fail(err, errlen, "node%u: %s: %s%s%s", node, what, strerror(e),
+	     why[0] ? "; node0's kernel says: " : "", why);
+}
+
+int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
+		 struct sl_load_result *res, char *err, size_t errlen)
+{
+	struct sl_node *n = &req->n;
+	unsigned node = n->id, i;
+	char *kdata = NULL, *idata = NULL, *iomem;
+	size_t ksize, isize = 0;
+	struct sl_bzimage bz;
+	struct sl_image img;
+	struct shoji_info info;
+	struct shoji_node_desc desc;
+	struct kexec_segment segs[SL_MAX_SEGMENTS];
+	int ret = -1, kmsg;
+
+	n->cmdline = req->cmdline;
+	if (!n->nr_cpus || !n->nr_ranges || !n->lowmem.size ||
+	    !req->control.size || !req->kernel[0]) {
+		fail(err, errlen, "node%u: load needs CPUs, memory, a low window, the control area and a kernel",
+		     node);
+		return -1;
+	}
+	if ((uint64_t)(node + 1) * SHOJI_CONTROL_SIZE > req->control.size) {
+		fail(err, errlen, "node%u: the control area %#" PRIx64 " has no page for node%u",
+		     node, req->control.start, node);
+		return -1;
+	}
+	n->control_pa = req->control.start + (uint64_t)node * SHOJI_CONTROL_SIZE;
+
+	/* Refuse before touching anything */
+	kdata = sl_read_file(req->kernel, &ksize);
+	if (!kdata) {
+		fail(err, errlen, "node%u: cannot read kernel %s: %s", node,
+		     req->kernel, strerror(errno));
+		return -1;
+	}
+	if (sl_bzimage_parse(&bz, kdata, ksize, err, errlen)) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		fail(err, errlen, "node%u: kernel %s: %s", node, req->kernel, why);
+		goto out;
+	}
+	if (!bz.shoji) {
+		fail(err, errlen, "node%u: kernel %s was built without the Shoji patch (no " SHOJI_BZIMAGE_MARKER " marker): it cannot run as a node",
+		     node, req->kernel);
+		goto out;
+	}
+	if (bz.shoji_abi != sl_abi_version()) {
+		fail(err, errlen, "node%u: kernel %s speaks Shoji node ABI %u, this loader speaks ABI %u: build both from the same patch series",
+		     node, req->kernel, bz.shoji_abi, sl_abi_version());
+		goto out;
+	}
+	if (req->initrd[0]) {
+		idata = sl_read_file(req->initrd, &isize);
+		if (!idata) {
+			fail(err, errlen, "node%u: cannot read initrd %s: %s",
+			     node, req->initrd, strerror(errno));
+			goto out;
+		}
+	}
+	if (ioctl(fd, SHOJI_IOC_INFO, &info)) {
+		fail(err, errlen, "node%u: /dev/shoji: %s", node, strerror(errno));
+		goto out;
+	}
+	if (info.node != SHOJI_ROLE_NODE0) {
+		fail(err, errlen, "node%u: this kernel is node%u; only node0 loads nodes",
+		     node, info.node);
+		goto out;
+	}
+	if (sl_check_node(n, req->cpus, err, errlen))
+		goto out;
+	if (n->nr_pci) {
+		iomem = sl_read_file("/proc/iomem", NULL);
+		if (!iomem || !sl_iomem_ecam(iomem, &n->ecam_base,
+					     &n->ecam_bus_start,
+					     &n->ecam_bus_end)) {
+			free(iomem);
+			fail(err, errlen, "node%u: node0 has no PCI ECAM (MMCONFIG) window in /proc/iomem; a node reaches its PCI devices only through ECAM",
+			     node);
+			goto out;
+		}
+		free(iomem);
+	}
+	n->tsc_khz = info.tsc_khz;
+	n->lapic_khz = info.lapic_khz;
+	n->la57 = cpu_has_la57() && (bz.xloadflags & XLF_5LEVEL) &&
+		  !strstr(n->cmdline, "no5lvl");
+
+	memset(&desc, 0, sizeof(desc));
+	desc.node = node;
+	desc.nr_cpus = n->nr_cpus;
+	memcpy(desc.cpus, req->cpus, n->nr_cpus * sizeof(req->cpus[0]));
+	desc.nr_ranges = n->nr_ranges;
+	for (i = 0; i < n->nr_ranges; i++) {
+		desc.ranges[i].start = n->ranges[i].start;
+		desc.ranges[i].size = n->ranges[i].size;
+	}
+	desc.lowmem.start = n->lowmem.start;
+	desc.lowmem.size = n->lowmem.size;
+	desc.control.start = n->control_pa;
+	desc.control.size = SHOJI_CONTROL_SIZE;
+	desc.uart_port = n->uart_port;
+	kmsg = sl_kmsg_open();
+	if (ioctl(fd, SHOJI_IOC_SET_NODE, &desc)) {
+		fail_kernel(err, errlen, node,
+			    "node0's kernel refused the node's resources", errno,
+			    kmsg);
+		goto out;
+	}
+	if (kmsg >= 0)
+		close(kmsg);
+	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
+
+	if (sl_build_image(&img, n, &bz, idata, isize, err, errlen)) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		fail(err, errlen, "node%u: %s", node, why);
+		goto out;
+	}
+	if (kernel_addr) {
+		/* Place the kernel elsewhere; node0's kernel checks the place */
+		img.seg[1].mem = kernel_addr;
+	}
+	for (i = 0; i < img.nr; i++) {
+		segs[i].buf = img.seg[i].buf;
+		segs[i].bufsz = img.seg[i].bufsz;
+		segs[i].mem = (const void *)(uintptr_t)img.seg[i].mem;
+		segs[i].memsz = img.seg[i].memsz;
+	}
+	kmsg = sl_kmsg_open();
+	if (syscall(SYS_kexec_load, (unsigned long)img.entry,
+		    (unsigned long)img.nr, segs,
+		    (unsigned long)(KEXEC_SHOJI | KEXEC_SHOJI_NODE(node)))) {
+		fail_kernel(err, errlen, node, "node0's kernel refused the image",
+			    errno, kmsg);
+		sl_image_free(&img);
+		goto out;
+	}
+	if (kmsg >= 0)
+		close(kmsg);
+	if (res) {
+		res->kernel = img.seg[1].mem;
+		res->boot_params = img.boot_params;
+		res->initrd = img.initrd;
+		res->initrd_size = isize;
+		res->entry = img.entry;
+		res->boot_apic_id = n->apic_ids[0];
+		res->la57 = n->la57;
+	}
+	sl_image_free(&img);
+	ret = 0;
+out:
+	free(kdata);
+	free(idata);
+	return ret;
+}

@@ -1,0 +1,35 @@
+/* Loading a node from a load request, as a library: what `shoji-load load`
+ * and the node manager share. Every failure names the node and the cause
+ * (with node0's kernel log line when the kernel refused). */
+#ifndef SHOJI_LOAD_H
+#define SHOJI_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "load_req.h"
+
+struct sl_load_result {
+	uint64_t kernel;
+	uint64_t boot_params;
+	uint64_t initrd;
+	size_t initrd_size;
+	uint64_t entry;
+	uint32_t boot_apic_id;
+	int la57;
+};
+
+/* Checks node0 gave the node's resources up, registers them with node0's
+ * kernel (fd: /dev/shoji), builds the boot image and loads it.
+ * kernel_addr, if not 0, places the kernel there instead. Returns 0, or -1
+ * with the reason in err. */
+int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
+		 struct sl_load_result *res, char *err, size_t errlen);
+
+/* node0's kernel log from now on (-1 if it cannot be read) */
+int sl_kmsg_open(void);
+/* What node0's kernel logged about node since sl_kmsg_open, "" if
+ * nothing; closes fd. */
+void sl_kmsg_reason(int fd, unsigned node, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,1041 @@
+/* shoji daemon: the node manager on node0. It owns the plan that is up,
+ * the partition (CPUs and devices node0 gave up), the nodes' lifecycle and
+ * their health. Commands reach it over a root-only Unix socket; it keeps
+ * what it must not forget (the plan, the partition, restart counts) in its
+ * state directory, so a new daemon finds running nodes again. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "machine_check.h"
+#include "manager.h"
+#include "plan_check.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct manager mgr = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.dev = -1,
+};
+
+void mono_now(struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+}
+
+double mono_ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	mono_now(&now);
+	return (double)(now.tv_sec - t->tv_sec) * 1000 +
+	       (double)(now.tv_nsec - t->tv_nsec) / 1e6;
+}
+
+const struct plan_node *plan_node_of(unsigned id)
+{
+	if (!mgr.plan || id >= PLAN_MAX_NODES || !mgr.plan->nodes[id].present)
+		return NULL;
+	return &mgr.plan->nodes[id];
+}
+
+/* ---- state kept across manager restarts ---- */
+
+/* mgr.lock held */
+void state_save(void)
+{
+	char path[PATH_MAX + 16], tmp[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
+	snprintf(tmp, sizeof(tmp), "%s/state.tmp", mgr.state_dir);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "shoji-state 1\n");
+	if (mgr.plan)
+		fprintf(f, "plan %s\n", mgr.plan_path);
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		const struct node_rec *n = &mgr.nodes[i];
+
+		if (!n->in_plan)
+			continue;
+		fprintf(f, "node %u %d %d %u %u %lld %d %lld\n", i,
+			n->partitioned, n->wanted || n->restart_pending,
+			n->restarts, n->failures, (long long)n->started_at,
+			(int)n->health, (long long)n->last_failure_at);
+		for (unsigned c = 0; c < n->nr_cpus; c++)
+			fprintf(f, "cpu %u %u %d\n", i, n->cpus[c],
+				n->cpu_was_online[c]);
+		for (unsigned d = 0; d < n->nr_pci; d++)
+			fprintf(f, "pci %u %s %s\n", i, n->pci[d].address,
+				n->pci[d].driver[0] ? n->pci[d].driver : "-");
+		if (n->last_failure[0])
+			fprintf(f, "failure %u %s\n", i, n->last_failure);
+	}
+	fflush(f);
+	fsync(fileno(f));
+	fclose(f);
+	rename(tmp, path);
+}
+
+static struct plan *plan_open(const char *path, struct reply *r, bool machine)
+{
+	struct plan *plan;
+	struct diag d;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	diag_init(&d);
+	plan = plan_load(path, &d);
+	if (plan) {
+		plan_check(plan, &d);
+		if (machine)
+			machine_check(plan, &d);
+	}
+	if (diag_errors(&d) || diag_failed(&d)) {
+		mem = open_memstream(&text, &len);
+		if (mem) {
+			diag_print(&d, mem, path);
+			diag_print_failure(&d, mem);
+			fclose(mem);
+			reply_write(r, 'e', text, len);
+			free(text);
+		}
+		plan_free(plan);
+		plan = NULL;
+	}
+	diag_free(&d);
+	return plan;
+}
+
+/* mgr.lock held */
+static void plan_adopt(struct plan *plan, const char *path)
+{
+	mgr.plan = plan;
+	snprintf(mgr.plan_path, sizeof(mgr.plan_path), "%s", path);
+	mgr.hung_timeout_ms = plan->machine.hung_timeout_ms
+				      ? plan->machine.hung_timeout_ms
+				      : PLAN_DEFAULT_HUNG_TIMEOUT_MS;
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		struct node_rec *n = &mgr.nodes[i];
+
+		n->in_plan = plan->nodes[i].present;
+		n->health = H_STOPPED;
+		n->cause[0] = '\0';
+		n->last_failure[0] = '\0';
+		n->last_failure_at = 0;
+		n->restarts = n->failures = 0;
+		n->wanted = n->restart_pending = false;
+		n->started_at = 0;
+		n->agent_heard = false;
+	}
+}
+
+/* mgr.lock held */
+static void plan_drop(void)
+{
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
+		mgr.nodes[i].in_plan = false;
+	plan_free(mgr.plan);
+	mgr.plan = NULL;
+	mgr.plan_path[0] = '\0';
+}
+
+static void state_restore(void)
+{
+	char path[PATH_MAX + 16], line[PATH_MAX + 64], word[16];
+	struct reply quiet = { .fd = -1, .gone = true };
+	struct plan *plan;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(line, sizeof(line), f) || strcmp(line, "shoji-state 1\n") ||
+	    !fgets(line, sizeof(line), f) || strncmp(line, "plan ", 5)) {
+		fclose(f);
+		return;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	plan = plan_open(line + 5, &quiet, false);
+	if (!plan) {
+		event_log("manager", "cannot read the plan %s again; nodes it started are left as they are",
+			  line + 5);
+		fclose(f);
+		return;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	plan_adopt(plan, line + 5);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned id, a, b;
+		int p, w, h, on;
+		long long t, ft;
+		char addr[16], drv[64];
+		struct node_rec *n;
+
+		if (sscanf(line, "%15s %u", word, &id) != 2 || !id ||
+		    id >= PLAN_MAX_NODES || !mgr.nodes[id].in_plan)
+			continue;
+		n = &mgr.nodes[id];
+		if (!strcmp(word, "node") &&
+		    sscanf(line, "node %u %d %d %u %u %lld %d %lld", &id, &p, &w,
+			   &a, &b, &t, &h, &ft) == 8) {
+			n->partitioned = p;
+			n->wanted = w;
+			n->restarts = a;
+			n->failures = b;
+			n->started_at = (time_t)t;
+			n->health = h >= H_STOPPED && h <= H_FAILED ? h : H_STOPPED;
+			n->last_failure_at = (time_t)ft;
+		} else if (!strcmp(word, "cpu") &&
+			   sscanf(line, "cpu %u %u %d", &id, &a, &on) == 3 &&
+			   n->nr_cpus < SHOJI_MAX_CPUS) {
+			n->cpu_was_online[n->nr_cpus] = on;
+			n->cpus[n->nr_cpus++] = a;
+		} else if (!strcmp(word, "pci") &&
+			   sscanf(line, "pci %u %15s %63s", &id, addr, drv) == 3 &&
+			   n->nr_pci < SHOJI_MAX_PCI) {
+			snprintf(n->pci[n->nr_pci].address,
+				 sizeof(n->pci[0].address), "%s", addr);
+			snprintf(n->pci[n->nr_pci].driver,
+				 sizeof(n->pci[0].driver), "%s",
+				 strcmp(drv, "-") ? drv : "");
+			n->nr_pci++;
+		} else if (!strcmp(word, "failure")) {
+			char *text = strchr(line + 8, ' ');
+
+			if (text) {
+				text[strcspn(text, "\n")] = '\0';
+				snprintf(n->last_failure,
+					 sizeof(n->last_failure), "%s",
+					 text + 1);
+			}
+		}
+	}
+	fclose(f);
+	/* What runs now, as node0's kernel and the control pages say */
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		struct node_rec *n = &mgr.nodes[i];
+		struct shoji_status st = { .node = i };
+		char name[16];
+
+		if (!n->in_plan)
+			continue;
+		snprintf(name, sizeof(name), "node%u", i);
+		if (mgr.dev < 0 || ioctl(mgr.dev, SHOJI_IOC_STATUS, &st)) {
+			if (n->wanted)
+				event_log(name, "found nothing loaded; it was running before the manager restarted");
+			n->wanted = false;
+			n->health = n->health == H_FAILED ? H_FAILED : H_STOPPED;
+			continue;
+		}
+		node_map(n);
+		mono_now(&n->started_mono);
+		n->started_mono.tv_sec -= n->started_at ? time(NULL) - n->started_at : 0;
+		mono_now(&n->heartbeat_moved);
+		n->last_heartbeat = st.heartbeat;
+		if (st.started && n->wanted) {
+			if (n->health != H_CRASHED && n->health != H_HUNG)
+				n->health = H_BOOTING;
+			event_log(name, "found again: kernel %s, heartbeat %llu",
+				  ctl_state_name(st.state),
+				  (unsigned long long)st.heartbeat);
+		} else {
+			n->wanted = false;
+		}
+	}
+	pthread_mutex_unlock(&mgr.lock);
+}
+
+/* ---- commands ---- */
+
+static int parse_node_name(const char *s, struct reply *r, struct node_rec **out)
+{
+	char *end;
+	unsigned long id;
+
+	if (!strncmp(s, "node", 4))
+		s += 4;
+	id = strtoul(s, &end, 10);
+	if (!*s || *end || id == 0 || id >= PLAN_MAX_NODES) {
+		reply_err(r, "shoji: '%s' is not a node (node1..node%d)\n", s,
+			  PLAN_MAX_NODES - 1);
+		return -1;
+	}
+	if (!mgr.plan) {
+		reply_err(r, "shoji: no plan is up (shoji up PLAN)\n");
+		return -1;
+	}
+	if (!mgr.nodes[id].in_plan) {
+		reply_err(r, "shoji: the plan %s has no node%lu\n", mgr.plan_path,
+			  id);
+		return -1;
+	}
+	*out = &mgr.nodes[id];
+	return 0;
+}
+
+/* Waits until the node runs with its agent, fails or stops */
+static int wait_running(struct node_rec *n, struct reply *r, double timeout_s)
+{
+	struct timespec start;
+	enum health h;
+
+	mono_now(&start);
+	for (;;) {
+		pthread_mutex_lock(&mgr.lock);
+		h = n->health;
+		pthread_mutex_unlock(&mgr.lock);
+		if (h == H_RUNNING) {
+			reply_out(r, "node%u: running\n", n->id);
+			return 0;
+		}
+		if (h == H_CRASHED || h == H_FAILED || h == H_HUNG ||
+		    h == H_STOPPED) {
+			reply_err(r, "shoji: node%u: %s: %s\n", n->id,
+				  health_name(h), n->cause);
+			return -1;
+		}
+		if (mono_ms_since(&start) > timeout_s * 1000) {
+			reply_err(r, "shoji: node%u: not running after %.0f s: %s: %s\n",
+				  n->id, timeout_s, health_name(h), n->cause);
+			return -1;
+		}
+		usleep(100000);
+	}
+}
+
+static void node_take_down(struct node_rec *n, bool give_back, const char *why,
+			   struct reply *r)
+{
+	const struct plan_node *pn = plan_node_of(n->id);
+
+	pthread_mutex_lock(&n->op);
+	pthread_mutex_lock(&mgr.lock);
+	n->wanted = false;
+	n->restart_pending = false;
+	pthread_mutex_unlock(&mgr.lock);
+	node_stop(n, pn ? pn->stop_timeout_ms : PLAN_DEFAULT_STOP_TIMEOUT_MS, r);
+	pthread_mutex_lock(&mgr.lock);
+	health_set(n, H_STOPPED, "%s", why);
+	pthread_mutex_unlock(&mgr.lock);
+	if (give_back && n->partitioned)
+		partition_give_back(n, r);
+	pthread_mutex_lock(&mgr.lock);
+	state_save();
+	pthread_mutex_unlock(&mgr.lock);
+	pthread_mutex_unlock(&n->op);
+}
+
+static int node_bring_up(struct node_rec *n, struct reply *r)
+{
+	const struct plan_node *pn = plan_node_of(n->id);
+	int ret = 0;
+
+	pthread_mutex_lock(&n->op);
+	if (!n->partitioned && partition_take(n, pn, r))
+		ret = -1;
+	if (!ret) {
+		pthread_mutex_lock(&mgr.lock);
+		state_save();
+		n->busy = true;
+		pthread_mutex_unlock(&mgr.lock);
+		/* A node that crashed, hung or halted is still started in
+		 * node0's kernel: take its CPUs back with INIT first. */
+		ret = node_stop(n, 0, r);
+		if (!ret)
+			ret = node_load_start(n, r);
+		pthread_mutex_lock(&mgr.lock);
+		n->busy = false;
+		if (!ret)
+			health_set(n, H_BOOTING, "started by the manager");
+		state_save();
+		pthread_mutex_unlock(&mgr.lock);
+	}
+	pthread_mutex_unlock(&n->op);
+	return ret;
+}
+
+static int do_up(int argc, char **argv, struct reply *r)
+{
+	struct plan *plan;
+	unsigned done[PLAN_MAX_NODES], nr = 0;
+	const char *step = "";
+	int ret = EXIT_CANNOT;
+
+	if (argc != 2) {
+		reply_err(r, "Usage: shoji up PLAN\n");
+		return EXIT_CANNOT;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	if (mgr.plan) {
+		reply_err(r, "shoji: the plan %s is up; take it down first (shoji down)\n",
+			  mgr.plan_path);
+		pthread_mutex_unlock(&mgr.lock);
+		return EXIT_CANNOT;
+	}
+	pthread_mutex_unlock(&mgr.lock);
+	plan = plan_open(argv[1], r, true);
+	if (!plan) {
+		reply_err(r, "shoji: up: the plan does not fit this machine; nothing was changed\n");
+		return EXIT_BAD_PLAN;
+	}
+	if (mgr.dev < 0) {
+		plan_free(plan);
+		reply_err(r, "shoji: /dev/shoji is missing: node0 runs a kernel without the Shoji patch\n");
+		return EXIT_CANNOT;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	plan_adopt(plan, argv[1]);
+	event_log("manager", "up %s", argv[1]);
+	state_save();
+	pthread_mutex_unlock(&mgr.lock);
+
+	/* partition setup, then load and start, node by node */
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		struct node_rec *n = &mgr.nodes[i];
+
+		if (!n->in_plan)
+			continue;
+		step = "partition setup";
+		pthread_mutex_lock(&n->op);
+		if (partition_take(n, &plan->nodes[i], r)) {
+			pthread_mutex_unlock(&n->op);
+			reply_err(r, "shoji: up: node%u: %s failed\n", i, step);
+			goto undo;
+		}
+		pthread_mutex_unlock(&n->op);
+		done[nr++] = i;
+		pthread_mutex_lock(&mgr.lock);
+		state_save();
+		pthread_mutex_unlock(&mgr.lock);
+	}
+	for (unsigned k = 0; k < nr; k++) {
+		struct node_rec *n = &mgr.nodes[done[k]];
+
+		step = "load and start";
+		if (node_bring_up(n, r)) {
+			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);
+			goto undo;
+		}
+	}
+	for (unsigned k = 0; k < nr; k++) {
+		struct node_rec *n = &mgr.nodes[done[k]];
+
+		step = "boot";
+		if (wait_running(n, r, MGR_BOOT_TIMEOUT_MS / 1000)) {
+			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);
+			goto undo;
+		}
+	}
+	reply_out(r, "up: %u node(s) running from %s\n", nr, argv[1]);
+	return EXIT_GOOD;
+undo:
+	reply_err(r, "shoji: up: undoing what was done, in reverse order\n");
+	while (nr--)
+		node_take_down(&mgr.nodes[done[nr]], true,
+			       "up failed; undone", r);
+	pthread_mutex_lock(&mgr.lock);
+	event_log("manager", "up %s failed at %s; undone", argv[1], step);
+	plan_drop();
+	state_save();
+	pthread_mutex_unlock(&mgr.lock);
+	return ret;
+}
+
+static int do_down(int argc, char **argv, struct reply *r)
+{
+	struct node_rec *one = NULL;
+
+	if (argc > 2) {
+		reply_err(r, "Usage: shoji down [NODE]\n");
+		return EXIT_CANNOT;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	if (!mgr.plan) {
+		pthread_mutex_unlock(&mgr.lock);
+		reply_out(r, "No plan is up.\n");
+		return EXIT_GOOD;
+	}
+	if (argc == 2 && parse_node_name(argv[1], r, &one)) {
+		pthread_mutex_unlock(&mgr.lock);
+		return EXIT_CANNOT;
+	}
+	pthread_mutex_unlock(&mgr.lock);
+	for (unsigned i = PLAN_MAX_NODES; i-- > 1;) {
+		struct node_rec *n = &mgr.nodes[i];
+
+		if (!n->in_plan || (one && n != one))
+			continue;
+		node_take_down(n, true, "taken down (shoji down)", r);
+		reply_out(r, "node%u: down\n", i);
+	}
+	if (!one) {
+		pthread_mutex_lock(&mgr.lock);
+		event_log("manager", "down %s", mgr.plan_path);
+		plan_drop();
+		state_save();
+		pthread_mutex_unlock(&mgr.lock);
+	}
+	return EXIT_GOOD;
+}
+
+static int do_lifecycle(int argc, char **argv, struct reply *r)
+{
+	struct node_rec *n;
+	const char *cmd = argv[0];
+	bool wait = true;
+
+	if (argc == 3 && !strcmp(argv[2], "--no-wait")) {
+		wait = false;
+		argc--;
+	}
+	if (argc != 2) {
+		reply_err(r, "Usage: shoji %s NODE [--no-wait]\n", cmd);
+		return EXIT_CANNOT;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	if (parse_node_name(argv[1], r, &n)) {
+		pthread_mutex_unlock(&mgr.lock);
+		return EXIT_CANNOT;
+	}
+	if (!strcmp(cmd, "start") && (n->wanted || n->busy)) {
+		pthread_mutex_unlock(&mgr.lock);
+		reply_err(r, "shoji: node%u is already %s\n", n->id,
+			  health_name(n->health));
+		return EXIT_CANNOT;
+	}
+	pthread_mutex_unlock(&mgr.lock);
+	if (strcmp(cmd, "start")) {
+		node_take_down(n, false, !strcmp(cmd, "stop") ? "stopped (shoji stop)"
+						    : "stopped to restart (shoji restart)", r);
+		reply_out(r, "node%u: stopped\n", n->id);
+		if (!strcmp(cmd, "stop"))
+			return EXIT_GOOD;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	n->failures = 0;
+	pthread_mutex_unlock(&mgr.lock);
+	if (node_bring_up(n, r))
+		return EXIT_CANNOT;
+	if (wait && wait_running(n, r, MGR_BOOT_TIMEOUT_MS / 1000))
+		return EXIT_CANNOT;
+	return EXIT_GOOD;
+}
+
+static int do_status(int argc, char **argv, struct reply *r)
+{
+	bool json = argc == 2 && !strcmp(argv[1], "--json");
+
+	if (argc > 2 || (argc == 2 && !json)) {
+		reply_err(r, "Usage: shoji status [--json]\n");
+		return EXIT_CANNOT;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	if (json)
+		status_json(r);
+	else
+		status_table(r);
+	pthread_mutex_unlock(&mgr.lock);
+	return EXIT_GOOD;
+}
+
+static int latest_kept_log(unsigned node, char *path, size_t len)
+{
+	char cmd[PATH_MAX + 64];
+	FILE *p;
+
+	/* names sort by time: nodeN-YYYYmmddTHHMMSSZ-what.log */
+	snprintf(cmd, sizeof(cmd), "ls -1 '%s/logs' 2>/dev/null | grep '^node%u-' | sort | tail -n 1",
+		 mgr.state_dir, node);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	path[0] = '\0';
+	if (fgets(path, (int)len, p))
+		path[strcspn(path, "\n")] = '\0';
+	pclose(p);
+	return path[0] ? 0 : -1;
+}
+
+static int do_logs(int argc, char **argv, struct reply *r)
+{
+	static __thread struct ctl_copy copy;
+	static __thread char text[SHOJI_CONTROL_SIZE + 1];
+	bool follow = false, previous = false;
+	struct node_rec *n = NULL;
+	struct ctl_view v;
+	uint32_t next, lost;
+	size_t len;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow")) {
+			follow = true;
+		} else if (!strcmp(argv[i], "--previous")) {
+			previous = true;
+		} else if (!n) {
+			pthread_mutex_lock(&mgr.lock);
+			if (parse_node_name(argv[i], r, &n)) {
+				pthread_mutex_unlock(&mgr.lock);
+				return EXIT_CANNOT;
+			}
+			pthread_mutex_unlock(&mgr.lock);
+		} else {
+			n = NULL;
+			break;
+		}
+	}
+	if (!n) {
+		reply_err(r, "Usage: shoji logs NODE [-f | --previous]\n");
+		return EXIT_CANNOT;
+	}
+	if (previous) {
+		char name[256], path[PATH_MAX + 300], buf[4096];
+		size_t got;
+		FILE *f;
+
+		if (latest_kept_log(n->id, name, sizeof(name))) {
+			reply_err(r, "shoji: node%u has no kept log of an earlier failure\n",
+				  n->id);
+			return EXIT_CANNOT;
+		}
+		snprintf(path, sizeof(path), "%s/logs/%s", mgr.state_dir, name);
+		f = fopen(path, "r");
+		if (!f) {
+			reply_err(r, "shoji: %s: %s\n", path, strerror(errno));
+			return EXIT_CANNOT;
+		}
+		while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
+			reply_write(r, 'o', buf, got);
+		fclose(f);
+		return EXIT_GOOD;
+	}
+	if (!n->page) {
+		reply_err(r, "shoji: node%u was never loaded\n", n->id);
+		return EXIT_CANNOT;
+	}
+	ctl_copy_page(&copy, n->page, SHOJI_CONTROL_SIZE);
+	if (!ctl_read(&copy, &v)) {
+		reply_err(r, "shoji: node%u: its control page is invalid: %s\n",
+			  n->id, v.why);
+		return EXIT_CANNOT;
+	}
+	len = ctl_console(&copy, &v, 0, text, sizeof(text) - 1, &next, &lost);
+	reply_write(r, 'o', text, len);
+	while (follow && reply_alive(r)) {
+		usleep(200000);
+		ctl_copy_page(&copy, n->page, SHOJI_CONTROL_SIZE);
+		if (!ctl_read(&copy, &v))
+			continue;
+		if (v.con_head == next)
+			continue;
+		if ((uint32_t)(v.con_head - next) > UINT32_MAX / 2) {
+			/* the ring started over: a new boot */
+			reply_out(r, "\n-- node%u: its log started over --\n", n->id);
+			next = 0;
+		}
+		len = ctl_console(&copy, &v, next, text, sizeof(text) - 1,
+				  &next, &lost);
+		if (lost)
+			reply_out(r, "\n-- %u bytes lost --\n", lost);
+		reply_write(r, 'o', text, len);
+	}
+	return EXIT_GOOD;
+}
+
+static int do_exec(int argc, char **argv, struct reply *r)
+{
+	static __thread char out[SHOJI_REPLY_LEN + 1];
+	char cmd[SHOJI_CMD_LEN], err[256];
+	struct node_rec *n;
+	double timeout = 60;
+	size_t len = 0, outlen;
+	int i = 2, ret;
+
+	if (argc < 3) {
+		reply_err(r, "Usage: shoji exec NODE [--timeout SECONDS] -- COMMAND...\n");
+		return EXIT_CANNOT;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	ret = parse_node_name(argv[1], r, &n);
+	pthread_mutex_unlock(&mgr.lock);
+	if (ret)
+		return EXIT_CANNOT;
+	if (i + 1 < argc && !strcmp(argv[i], "--timeout")) {
+		timeout = strtod(argv[i + 1], NULL);
+		if (timeout <= 0)
+			timeout = 60;
+		i += 2;
+	}
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc) {
+		reply_err(r, "shoji: exec: no command\n");
+		return EXIT_CANNOT;
+	}
+	for (; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+
+		if (len + l + 2 > sizeof(cmd)) {
+			reply_err(r, "shoji: node%u: the command is longer than %d bytes\n",
+				  n->id, SHOJI_CMD_LEN - 1);
+			return EXIT_CANNOT;
+		}
+		if (len)
+			cmd[len++] = ' ';
+		memcpy(cmd + len, argv[i], l);
+		len += l;
+	}
+	cmd[len] = '\0';
+	if (cmd[0] == AGENT_REPORT_REQUEST[0]) {
+		reply_err(r, "shoji: exec: bad command\n");
+		return EXIT_CANNOT;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	if (!n->page || !n->view.valid || n->view.state != SHOJI_STATE_RUNNING) {
+		reply_err(r, "shoji: node%u is %s, not running%s%s\n", n->id,
+			  health_name(n->health), n->cause[0] ? ": " : "",
+			  n->cause);
+		pthread_mutex_unlock(&mgr.lock);
+		return 125;
+	}
+	pthread_mutex_unlock(&mgr.lock);
+	ret = node_channel(n, cmd, timeout, true, out, &outlen, err,
+			   sizeof(err));
+	if (ret < 0) {
+		reply_err(r, "shoji: node%u: %s\n", n->id, err);
+		return strstr(err, "no answer") ? 124 : 125;
+	}
+	reply_write(r, 'o', out, outlen);
+	return ret;
+}
+
+static int do_events(int argc, char **argv, struct reply *r)
+{
+	bool follow = argc == 2 && (!strcmp(argv[1], "-f") ||
+				    !strcmp(argv[1], "--follow"));
+
+	if (argc > 2 || (argc == 2 && !follow)) {
+		reply_err(r, "Usage: shoji events [-f]\n");
+		return EXIT_CANNOT;
+	}
+	event_print(r, follow);
+	return EXIT_GOOD;
+}
+
+static int dispatch(int argc, char **argv, struct reply *r)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int, char **, struct reply *);
+	} table[] = {
+		{ "up", do_up }, { "down", do_down },
+		{ "start", do_lifecycle }, { "stop", do_lifecycle },
+		{ "restart", do_lifecycle }, { "status", do_status },
+		{ "logs", do_logs }, { "exec", do_exec },
+		{ "events", do_events },
+	};
+
+	if (argc < 1)
+		return EXIT_CANNOT;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(argv[0], table[i].name))
+			return table[i].run(argc, argv, r);
+	reply_err(r, "shoji: the manager does not know '%s'\n", argv[0]);
+	return EXIT_CANNOT;
+}
+
+static void *client_thread(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	struct reply r = { .fd = fd };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char **argv = NULL;
+	FILE *in;
+	int argc;
+
+	in = fdopen(dup(fd), "r");
+	if (!in)
+		goto out;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
+	    cred.uid != 0) {
+		reply_err(&r, "shoji: only root may talk to the manager\n");
+		reply_exit(&r, EXIT_CANNOT);
+		goto out;
+	}
+	argc = proto_recv_args(in, &argv);
+	if (argc < 0) {
+		reply_err(&r, "shoji: bad request\n");
+		reply_exit(&r, EXIT_CANNOT);
+		goto out;
+	}
+	reply_exit(&r, dispatch(argc, argv, &r));
+out:
+	proto_free_args(argv);
+	if (in)
+		fclose(in);
+	close(fd);
+	return NULL;
+}
+
+static void *watcher(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		health_tick();
+		usleep(MGR_TICK_MS * 1000);
+	}
+	return NULL;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, mode) && errno != EEXIST ? -1 : 0;
+}
+
+int mgr_connect(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char dir[PATH_MAX];
+	int fd;
+	mode_t old;
+
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		fprintf(stderr, "shoji daemon: socket path too long: %s\n", path);
+		return -1;
+	}
+	fd = mgr_connect(path);
+	if (fd >= 0) {
+		close(fd);
+		fprintf(stderr, "shoji daemon: a manager is already running (%s)\n",
+			path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
+		*strrchr(dir, '/') = '\0';
+		mkdir_p(dir, 0700);
+	}
+	unlink(path);
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	old = umask(0177);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		umask(old);
+		fprintf(stderr, "shoji daemon: cannot listen on %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	umask(old);
+	chmod(path, 0600);
+	if (listen(fd, 16)) {
+		fprintf(stderr, "shoji daemon: listen: %s\n", strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+static const char daemon_usage[] =
+	"Usage: shoji daemon [--state-dir DIR] [--socket PATH] [--background]\n"
+	"\n"
+	"The node manager. It listens on PATH (default " PROTO_DEFAULT_SOCKET
+	", root only)\nand keeps its journal (events.log), the logs of failed "
+	"nodes (logs/) and\nits state in DIR (default /var/lib/shoji). A new "
+	"manager finds the nodes\nthe last one left running. --background "
+	"returns once it listens, with its\noutput in DIR/daemon.log; its pid is in DIR/daemon.pid.\n";
+
+int cmd_daemon(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "background", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *state_dir = "/var/lib/shoji";
+	const char *sock = getenv("SHOJI_SOCKET");
+	bool background = false;
+	struct shoji_info info;
+	pthread_t t;
+	int c, lfd;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': state_dir = optarg; break;
+		case 's': sock = optarg; break;
+		case 'b': background = true; break;
+		case 'h': fputs(daemon_usage, stdout); return EXIT_GOOD;
+		default: fputs(daemon_usage, stderr); return EXIT_CANNOT;
+		}
+	}
+	if (optind != argc) {
+		fputs(daemon_usage, stderr);
+		return EXIT_CANNOT;
+	}
+	if (!sock || !*sock)
+		sock = PROTO_DEFAULT_SOCKET;
+	if (geteuid() != 0) {
+		fprintf(stderr, "shoji daemon: run it as root\n");
+		return EXIT_CANNOT;
+	}
+	if (mkdir_p(state_dir, 0700)) {
+		fprintf(stderr, "shoji daemon: cannot create %s: %s\n", state_dir,
+			strerror(errno));
+		return EXIT_CANNOT;
+	}
+	if (!realpath(state_dir, mgr.state_dir))
+		snprintf(mgr.state_dir, sizeof(mgr.state_dir), "%s", state_dir);
+	snprintf(mgr.socket_path, sizeof(mgr.socket_path), "%s", sock);
+	lfd = listen_on(sock);
+	if (lfd < 0)
+		return EXIT_CANNOT;
+	if (background) {
+		char log[PATH_MAX + 16];
+		pid_t pid = fork();
+		int fd;
+
+		if (pid < 0) {
+			perror("shoji daemon: fork");
+			return EXIT_CANNOT;
+		}
+		if (pid > 0) {
+			printf("shoji daemon: running (pid %d), socket %s, state in %s\n",
+			       (int)pid, sock, mgr.state_dir);
+			return EXIT_GOOD;
+		}
+		setsid();
+		snprintf(log, sizeof(log), "%s/daemon.log", mgr.state_dir);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	{
+		char pidfile[PATH_MAX + 16];
+		FILE *pf;
+
+		snprintf(pidfile, sizeof(pidfile), "%s/daemon.pid", mgr.state_dir);
+		pf = fopen(pidfile, "w");
+		if (pf) {
+			fprintf(pf, "%d\n", (int)getpid());
+			fclose(pf);
+		}
+	}
+	for (unsigned i = 0; i < PLAN_MAX_NODES; i++) {
+		mgr.nodes[i].id = i;
+		pthread_mutex_init(&mgr.nodes[i].op, NULL);
+		pthread_mutex_init(&mgr.nodes[i].chan, NULL);
+	}
+	mgr.dev = open("/dev/shoji", O_RDWR | O_CLOEXEC);
+	if (mgr.dev >= 0 && !ioctl(mgr.dev, SHOJI_IOC_INFO, &info)) {
+		if (info.node != SHOJI_ROLE_NODE0) {
+			fprintf(stderr, "shoji daemon: this kernel is node%u; the manager runs on node0\n",
+				info.node);
+			return EXIT_CANNOT;
+		}
+		mgr.tsc_khz = info.tsc_khz;
+	} else if (mgr.dev >= 0) {
+		close(mgr.dev);
+		mgr.dev = -1;
+	}
+	event_log("manager", "started (pid %d)%s", (int)getpid(),
+		  mgr.dev < 0 ? "; no /dev/shoji: nodes cannot be run" : "");
+	state_restore();
+	if (pthread_create(&t, NULL, watcher, NULL) == 0)
+		pthread_detach(t);
+	if (pthread_create(&t, NULL, agent_poller, NULL) == 0)
+		pthread_detach(t);
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGINT, on_stop_signal);
+	while (!stop_signal) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		int fd;
+
+		if (poll(&p, 1, 500) <= 0)
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EINTR)
+				usleep(10000);
+			continue;
+		}
+		if (pthread_create(&t, NULL, client_thread, (void *)(intptr_t)fd)) {
+			close(fd);
+			continue;
+		}
+		pthread_detach(t);
+	}
+	/* The nodes keep running: a new manager finds them */
+	event_log("manager", "stopped by signal %d; the nodes keep running",
+		  (int)stop_signal);
+	close(lfd);
+	unlink(mgr.socket_path);
+	return EXIT_GOOD;
+}

@@ -1,0 +1,301 @@
+/* The watcher: every tick it reads each managed node's control page (a
+ * checked copy, see ctl_view.h) and decides the node's health; a node that
+ * failed is restarted by its plan's policy, with back-off and a limit. A
+ * second thread asks each agent for its report once a second. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "manager.h"
+
+const char *health_name(enum health h)
+{
+	static const char *const names[] = {
+		[H_STOPPED] = "stopped", [H_BOOTING] = "booting",
+		[H_RUNNING] = "running", [H_DEGRADED] = "degraded",
+		[H_HUNG] = "hung", [H_CRASHED] = "crashed",
+		[H_FAILED] = "failed",
+	};
+
+	return (unsigned)h < sizeof(names) / sizeof(names[0]) ? names[h]
+							       : "unknown";
+}
+
+uint64_t tsc_now(void)
+{
+	return __rdtsc();
+}
+
+/* mgr.lock held */
+void health_set(struct node_rec *n, enum health h, const char *fmt, ...)
+{
+	char cause[sizeof(n->cause)], name[16];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cause, sizeof(cause), fmt, ap);
+	va_end(ap);
+	if (n->health == h && !strcmp(n->cause, cause))
+		return;
+	snprintf(name, sizeof(name), "node%u", n->id);
+	if (n->health != h)
+		event_log(name, "%s -> %s: %s", health_name(n->health),
+			  health_name(h), cause);
+	n->health = h;
+	snprintf(n->cause, sizeof(n->cause), "%s", cause);
+	state_save();
+}
+
+static uint64_t ms_of_tsc(uint64_t from, uint64_t to)
+{
+	return mgr.tsc_khz && to > from ? (to - from) / mgr.tsc_khz : 0;
+}
+
+static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* mgr.lock held. A failure: keep its log, decide on a restart. */
+static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
+			const char *fmt, ...)
+{
+	const struct plan_node *pn = plan_node_of(n->id);
+	char cause[200], logpath[PATH_MAX + 64], name[16];
+	uint64_t delay;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cause, sizeof(cause), fmt, ap);
+	va_end(ap);
+	snprintf(name, sizeof(name), "node%u", n->id);
+	n->failure_tsc = when_tsc ? when_tsc : tsc_now();
+	n->failure_kind = h;
+	event_keep_log(n->id, health_name(h), logpath, sizeof(logpath));
+	snprintf(n->last_failure, sizeof(n->last_failure), "%s: %s",
+		 health_name(h), cause);
+	n->last_failure_at = time(NULL);
+	health_set(n, h, "%s (detected %llu ms after it; log: %s)", cause,
+		   (unsigned long long)ms_of_tsc(n->failure_tsc, tsc_now()),
+		   logpath[0] ? logpath : "not kept");
+	if (!pn || pn->restart != RESTART_ON_FAILURE) {
+		event_log(name, "not restarted: its restart policy is never");
+		n->wanted = false;
+		return;
+	}
+	if (n->failures >= pn->restart_max) {
+		n->wanted = false;
+		health_set(n, H_FAILED, "failed %u times in a row, restart_max %u reached; last failure: %s",
+			   n->failures + 1, pn->restart_max, n->last_failure);
+		return;
+	}
+	n->failures++;
+	delay = pn->restart_backoff_ms << (n->failures - 1 < 6 ? n->failures - 1 : 6);
+	mono_now(&n->restart_at);
+	n->restart_at.tv_sec += (time_t)(delay / 1000);
+	n->restart_at.tv_nsec += (long)(delay % 1000) * 1000000;
+	if (n->restart_at.tv_nsec >= 1000000000) {
+		n->restart_at.tv_sec++;
+		n->restart_at.tv_nsec -= 1000000000;
+	}
+	n->restart_pending = true;
+	event_log(name, "restart %u of %u in %llu ms (restart = on-failure)",
+		  n->failures, pn->restart_max, (unsigned long long)delay);
+}
+
+static void *restart_thread(void *arg)
+{
+	struct node_rec *n = arg;
+	struct reply quiet = { .fd = -1, .gone = true };
+	char name[16];
+	int ret;
+
+	snprintf(name, sizeof(name), "node%u", n->id);
+	pthread_mutex_lock(&n->op);
+	event_log(name, "restarting: forced stop, load, start");
+	node_stop(n, 0, &quiet);
+	ret = node_load_start(n, &quiet);
+	pthread_mutex_lock(&mgr.lock);
+	n->busy = false;
+	if (ret) {
+		n->wanted = false;
+		health_set(n, H_FAILED, "restart failed: it could not be loaded or started");
+	} else {
+		n->restarts++;
+		health_set(n, H_BOOTING, "restarted by its policy (restart %u)",
+			   n->restarts);
+	}
+	state_save();
+	pthread_mutex_unlock(&mgr.lock);
+	pthread_mutex_unlock(&n->op);
+	return NULL;
+}
+
+/* mgr.lock held */
+static void check_node(struct node_rec *n)
+{
+	static struct ctl_copy copy;
+	const struct plan_node *pn = plan_node_of(n->id);
+	struct ctl_view *v = &n->view;
+	struct timespec now;
+	double since_start;
+
+	if (!n->page)
+		return;
+	ctl_copy_page(&copy, n->page, SHOJI_CONTROL_SIZE);
+	ctl_read(&copy, v);
+	if (v->valid && v->state == SHOJI_STATE_RUNNING &&
+	    n->prev_state != SHOJI_STATE_RUNNING) {
+		/* the heartbeat starts when the kernel says it runs */
+		n->last_heartbeat = v->heartbeat;
+		mono_now(&n->heartbeat_moved);
+	}
+	n->prev_state = v->valid ? v->state : UINT32_MAX;
+	if (n->busy || !n->wanted)
+		return;
+	if (n->restart_pending) {
+		mono_now(&now);
+		if (now.tv_sec > n->restart_at.tv_sec ||
+		    (now.tv_sec == n->restart_at.tv_sec &&
+		     now.tv_nsec >= n->restart_at.tv_nsec)) {
+			pthread_t t;
+
+			n->restart_pending = false;
+			n->busy = true;
+			if (pthread_create(&t, NULL, restart_thread, n)) {
+				n->busy = false;
+				n->restart_pending = true;
+			} else {
+				pthread_detach(t);
+			}
+		}
+		return;
+	}
+	if (!v->valid) {
+		node_failed(n, H_CRASHED, 0, "its control page is invalid: %s",
+			    v->why);
+		return;
+	}
+	since_start = mono_ms_since(&n->started_mono);
+	switch (v->state) {
+	case SHOJI_STATE_PANICKED:
+		node_failed(n, H_CRASHED, v->tsc_parked, "%s",
+			    v->reason[0] ? v->reason : "panicked");
+		return;
+	case SHOJI_STATE_HALTED:
+		if (strstr(v->reason, "reboot")) {
+			node_failed(n, H_CRASHED, v->tsc_parked,
+				    "rebooted itself (%s)", v->reason);
+			return;
+		}
+		n->wanted = false;
+		health_set(n, H_STOPPED, "it halted by itself: %s", v->reason);
+		return;
+	case SHOJI_STATE_STOPPED:
+		n->wanted = false;
+		health_set(n, H_STOPPED, "stopped outside the manager: %s",
+			   v->reason);
+		return;
+	case SHOJI_STATE_EMPTY:
+		node_failed(n, H_CRASHED, 0, "its control page says nothing is loaded");
+		return;
+	case SHOJI_STATE_LOADED:
+	case SHOJI_STATE_STARTING:
+	case SHOJI_STATE_BOOTING:
+		if (since_start > MGR_BOOT_TIMEOUT_MS)
+			node_failed(n, H_HUNG, 0, "did not boot within %d s (%s)",
+				    MGR_BOOT_TIMEOUT_MS / 1000,
+				    ctl_state_name(v->state));
+		else
+			health_set(n, H_BOOTING, "the kernel is %s",
+				   ctl_state_name(v->state));
+		return;
+	default:
+		break;
+	}
+	/* SHOJI_STATE_RUNNING */
+	if (v->heartbeat != n->last_heartbeat) {
+		n->last_heartbeat = v->heartbeat;
+		mono_now(&n->heartbeat_moved);
+	} else if (mono_ms_since(&n->heartbeat_moved) > (double)mgr.hung_timeout_ms) {
+		node_failed(n, H_HUNG, 0, "no kernel heartbeat for %.1f s (hung_timeout %.1f s)",
+			    mono_ms_since(&n->heartbeat_moved) / 1000,
+			    (double)mgr.hung_timeout_ms / 1000);
+		return;
+	}
+	if (n->agent_heard &&
+	    mono_ms_since(&n->agent_moved) <= MGR_AGENT_TIMEOUT_MS) {
+		if (n->health != H_RUNNING && n->failure_tsc) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "node%u", n->id);
+			event_log(name, "running again %llu ms after the failure (%s)",
+				  (unsigned long long)ms_of_tsc(n->failure_tsc,
+								tsc_now()),
+				  health_name(n->failure_kind));
+			n->failure_tsc = 0;
+		}
+		health_set(n, H_RUNNING, "kernel heartbeat and agent reports");
+		if (n->failures && pn &&
+		    since_start > MGR_HEALTHY_RESET_MS)
+			n->failures = 0;
+	} else if (!n->agent_heard && since_start <= MGR_BOOT_TIMEOUT_MS) {
+		health_set(n, H_BOOTING, "the kernel runs; waiting for its agent");
+	} else {
+		health_set(n, H_DEGRADED, "the kernel runs but its agent has been silent for %.0f s",
+			   (n->agent_heard ? mono_ms_since(&n->agent_moved)
+					   : since_start) / 1000);
+	}
+}
+
+void health_tick(void)
+{
+	pthread_mutex_lock(&mgr.lock);
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
+		if (mgr.nodes[i].in_plan)
+			check_node(&mgr.nodes[i]);
+	pthread_mutex_unlock(&mgr.lock);
+}
+
+void *agent_poller(void *arg)
+{
+	static char out[SHOJI_REPLY_LEN + 1];
+	char err[256];
+	size_t len;
+	(void)arg;
+
+	for (;;) {
+		for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+			struct node_rec *n = &mgr.nodes[i];
+			struct agent_report rep;
+			bool ask;
+			int ret;
+
+			pthread_mutex_lock(&mgr.lock);
+			ask = n->in_plan && n->page && n->wanted && !n->busy &&
+			      n->view.valid &&
+			      n->view.state == SHOJI_STATE_RUNNING;
+			pthread_mutex_unlock(&mgr.lock);
+			if (!ask)
+				continue;
+			ret = node_channel(n, AGENT_REPORT_REQUEST, 2, false,
+					   out, &len, err, sizeof(err));
+			if (ret == -2) {
+				/* an exec runs: the agent is at work */
+				continue;
+			}
+			pthread_mutex_lock(&mgr.lock);
+			if (ret == 0 && agent_report_parse(out, len, &rep) &&
+			    (!n->agent_heard || rep.seq != n->agent_seq)) {
+				n->agent_heard = true;
+				n->agent_seq = rep.seq;
+				n->report = rep;
+				mono_now(&n->agent_moved);
+			}
+			pthread_mutex_unlock(&mgr.lock);
+		}
+		usleep(MGR_AGENT_PERIOD_MS * 1000);
+	}
+	return NULL;
+}

@@ -1,0 +1,144 @@
+/* The node manager daemon: its nodes, their health and what it keeps on
+ * disk. One mutex (mgr.lock) guards every node record; operations that
+ * take long (load, stop, exec) hold only their node's op lock, so status
+ * always answers. */
+#ifndef SHOJI_MANAGER_H
+#define SHOJI_MANAGER_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ctl_view.h"
+#include "plan.h"
+#include "protocol.h"
+
+/* The health of a node as the manager sees it */
+enum health {
+	H_STOPPED = 0,	/* not running (never started, stopped, taken down) */
+	H_BOOTING,	/* started, agent not heard yet */
+	H_RUNNING,	/* kernel heartbeat and agent reports move */
+	H_DEGRADED,	/* kernel alive, agent silent */
+	H_HUNG,		/* no kernel heartbeat for hung_timeout */
+	H_CRASHED,	/* the node panicked */
+	H_FAILED,	/* it will not be restarted (policy, limit, errors) */
+};
+
+const char *health_name(enum health h);
+
+#define MGR_AGENT_PERIOD_MS 1000	/* how often the agent is asked */
+#define MGR_AGENT_TIMEOUT_MS 5000	/* silent longer: degraded */
+#define MGR_BOOT_TIMEOUT_MS 120000	/* from start to kernel running */
+#define MGR_HEALTHY_RESET_MS 300000	/* a node up this long: failures 0 */
+#define MGR_TICK_MS 100
+
+struct pci_detached {
+	char address[16];	/* DDDD:BB:DD.F */
+	char driver[64];	/* the node0 driver it had, "" if none */
+};
+
+struct node_rec {
+	unsigned id;
+	bool in_plan;
+	/* partition: what node0 gave up for this node */
+	bool partitioned;
+	unsigned cpus[SHOJI_MAX_CPUS];
+	unsigned nr_cpus;
+	bool cpu_was_online[SHOJI_MAX_CPUS];
+	struct pci_detached pci[SHOJI_MAX_PCI];
+	unsigned nr_pci;
+
+	bool wanted;		/* the manager keeps it running */
+	enum health health;
+	char cause[256];	/* why it is in its state */
+	char last_failure[256];	/* "" if none */
+	time_t last_failure_at;
+	unsigned restarts;	/* restarts done by the policy, in total */
+	unsigned failures;	/* consecutive failures, against restart_max */
+	time_t started_at;	/* wall clock of the last start, 0 if none */
+	struct timespec started_mono;
+
+	/* what the watcher saw */
+	volatile void *page;	/* mapped control page, NULL if none */
+	struct ctl_view view;
+	uint32_t prev_state;	/* kernel state at the last tick */
+	uint64_t last_heartbeat;
+	struct timespec heartbeat_moved;
+	bool agent_heard;
+	uint64_t agent_seq;
+	struct timespec agent_moved;
+	struct agent_report report;
+	struct timespec agent_asked;
+	uint64_t failure_tsc;	/* TSC of the last failure, 0 if none */
+	enum health failure_kind;
+
+	bool busy;		/* an operation holds op */
+	bool restart_pending;
+	struct timespec restart_at;
+	pthread_mutex_t op;	/* held by load/start/stop/restart */
+	pthread_mutex_t chan;	/* held while the command channel is used */
+};
+
+struct manager {
+	pthread_mutex_t lock;
+	int dev;		/* /dev/shoji, -1 if absent */
+	uint32_t tsc_khz;
+	char state_dir[PATH_MAX];
+	char socket_path[PATH_MAX];
+	char plan_path[PATH_MAX];	/* "" if no plan is up */
+	struct plan *plan;
+	uint64_t hung_timeout_ms;
+	struct node_rec nodes[PLAN_MAX_NODES];
+};
+
+extern struct manager mgr;
+
+/* time */
+double mono_ms_since(const struct timespec *t);
+void mono_now(struct timespec *t);
+
+/* events.c: the journal, kept in the state directory */
+void event_log(const char *node, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Keeps the node's console in a file beside the journal; returns its
+ * name in path ("" on failure). */
+void event_keep_log(unsigned node, const char *why, char *path, size_t len);
+void event_print(struct reply *r, bool follow);
+
+/* partition.c: take CPUs and devices from node0 and give them back */
+int partition_take(struct node_rec *n, const struct plan_node *pn,
+		   struct reply *r);
+void partition_give_back(struct node_rec *n, struct reply *r);
+/* Turns the node's devices off (the node is stopped) before a new load */
+void partition_quiesce(struct node_rec *n, struct reply *r);
+
+/* node_ops.c */
+int node_load_start(struct node_rec *n, struct reply *r);
+int node_stop(struct node_rec *n, uint64_t timeout_ms, struct reply *r);
+int node_map(struct node_rec *n);
+/* Runs cmd in the node's agent; out has room for SHOJI_REPLY_LEN bytes.
+ * Returns the command's status, -1 on timeout or if the node stopped
+ * answering (err says why), -2 if the channel is busy and
+ * wait_for_channel is false. */
+int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
+		 bool wait_for_channel, char *out, size_t *outlen, char *err,
+		 size_t errlen);
+
+/* health.c: one pass of the watcher over every node; the agent poller */
+void health_tick(void);
+void *agent_poller(void *arg);
+uint64_t tsc_now(void);
+void health_set(struct node_rec *n, enum health h, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* status_json.c */
+void status_table(struct reply *r);
+void status_json(struct reply *r);
+
+/* daemon.c */
+void state_save(void);
+const struct plan_node *plan_node_of(unsigned id);
+
+#endif

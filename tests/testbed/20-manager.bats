@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# The node manager on node0 with the two-node plan: up, status, exec,
+# stop and start, a manager restart while node1 runs, down, and a bad plan
+# that must change nothing. Everything is checked from inside node0 and
+# node1.
+
+load helpers
+load manager-helpers
+
+PLAN=configs/two-nodes.ini
+
+setup_file() {
+	testbed_start "$REPO/$PLAN"
+}
+
+teardown_file() {
+	testbed_stop
+}
+
+teardown() {
+	show_manager_on_failure
+}
+
+@test "node0's init started the manager; without it, commands say how to start it" {
+	run shoji_in status
+	assert_status 0
+	assert_output_contains "No plan is up"
+	run node0 'ls -l /run/shoji/shoji.sock'
+	assert_output_contains "srw-------"
+	node0 'kill $(cat /shoji/state/daemon.pid)'
+	sleep 1
+	run shoji_in status
+	assert_status 1
+	[ "$output" = "shoji: the manager is not running (start it with: shoji daemon)" ] ||
+		fail "without the manager: $output"
+	run node0 'shoji daemon --background --state-dir /shoji/state'
+	assert_status 0
+	run shoji_in status --json
+	assert_status 0
+	check_status_json "$output"
+	[ "$JSON_NODES" -eq 0 ]
+}
+
+@test "a bad plan given to shoji up changes nothing" {
+	before=$(partition_view)
+	node0 'sed "/^\[node1\]/,/^\[/ s/^cpus = 1$/cpus = 7/" /shoji/configs/two-nodes.ini > /shoji/configs/bad-cpu.ini'
+	run shoji_in up /shoji/configs/bad-cpu.ini
+	assert_status 2
+	assert_output_contains "bad-cpu.ini:"
+	assert_output_contains "nothing was changed"
+	[ "$(partition_view)" = "$before" ] || fail "the partition changed: $before -> $(partition_view)"
+	run shoji_in status
+	assert_output_contains "No plan is up"
+	run node0 'shoji-load status 1'
+	[ "$status" -ne 0 ] || assert_output_contains "node1: empty"
+}
+
+@test "a failure halfway through up is undone: CPUs online, devices bound, nothing started" {
+	before=$(partition_view)
+	# The plan is good, but node1's "kernel" is not a kernel: loading fails
+	# after node1's CPU and disk were taken from node0.
+	node0 'sed "/^\[node1\]/,/^\[/ s#^kernel = .*#kernel = ../out/initramfs.cpio.gz#" /shoji/configs/two-nodes.ini > /shoji/configs/bad-kernel.ini'
+	run shoji_in up /shoji/configs/bad-kernel.ini
+	assert_status 1
+	assert_output_contains "node1: CPU 1 offline in node0"
+	assert_output_contains "shoji: up: node1: load and start failed"
+	assert_output_contains "node1: CPU 1 online in node0 again"
+	assert_output_contains "PCI device 0000:00:03.0 given back to node0"
+	[ "$(partition_view)" = "$before" ] || fail "the partition changed: $before -> $(partition_view)"
+	run node0 'ls -l /sys/bus/pci/devices/0000:00:03.0/driver; cat /sys/bus/pci/devices/0000:00:03.0/driver_override'
+	assert_output_contains "virtio-pci"
+	assert_output_contains "(null)"
+	run shoji_in events
+	assert_output_contains "failed at load and start; undone"
+}
+
+@test "shoji up starts node1 on its own CPU, memory and disk" {
+	run shoji_in up /shoji/$PLAN
+	assert_status 0
+	assert_output_contains "node1: running"
+	run node0 'cat /sys/devices/system/cpu/online; readlink /sys/bus/pci/devices/0000:00:03.0/driver || echo unbound; cat /sys/bus/pci/devices/0000:00:03.0/driver_override'
+	[ "$output" = "0,2-3
+unbound
+shoji-node" ] || fail "node0 after up: $output"
+	run mgr_exec node1 'nproc; hostname; ls /sys/bus/pci/devices'
+	assert_status 0
+	[ "$output" = "1
+node1
+0000:00:03.0" ] || fail "inside node1: $output"
+	run mgr_exec node1 'echo out; echo err >&2; exit 7'
+	assert_status 7
+	assert_output_contains "out"
+	assert_output_contains "err"
+}
+
+@test "shoji status shows node1 running, as a table and as JSON" {
+	run shoji_in status
+	assert_status 0
+	assert_output_contains "plan /shoji/configs/two-nodes.ini"
+	[[ "$output" =~ node1\ +running\ +1\ +512M\ +00:03.0 ]] || fail "table: $output"
+	run shoji_in status --json
+	assert_status 0
+	check_status_json "$output"
+	[ "$JSON_NODES" -eq 1 ]
+	[ "$(status_field node1 state)" = running ]
+	[ "$(status_field node1 agent | cut -c1-14)" != "" ]
+	h1=$(status_field node1 heartbeat)
+	sleep 1
+	h2=$(status_field node1 heartbeat)
+	[ "$h2" -gt "$h1" ] || fail "heartbeat did not move: $h1 -> $h2"
+	age=$(status_field node1 heartbeat_age_ms)
+	[ "$age" -ge 0 ] && [ "$age" -lt 3000 ] || fail "heartbeat age $age"
+	[ "$(status_field node1 uptime_s)" -ge 1 ]
+	[[ "$output" == *'"heard": true'* ]] || fail "agent not heard: $output"
+}
+
+@test "shoji logs shows node1's kernel log from its control page" {
+	run shoji_in logs node1
+	assert_status 0
+	assert_output_contains "Shoji: node1 running"
+	assert_output_contains "Run /init as init process"
+}
+
+@test "logs -f and events -f follow; the manager outlives commands that die" {
+	run node0 'timeout -s KILL 3 shoji logs node1 -f > /tmp/follow.log & sleep 1; shoji exec node1 -- "echo followed-line > /dev/kmsg"; wait; cat /tmp/follow.log'
+	assert_output_contains "Run /init as init process"
+	assert_output_contains "followed-line"
+	run node0 'timeout -s KILL 2 shoji events -f; true'
+	assert_output_contains "node1 booting -> running"
+	# both commands were killed; the manager still answers
+	run shoji_in status
+	assert_status 0
+	assert_output_contains "node1  running"
+}
+
+@test "the manager dies while node1 runs; node1 keeps running and a new manager finds it" {
+	up1=$(status_field node1 uptime_s)
+	node0 'kill -9 $(cat /shoji/state/daemon.pid)'
+	run shoji_in status
+	assert_output_contains "the manager is not running"
+	# node1 does not care
+	run node0 'shoji-load status 1'
+	assert_output_contains "node1: running"
+	run node0 'shoji daemon --background --state-dir /shoji/state'
+	assert_status 0
+	wait_state node1 running 30
+	run shoji_in exec node1 -- hostname
+	assert_status 0
+	[ "$output" = node1 ]
+	[ "$(status_field node1 uptime_s)" -ge "$up1" ]
+	run shoji_in events
+	assert_output_contains "node1 found again: kernel running"
+}
+
+@test "shoji stop and start node1: clean stop, CPU stays with the node" {
+	run shoji_in stop node1
+	assert_status 0
+	[ "$(status_field node1 state)" = stopped ]
+	run node0 'shoji-load status 1; cat /sys/devices/system/cpu/online'
+	assert_output_contains "stopped on node0's request"
+	assert_output_contains "0,2-3"
+	run shoji_in exec node1 -- true
+	assert_status 125
+	run shoji_in start node1
+	assert_status 0
+	assert_output_contains "node1: running"
+	run shoji_in restart node1
+	assert_status 0
+	run shoji_in exec node1 -- nproc
+	[ "$output" = 1 ]
+}
+
+@test "node1 whose agent died is degraded, not restarted; shoji restart brings it back" {
+	# the agent runs this command: it never answers
+	run node0 "shoji exec node1 --timeout 3 -- 'kill \$(pidof shoji)'"
+	assert_status 124
+	wait_state node1 degraded 30
+	[[ "$(status_field node1 cause)" == *"agent has been silent"* ]] ||
+		fail "cause: $(status_field node1 cause)"
+	h1=$(status_field node1 heartbeat)
+	sleep 1
+	[ "$(status_field node1 heartbeat)" -gt "$h1" ] || fail "the kernel heartbeat stopped"
+	[ "$(status_field node1 restart_count)" -eq 0 ]
+	run shoji_in restart node1
+	assert_status 0
+	assert_output_contains "node1: running"
+}
+
+@test "shoji down stops node1 and gives its CPU and disk back to node0" {
+	run shoji_in down
+	assert_status 0
+	assert_output_contains "node1: down"
+	run node0 'cat /sys/devices/system/cpu/online; readlink /sys/bus/pci/devices/0000:00:03.0/driver; cat /sys/bus/pci/devices/0000:00:03.0/driver_override; shoji-load status 1'
+	assert_output_contains "0-3"
+	assert_output_contains "virtio-pci"
+	assert_output_contains "(null)"
+	assert_output_contains "node1: stopped"
+	# node0 uses the disk again
+	run node0 'ls /sys/bus/pci/devices/0000:00:03.0/virtio*/block'
+	assert_status 0
+	run shoji_in status
+	assert_output_contains "No plan is up"
+	run shoji_in events
+	assert_output_contains "manager down /shoji/configs/two-nodes.ini"
+}

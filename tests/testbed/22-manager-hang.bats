@@ -1,0 +1,57 @@
+#!/usr/bin/env bats
+# A node whose kernel hangs (every CPU spinning with interrupts off, through
+# the node kernel's test knob /sys/module/shoji_node/parameters/hang) is
+# reported hung once its heartbeat has stopped for hung_timeout, and the
+# manager restarts it by force (INIT).
+
+load helpers
+load manager-helpers
+
+PLAN=configs/two-nodes.ini
+
+setup_file() {
+	testbed_start "$REPO/$PLAN"
+	shoji_in up /shoji/$PLAN
+}
+
+teardown_file() {
+	testbed_stop
+}
+
+teardown() {
+	show_manager_on_failure
+}
+
+@test "a hung node1 is reported hung and restarted by force" {
+	[ "$(status_field node1 state)" = running ]
+	h1=$(status_field node1 heartbeat)
+	# the command never returns: the node hangs under it
+	run node0 "shoji exec node1 --timeout 3 -- 'echo 1 > /sys/module/shoji_node/parameters/hang'"
+	[ "$status" -ne 0 ]
+	wait_state node1 hung 30
+	run shoji_in events
+	assert_output_contains "node1 running -> hung: no kernel heartbeat for"
+	assert_output_contains "hung_timeout 3.0 s"
+	# the node said why before it stopped
+	run shoji_in logs node1
+	assert_output_contains "hanging on request"
+	wait_state node1 running 120
+	run shoji_in events
+	assert_output_contains "node1 restarting: forced stop, load, start"
+	assert_output_contains "node1 running again"
+	[ "$(status_field node1 restart_count)" -eq 1 ]
+	[[ "$(status_field node1 last_failure)" == "hung: no kernel heartbeat"* ]] ||
+		fail "last failure: $(status_field node1 last_failure)"
+	run node0 'dmesg | grep "node1: stopped"'
+	assert_output_contains "it did not park in time, sent INIT"
+	run mgr_exec node1 'hostname'
+	assert_status 0
+	[ "$output" = node1 ]
+}
+
+@test "shoji down after the hang gives everything back" {
+	run shoji_in down
+	assert_status 0
+	run node0 'cat /sys/devices/system/cpu/online'
+	[ "$output" = 0-3 ]
+}

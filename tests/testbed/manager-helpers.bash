@@ -1,0 +1,124 @@
+# Shared by the node manager tests: run shoji in node0 and read its
+# status. Everything is looked at from inside node0 and the nodes.
+
+# shoji in node0; output and status as bats' `run` expects.
+shoji_in() {
+	node0 "shoji $*"
+}
+
+# The field of NODE in `shoji status --json` (numbers, booleans and
+# strings without quotes). The JSON has one line per node.
+status_field() {
+	local node=$1 field=$2
+	node0 'shoji status --json' | grep "\"name\": \"$node\"" |
+		sed -n "s/.*\"$field\": \(\"\([^\"]*\)\"\|\([^,}]*\)\).*/\2\3/p"
+}
+
+# Waits until NODE is in STATE (up to TIMEOUT seconds, default 120).
+wait_state() {
+	local node=$1 want=$2 timeout=${3:-120} state="" i
+	for ((i = 0; i < timeout * 2; i++)); do
+		state=$(status_field "$node" state)
+		[ "$state" = "$want" ] && return 0
+		sleep 0.5
+	done
+	echo "$node is '$state', not '$want' after ${timeout}s" >&2
+	node0 'shoji status; shoji events | tail -n 20' >&2
+	return 1
+}
+
+# Checks the output of `shoji status --json` against docs/status-json.md:
+# every field is there with its type. One node per line, by design. Sets
+# JSON_NODES to the number of nodes.
+STR='"([^"\\]|\\.)*"'
+check_status_json() {
+	local json=$1 line nodes=0 re
+	local -a node_fields=(
+		"\"name\": \"node[0-9]+\""
+		"\"id\": [0-9]+"
+		"\"state\": \"(booting|running|degraded|hung|crashed|stopped|failed)\""
+		"\"cause\": $STR"
+		"\"kernel_state\": \"(empty|loaded|starting|booting|running|halted|panicked|stopped|none)\""
+		"\"cpus\": \[[0-9]+(, [0-9]+)*\]"
+		"\"memory_bytes\": [0-9]+"
+		"\"memory\": \[\{\"start\": [0-9]+, \"size\": [0-9]+\}(, \{\"start\": [0-9]+, \"size\": [0-9]+\})*\]"
+		"\"devices\": \[($STR(, $STR)*)?\]"
+		"\"partitioned\": (true|false)"
+		"\"uptime_s\": [0-9]+"
+		"\"heartbeat\": [0-9]+"
+		"\"heartbeat_age_ms\": -?[0-9]+"
+		"\"restart_count\": [0-9]+"
+		"\"failures_in_a_row\": [0-9]+"
+		"\"restart_policy\": \"(never|on-failure)\""
+		"\"restart_max\": [0-9]+"
+		"\"last_failure\": $STR"
+		"\"last_failure_time\": (\"\"|\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\")"
+		"\"agent\": \{\"heard\": (true|false), \"age_ms\": -?[0-9]+, \"uptime_s\": [0-9]+, \"load1\": [0-9]+\.[0-9]+, \"mem_total_kb\": [0-9]+, \"mem_avail_kb\": [0-9]+, \"guests\": [0-9]+\}"
+		"\"guests\": \[\]"
+	)
+	line=$(sed -n 1p <<< "$json")
+	[[ $line =~ ^\{\"version\":\ 1,\ \"manager\":\ \{\"pid\":\ [0-9]+,\ \"state_dir\":\ $STR,\ \"plan\":\ $STR\},\ \"nodes\":\ \[ ]] ||
+		fail "status --json: bad first line: $line" || return 1
+	[ "$(tail -n 1 <<< "$json")" = "]}" ] || [[ $line == *'"nodes": []}' ]] ||
+		fail "status --json: bad last line: $(tail -n 1 <<< "$json")" || return 1
+	while IFS= read -r line; do
+		[[ $line == '  {"name"'* ]] || continue
+		nodes=$((nodes + 1))
+		for re in "${node_fields[@]}"; do
+			[[ $line =~ $re ]] || { fail "status --json: no field matching $re in: $line"; return 1; }
+		done
+	done <<< "$json"
+	JSON_NODES=$nodes
+}
+
+# A node0 view of the partition: online CPUs and the drivers of PCI devices
+partition_view() {
+	node0 'cat /sys/devices/system/cpu/online; for d in /sys/bus/pci/devices/*; do echo "${d##*/} $(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null) $(cat "$d/driver_override")"; done'
+}
+
+# On failure: the manager's journal and node consoles say what happened.
+show_manager_on_failure() {
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${TESTBED_DIR:-}" ]; then
+		echo "--- shoji status and events ---"
+		node0 'shoji status; shoji events | tail -n 30; tail -n 20 /shoji/state/daemon.log' 2>&1 || true
+		local f
+		for f in "$TESTBED_DIR"/com[234].log; do
+			[ -s "$f" ] || continue
+			echo "--- end of $f ---"
+			tail -n 15 "$f"
+		done
+	fi
+}
+
+# Runs a shell command inside NODE through `shoji exec`; output and status
+# as bats' `run` expects. The command travels base64-encoded so any
+# quoting survives node0's shell.
+mgr_exec() {
+	local node=$1 b64
+	shift
+	b64=$(printf '%s' "$*" | base64 -w0)
+	node0 "shoji exec $node -- \"\$(echo $b64 | base64 -d)\""
+}
+
+# Waits until NODE's FIELD in `shoji status --json` is VALUE.
+wait_field() {
+	local node=$1 field=$2 want=$3 timeout=${4:-120} got="" i
+	for ((i = 0; i < timeout * 2; i++)); do
+		got=$(status_field "$node" "$field")
+		[ "$got" = "$want" ] && return 0
+		sleep 0.5
+	done
+	echo "$node's $field is '$got', not '$want' after ${timeout}s" >&2
+	return 1
+}
+
+# Waits until the journal has a line containing TEXT.
+wait_event() {
+	local text=$1 timeout=${2:-30} i
+	for ((i = 0; i < timeout * 2; i++)); do
+		node0 'shoji events' | grep -qF -- "$text" && return 0
+		sleep 0.5
+	done
+	echo "no event '$text' after ${timeout}s" >&2
+	return 1
+}

@@ -1,0 +1,196 @@
+/* The control page reader on pages built in memory: good ones, and the
+ * garbage a broken node may leave (wrong magic, version, size, state,
+ * ring size, unterminated reason, huge lengths, wrapped counters). */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "ctl_view.h"
+
+#define HDR offsetof(struct shoji_control, con_buf)
+#define RING (SHOJI_CONTROL_SIZE - HDR)
+
+static union {
+	struct shoji_control c;
+	unsigned char bytes[SHOJI_CONTROL_SIZE];
+} page;
+static struct ctl_copy copy;
+
+static void good_page(void)
+{
+	memset(&page, 0, sizeof(page));
+	page.c.magic = SHOJI_CONTROL_MAGIC;
+	page.c.version = SHOJI_CONTROL_VERSION;
+	page.c.size = SHOJI_CONTROL_SIZE;
+	page.c.state = SHOJI_STATE_RUNNING;
+	page.c.heartbeat = 42;
+	page.c.con_size = RING;
+}
+
+static bool read_page(struct ctl_view *v)
+{
+	ctl_copy_page(&copy, &page, sizeof(page));
+	return ctl_read(&copy, v);
+}
+
+static void console_write(const char *s)
+{
+	while (*s) {
+		page.c.con_buf[page.c.con_head % RING] = *s++;
+		page.c.con_head++;
+	}
+}
+
+static void test_good(void)
+{
+	struct ctl_view v;
+	char text[SHOJI_CONTROL_SIZE + 1];
+	uint32_t next, lost;
+
+	good_page();
+	strcpy(page.c.reason, "Kernel panic - not syncing: test");
+	console_write("hello\nworld\n");
+	CHECK(read_page(&v));
+	CHECK_U64(v.state, SHOJI_STATE_RUNNING);
+	CHECK_U64(v.heartbeat, 42);
+	CHECK_STR(v.reason, "Kernel panic - not syncing: test");
+	CHECK_U64(ctl_console(&copy, &v, 0, text, sizeof(text) - 1, &next,
+			      &lost), 12);
+	CHECK_STR(text, "hello\nworld\n");
+	CHECK_U64(next, 12);
+	/* from a counter: only the new bytes */
+	CHECK_U64(ctl_console(&copy, &v, 6, text, sizeof(text) - 1, &next,
+			      &lost), 6);
+	CHECK_STR(text, "world\n");
+	/* at most max bytes: the last ones */
+	CHECK_U64(ctl_console(&copy, &v, 0, text, 3, &next, &lost), 3);
+	CHECK_STR(text, "ld\n");
+	CHECK_STR(ctl_state_name(v.state), "running");
+}
+
+static void test_ring_wraps(void)
+{
+	struct ctl_view v;
+	static char text[SHOJI_CONTROL_SIZE + 1];
+	uint32_t next, lost;
+	size_t len;
+
+	good_page();
+	page.c.con_head = UINT32_MAX - 10;	/* the counter wraps */
+	for (int i = 0; i < 3000; i++)
+		console_write("x");
+	console_write("END");
+	CHECK(read_page(&v));
+	len = ctl_console(&copy, &v, 0, text, sizeof(text) - 1, &next, &lost);
+	CHECK_U64(len, RING);
+	CHECK(len >= 3 && !strcmp(text + len - 3, "END"));
+	/* a reader far behind loses bytes and is told how many */
+	ctl_console(&copy, &v, next - RING - 100, text, sizeof(text) - 1,
+		    &next, &lost);
+	CHECK_U64(lost, 100);
+}
+
+static void test_garbage(void)
+{
+	struct ctl_view v;
+	char text[64], reply[SHOJI_REPLY_LEN];
+	uint32_t next, lost;
+
+	good_page();
+	page.c.magic = 0xdeadbeef;
+	CHECK(!read_page(&v));
+	CHECK(strstr(v.why, "magic") != NULL);
+	CHECK_U64(ctl_console(&copy, &v, 0, text, sizeof(text) - 1, &next,
+			      &lost), 0);
+
+	good_page();
+	page.c.version = 99;
+	CHECK(!read_page(&v));
+	CHECK(strstr(v.why, "version 99") != NULL);
+
+	good_page();
+	page.c.size = 8192;
+	CHECK(!read_page(&v));
+
+	good_page();
+	page.c.state = 1234;
+	CHECK(!read_page(&v));
+	CHECK(strstr(v.why, "state 1234") != NULL);
+	CHECK_U64(v.state, 0);
+
+	/* reason without its NUL and with control characters */
+	good_page();
+	memset(page.c.reason, 'A', sizeof(page.c.reason));
+	page.c.reason[3] = '\033';
+	CHECK(read_page(&v));
+	CHECK_U64(strlen(v.reason), SHOJI_REASON_LEN);
+	CHECK(v.reason[3] == '?');
+
+	/* a ring size that does not match the page: no ring, page valid */
+	good_page();
+	page.c.con_size = 0xffffffff;
+	page.c.con_head = 100;
+	CHECK(read_page(&v));
+	CHECK_U64(v.con_size, 0);
+	CHECK_U64(ctl_console(&copy, &v, 0, text, sizeof(text) - 1, &next,
+			      &lost), 0);
+
+	/* a reply length far beyond the reply area */
+	good_page();
+	page.c.reply_len = 0x7fffffff;
+	CHECK(read_page(&v));
+	CHECK_U64(v.reply_len, SHOJI_REPLY_LEN);
+	CHECK_U64(ctl_reply(&copy, &v, reply, sizeof(reply)), SHOJI_REPLY_LEN);
+	CHECK_U64(ctl_reply(&copy, &v, reply, 10), 10);
+
+	/* console bytes that are control characters are shown as '?' */
+	good_page();
+	console_write("a\033[2Jb\r\n");
+	CHECK(read_page(&v));
+	ctl_console(&copy, &v, 0, text, sizeof(text) - 1, &next, &lost);
+	CHECK_STR(text, "a?[2Jb?\n");
+
+	/* a short page: the copy is zero-filled, the size is 0 */
+	memset(&copy, 0xff, sizeof(copy));
+	ctl_copy_page(&copy, &page, 6);
+	CHECK(!ctl_read(&copy, &v));
+}
+
+static void test_agent_report(void)
+{
+	static const char good[] = "shoji-agent/1 seq=7 uptime=12 load1=0.50 "
+		"mem_total_kb=500000 mem_avail_kb=400000 guests=0\n";
+	static const char *const bad[] = {
+		"",
+		"shoji-agent/2 seq=7 uptime=12 load1=0.50 mem_total_kb=1 mem_avail_kb=1 guests=0",
+		"shoji-agent/1 seq=x uptime=12 load1=0.50 mem_total_kb=1 mem_avail_kb=1 guests=0",
+		"shoji-agent/1 seq=7 uptime=12 load1=nan mem_total_kb=1 mem_avail_kb=1 guests=0",
+		"shoji-agent/1 seq=7 uptime=12 load1=-1 mem_total_kb=1 mem_avail_kb=1 guests=0",
+		"shoji-agent/1 seq=7 uptime=12 load1=1 mem_total_kb=1 mem_avail_kb=1 guests=999999999",
+		"shoji-agent/1 seq=7 uptime=12 load1=1 mem_total_kb=1 guests=0",
+		"shoji-agent/1 xseq=7 uptime=12 load1=1 mem_total_kb=1 mem_avail_kb=1 guests=0",
+	};
+	struct agent_report r;
+
+	CHECK(agent_report_parse(good, strlen(good), &r));
+	CHECK_U64(r.seq, 7);
+	CHECK_U64(r.uptime_s, 12);
+	CHECK_U64(r.mem_total_kb, 500000);
+	CHECK_U64(r.mem_avail_kb, 400000);
+	CHECK(r.load1 > 0.49 && r.load1 < 0.51);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(!agent_report_parse(bad[i], strlen(bad[i]), &r));
+	/* a NUL inside the length */
+	CHECK(!agent_report_parse("shoji-agent/1 \0seq=1", 20, &r));
+}
+
+int main(void)
+{
+	test_good();
+	test_ring_wraps();
+	test_garbage();
+	test_agent_report();
+	return check_summary();
+}

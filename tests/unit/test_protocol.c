@@ -1,0 +1,118 @@
+/* The manager's socket protocol over a socket pair: arguments arrive as
+ * sent, frames and the exit status come back, and broken requests are
+ * refused. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "protocol.h"
+
+static int recv_from(const char *bytes, size_t len, char ***argv)
+{
+	int sv[2], argc;
+	FILE *in;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -2;
+	if (write(sv[0], bytes, len) != (ssize_t)len)
+		return -2;
+	close(sv[0]);
+	in = fdopen(sv[1], "r");
+	argc = proto_recv_args(in, argv);
+	fclose(in);
+	return argc;
+}
+
+static void test_roundtrip(void)
+{
+	char *args[] = { "exec", "node1", "--", "echo 'a b'\nnext", "" };
+	char **argv;
+	int sv[2], argc;
+	FILE *in;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(proto_send_args(sv[0], 5, args) == 0);
+	in = fdopen(sv[1], "r");
+	argc = proto_recv_args(in, &argv);
+	CHECK(argc == 5);
+	if (argc == 5) {
+		for (int i = 0; i < 5; i++)
+			CHECK_STR(argv[i], args[i]);
+		CHECK(argv[5] == NULL);
+	}
+	proto_free_args(argv);
+	fclose(in);
+	close(sv[0]);
+}
+
+static void test_bad_requests(void)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+	} bad[] = {
+		{ "", 0 },
+		{ "hello\n", 6 },
+		{ "shoji/1 65\n", 11 },
+		{ "shoji/1 -1\n", 11 },
+		{ "shoji/1 1\n5\nab", 14 },
+		{ "shoji/1 1\n99999\n", 16 },
+		{ "shoji/1 1\n2\na\0", 14 },
+		{ "shoji/1 2", 9 },
+		{ "shoji/2 0\n", 10 },
+	};
+	char **argv;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(recv_from(bad[i].bytes, bad[i].len, &argv) == -1);
+		CHECK(argv == NULL);
+	}
+	CHECK(recv_from("shoji/1 0\n", 10, &argv) == 0);
+	proto_free_args(argv);
+}
+
+static void test_frames(void)
+{
+	int sv[2], status;
+	struct reply r;
+	FILE *out;
+	char buf[64] = "";
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	r.fd = sv[0];
+	r.gone = false;
+	reply_out(&r, "hello %d\n", 1);
+	reply_exit(&r, 3);
+	/* the client copies frames to stdout: catch it */
+	fflush(stdout);
+	out = tmpfile();
+	int saved = dup(1);
+	dup2(fileno(out), 1);
+	status = proto_client_run(sv[1]);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	rewind(out);
+	CHECK(fgets(buf, sizeof(buf), out) != NULL);
+	fclose(out);
+	CHECK_STR(buf, "hello 1\n");
+	CHECK(status == 3);
+	CHECK(reply_alive(&r));
+	close(sv[1]);
+	CHECK(!reply_alive(&r));
+	/* writing to a command that went away is quiet */
+	reply_out(&r, "more\n");
+	CHECK(r.gone);
+	close(sv[0]);
+}
+
+int main(void)
+{
+	test_roundtrip();
+	test_bad_requests();
+	test_frames();
+	return check_summary();
+}

@@ -43,7 +43,7 @@ teardown_file() {
 	guest_kernel=$(cat "$REPO/out/guest/version")
 	grep -q "^{\"config\":1,.*\"kernel\":\"[^\"]*-vanilla\"" "$RESULTS/results.jsonl"
 	grep -q "^{\"config\":2,.*\"kernel\":\"[^\"]*-shoji\"" "$RESULTS/results.jsonl"
-	[ "$(grep -c "^{\"config\":3,.*\"mode\":\"cpu\".*\"kernel\":\"[^\"]*-shoji\"" "$RESULTS/results.jsonl")" = 2 ]
+	[ "$(grep -c "^{\"config\":3,.*\"kernel\":\"[^\"]*-shoji\",\"mode\":\"cpu\"" "$RESULTS/results.jsonl")" = 2 ]
 	grep -q "^{\"config\":3,.*\"host\":\"node1\"" "$RESULTS/results.jsonl"
 	for config in 4 5 7; do
 		grep -q "^{\"config\":$config,.*\"kernel\":\"$guest_kernel\"" "$RESULTS/results.jsonl" ||

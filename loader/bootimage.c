@@ -162,6 +162,34 @@ void sl_build_setup(struct shoji_setup *s, const struct sl_node *n)
 	s->control_size = SHOJI_CONTROL_SIZE;
 }
 
+enum sl_bad_setup sl_bad_setup_parse(const char *what)
+{
+	if (!strcmp(what, "magic"))
+		return SL_SETUP_BAD_MAGIC;
+	if (!strcmp(what, "version"))
+		return SL_SETUP_BAD_VERSION;
+	if (!strcmp(what, "size"))
+		return SL_SETUP_BAD_SIZE;
+	return SL_SETUP_GOOD;
+}
+
+void sl_spoil_setup(struct shoji_setup *s, enum sl_bad_setup how)
+{
+	switch (how) {
+	case SL_SETUP_BAD_MAGIC:
+		s->magic = __builtin_bswap32(s->magic);
+		break;
+	case SL_SETUP_BAD_VERSION:
+		s->version++;
+		break;
+	case SL_SETUP_BAD_SIZE:
+		s->size += 8;
+		break;
+	case SL_SETUP_GOOD:
+		break;
+	}
+}
+
 struct pt_alloc {
 	uint8_t *buf;
 	size_t size, used;
@@ -393,7 +421,8 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	sd->next = 0;
 	sd->type = SETUP_SHOJI;
 	sd->len = sizeof(struct shoji_setup);
-	sl_build_setup((struct shoji_setup *)sd->data, n);
+	img->setup = (struct shoji_setup *)sd->data;
+	sl_build_setup(img->setup, n);
 
 	bp = (struct boot_params *)data;
 	sl_build_boot_params(bp, bz, n, data_pa + SL_PAGE, initrd_pa,

@@ -68,6 +68,7 @@ struct sl_segment {
 struct sl_image {
 	unsigned nr;
 	struct sl_segment seg[SL_MAX_SEGMENTS];
+	struct shoji_setup *setup;	/* inside a segment's buffer */
 	uint64_t entry;		/* the trampoline */
 	uint64_t kernel;
 	uint64_t boot_params;
@@ -89,6 +90,23 @@ unsigned sl_build_e820(const struct sl_node *n, struct boot_e820_entry *e,
 		       unsigned max);
 
 void sl_build_setup(struct shoji_setup *s, const struct sl_node *n);
+
+/*
+ * Test only: a Shoji setup_data of a layout no node kernel knows, so that
+ * the tests can see a node refuse it (`shoji-load load --test-bad-setup`).
+ * Magic byte-swapped, version one ahead, or size 8 bytes larger than this
+ * loader's struct.
+ */
+enum sl_bad_setup {
+	SL_SETUP_GOOD,
+	SL_SETUP_BAD_MAGIC,
+	SL_SETUP_BAD_VERSION,
+	SL_SETUP_BAD_SIZE,
+};
+
+/* "magic", "version" or "size"; SL_SETUP_GOOD for anything else */
+enum sl_bad_setup sl_bad_setup_parse(const char *what);
+void sl_spoil_setup(struct shoji_setup *s, enum sl_bad_setup how);
 
 /* Identity page tables with 2 MiB pages for the first 2 MiB and every
  * node range, in buf (physical address buf_pa). Returns the bytes used

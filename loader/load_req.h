@@ -14,6 +14,7 @@ struct load_req {
 	char kernel[PATH_MAX];
 	char initrd[PATH_MAX];		/* empty if none */
 	char cmdline[2048];
+	enum sl_bad_setup bad_setup;	/* test only; SL_SETUP_GOOD */
 };
 
 /* Fills req with node's section of the plan at path. On a plan error,

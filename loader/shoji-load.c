@@ -32,6 +32,7 @@ static void usage(FILE *f)
 "       shoji-load load NODE --cpus LIST --memory SIZE@ADDR[,...] --lowmem SIZE@ADDR\n"
 "                  --control SIZE@ADDR [--pci BB:DD.F[,...]] [--uart comN|none]\n"
 "                  --kernel BZIMAGE [--initrd FILE] [--cmdline TEXT] [--kernel-addr ADDR]\n"
+"                  [--test-bad-setup magic|version|size]\n"
 "       shoji-load start NODE\n"
 "       shoji-load stop NODE [--timeout MS]\n"
 "       shoji-load status NODE\n"
@@ -44,6 +45,9 @@ static void usage(FILE *f)
 "         its boot image and load it into its memory (node0 only), from the\n"
 "         [nodeN] section of PLAN and/or the options (which win). --control\n"
 "         is the machine's control area: NODE's page is at ADDR + NODE * 4 KiB.\n"
+"         For tests only: --test-bad-setup gives NODE a setup_data of a layout\n"
+"         no kernel knows (wrong magic, version or size); the node must refuse\n"
+"         it with a panic message on its console.\n"
 "start    start NODE's boot CPU on the loaded image.\n"
 "stop     ask NODE to stop, then reset its CPUs (default timeout 5000 ms).\n"
 "status   NODE's state and heartbeat, and why it stopped.\n"
@@ -212,6 +216,7 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "cmdline", required_argument, NULL, 'a' },
 		{ "kernel-addr", required_argument, NULL, 'K' },
+		{ "test-bad-setup", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sl_node *n = &req->n;
@@ -238,6 +243,12 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 		case 'i': snprintf(req->initrd, sizeof(req->initrd), "%s", optarg); break;
 		case 'a': snprintf(req->cmdline, sizeof(req->cmdline), "%s", optarg); break;
 		case 'K': kernel_addr = parse_size(optarg, "kernel address"); break;
+		case 'B':
+			req->bad_setup = sl_bad_setup_parse(optarg);
+			if (req->bad_setup == SL_SETUP_GOOD)
+				die("node%u: --test-bad-setup %s: expected magic, version or size",
+				    n->id, optarg);
+			break;
 		default: usage(stderr); return 2;
 		}
 	}

@@ -296,6 +296,28 @@ static void test_image(void)
 	CHECK(sd->type == SETUP_SHOJI && sd->next == 0 && sd->len == sizeof(struct shoji_setup));
 	ss = (const struct shoji_setup *)sd->data;
 	CHECK(ss->magic == SHOJI_SETUP_MAGIC && ss->node == 1 && ss->apic_ids[0] == 1);
+	CHECK(img.setup == ss);
+
+	/* The test-only layouts a node must refuse; one field each */
+	CHECK(sl_bad_setup_parse("magic") == SL_SETUP_BAD_MAGIC);
+	CHECK(sl_bad_setup_parse("version") == SL_SETUP_BAD_VERSION);
+	CHECK(sl_bad_setup_parse("size") == SL_SETUP_BAD_SIZE);
+	CHECK(sl_bad_setup_parse("Size") == SL_SETUP_GOOD);
+	CHECK(sl_bad_setup_parse("") == SL_SETUP_GOOD);
+	sl_spoil_setup(img.setup, SL_SETUP_GOOD);
+	CHECK(ss->magic == SHOJI_SETUP_MAGIC && ss->version == SHOJI_SETUP_VERSION &&
+	      ss->size == sizeof(*ss));
+	sl_spoil_setup(img.setup, SL_SETUP_BAD_MAGIC);
+	CHECK(ss->magic == 0x4a4f4853 && ss->version == SHOJI_SETUP_VERSION &&
+	      ss->size == sizeof(*ss));
+	sl_spoil_setup(img.setup, SL_SETUP_BAD_MAGIC);
+	sl_spoil_setup(img.setup, SL_SETUP_BAD_VERSION);
+	CHECK(ss->magic == SHOJI_SETUP_MAGIC && ss->version == SHOJI_SETUP_VERSION + 1 &&
+	      ss->size == sizeof(*ss));
+	img.setup->version = SHOJI_SETUP_VERSION;
+	sl_spoil_setup(img.setup, SL_SETUP_BAD_SIZE);
+	CHECK(ss->magic == SHOJI_SETUP_MAGIC && ss->version == SHOJI_SETUP_VERSION &&
+	      ss->size == sizeof(*ss) + 8);
 
 	/* The trampoline, relocated to the low window */
 	low = find_seg(&img, 0x80000);

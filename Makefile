@@ -33,6 +33,7 @@ $(DEPS_STAMP): scripts/install-deps.sh
 include node-mgr/rules.mk
 include bench/rules.mk
 include loader/rules.mk
+include tests/tools/rules.mk
 
 # The same source without the patch series: the benchmarks' plain Linux.
 vanilla-kernel: $(VANILLA_KERNEL)

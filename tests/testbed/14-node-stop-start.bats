@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# node1 of the two-node plan is stopped from node0 and started again, three
+# times in a row cleanly and three times forced (INIT after the timeout);
+# what it wrote to its disk before each stop reads back by sha256 after
+# each start, from inside the node.
+
+load helpers
+load node-helpers
+
+PLAN=configs/two-nodes.ini
+
+setup_file() {
+	testbed_start "$REPO/$PLAN"
+	node_partition 1
+	node_boot 1
+	: > "$BATS_FILE_TMPDIR/sums"
+}
+
+teardown_file() {
+	testbed_stop
+}
+
+teardown() {
+	show_console_on_failure
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -f "$TESTBED_DIR/com2.log" ]; then
+		echo "--- end of node1's console ($TESTBED_DIR/com2.log) ---"
+		tail -n 30 "$TESTBED_DIR/com2.log"
+	fi
+}
+
+# node1 writes 1 MiB of random data to its disk as NAME and syncs it; the
+# sha256 the data had in the node's memory is kept on the host.
+write_known() {
+	local name=$1 sum
+	run node_exec 1 "head -c 1048576 /dev/urandom > /tmp/d && cp /tmp/d /shoji/$name && sync && sha256sum < /tmp/d"
+	assert_status 0
+	sum=${output%% *}
+	[[ "$sum" =~ ^[0-9a-f]{64}$ ]] || fail "node1: sha256 of $name: $output"
+	echo "$sum  $name" >> "$BATS_FILE_TMPDIR/sums"
+}
+
+# Every file node1 wrote so far reads back from its disk as it was written.
+verify_known() {
+	run node_exec 1 'grep -q " /shoji " /proc/mounts && cd /shoji && sha256sum cycle-*'
+	assert_status 0
+	[ "$output" = "$(sort -k2 -V "$BATS_FILE_TMPDIR/sums")" ] ||
+		fail "node1's disk after $1:
+$output
+expected:
+$(sort -k2 -V "$BATS_FILE_TMPDIR/sums")"
+}
+
+boot_id() {
+	node_exec 1 'cat /proc/sys/kernel/random/boot_id'
+}
+
+# One cycle: write, stop (clean or forced), check node0's view of the stop,
+# start again, check it is a new boot and the disk kept everything.
+stop_start_cycle() {
+	local how=$1 i=$2 before after boots
+	write_known "cycle-$how-$i"
+	before=$(boot_id)
+	boots=$(grep -c 'init: node1 ready' "$TESTBED_DIR/com2.log")
+	if [ "$how" = clean ]; then
+		run node0 'shoji-load stop 1 && shoji-load status 1'
+		assert_status 0
+		assert_output_contains "node1: stopped"
+		assert_output_contains "reason: stopped on node0's request"
+	else
+		# --timeout 0: node0 does not wait for node1 to park
+		run node0 'shoji-load stop 1 --timeout 0 && shoji-load status 1'
+		assert_status 0
+		assert_output_contains "node1: stopped"
+		assert_output_contains "reason: did not park in time, stopped with INIT"
+	fi
+	node_boot 1
+	after=$(boot_id)
+	[ -n "$after" ] && [ "$after" != "$before" ] ||
+		fail "node1 did not boot again ($how stop $i): boot_id $before -> $after"
+	[ "$(grep -c 'init: node1 ready' "$TESTBED_DIR/com2.log")" -eq $((boots + 1)) ] ||
+		fail "node1's console does not show one more boot after $how stop $i"
+	verify_known "$how stop $i"
+}
+
+@test "node1 is stopped cleanly and started again three times, its disk intact each time" {
+	for i in 1 2 3; do
+		stop_start_cycle clean $i
+	done
+}
+
+@test "node1 is stopped with INIT after the timeout and started again three times, its disk intact each time" {
+	for i in 1 2 3; do
+		stop_start_cycle forced $i
+	done
+}
+
+@test "after six stops node1 still has only its own CPU, memory and disk, and node0 is intact" {
+	run node_exec 1 'nproc; ls /sys/bus/pci/devices; awk "/MemTotal/ { print \$2 }" /proc/meminfo'
+	assert_status 0
+	set -- $output
+	[ "$1" = 1 ] && [ "$2" = 0000:00:03.0 ] && [ "$3" -le $(( (512 << 10) + 64 )) ] ||
+		fail "node1: $output"
+	run node0 'cat /sys/devices/system/cpu/online; shoji-load status 1'
+	assert_status 0
+	[ "${output%%$'\n'*}" = 0,2-3 ] || fail "node0's CPUs: $output"
+	assert_output_contains "node1: running"
+}

@@ -82,6 +82,47 @@ teardown() {
 	node_wait_running 1
 }
 
+@test "a node refuses a setup_data of an unknown layout with a clear panic; node0 stays well" {
+	local what n known kmagic kversion ksize line
+	local panic='] Kernel panic - not syncing: Shoji: unknown setup_data layout'
+	# The node refuses before its console and its control page are set
+	# up: node0 cannot read why, only its UART (with earlycon) shows it.
+	for what in magic version size; do
+		n=$(grep -aFc "$panic" "$TESTBED_DIR/com2.log" || true)
+		run node0 "shoji-load stop 1 >/dev/null; shoji-load load /shoji/$PLAN 1 --test-bad-setup $what \
+			--cmdline 'console=ttyS0 earlycon=uart8250,io,0x2f8,115200' && shoji-load start 1"
+		assert_status 0
+		for i in $(seq 120); do
+			[ "$(grep -aFc "$panic" "$TESTBED_DIR/com2.log")" -gt "$n" ] && break
+			sleep 1
+		done
+		line=$(grep -aF "$panic" "$TESTBED_DIR/com2.log" | tail -n 1 | tr -d '\r')
+		[[ "$line" == *"$panic (magic "* ]] ||
+			fail "node1 with a bad setup_data $what: no panic on its console; last line: $line"
+		known=${line##*this kernel knows }
+		read -r _ kmagic _ kversion _ ksize _ <<< "$known"
+		[ "$kmagic" = 0x53484f4a ] || fail "the magic node1 knows: $line"
+		case $what in
+		magic) want="(magic 0x4a4f4853 version $kversion size $ksize in $ksize bytes)" ;;
+		version) want="(magic $kmagic version $((kversion + 1)) size $ksize in $ksize bytes)" ;;
+		size) want="(magic $kmagic version $kversion size $((ksize + 8)) in $ksize bytes)" ;;
+		esac
+		[[ "$line" == *"$want"* ]] || fail "node1 with a bad setup_data $what: expected $want in: $line"
+		# node1 never got to its control page, and node0 is well
+		run node0 'shoji-load status 1; cat /sys/devices/system/cpu/online'
+		assert_status 0
+		assert_output_contains "node1: starting, heartbeat 0"
+		assert_output_contains "0,2-3"
+		run node0 'shoji-load stop 1 --timeout 1000 && shoji-load status 1'
+		assert_status 0
+		assert_output_contains "reason: did not park in time, stopped with INIT"
+	done
+	# The same node with a good setup_data boots
+	node_boot 1
+	run node_exec 1 'nproc'
+	[ "$output" = 1 ]
+}
+
 @test "the bad requests left node0 intact" {
 	run node0 'cat /sys/devices/system/cpu/online; grep -c "System RAM" /proc/iomem'
 	assert_status 0

@@ -150,11 +150,13 @@ static void plan_adopt(struct plan *plan, const char *path)
 		n->started_at = 0;
 		n->agent_heard = false;
 	}
+	guests_adopt(plan);
 }
 
 /* mgr.lock held */
 static void plan_drop(void)
 {
+	guests_adopt(NULL);
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
 		mgr.nodes[i].in_plan = false;
 	plan_free(mgr.plan);
@@ -407,11 +409,13 @@ static int do_up(int argc, char **argv, struct reply *r)
 		reply_err(r, "shoji: /dev/shoji is missing: node0 runs a kernel without the Shoji patch\n");
 		return EXIT_CANNOT;
 	}
+	guests_lock();
 	pthread_mutex_lock(&mgr.lock);
 	plan_adopt(plan, argv[1]);
 	event_log("manager", "up %s", argv[1]);
 	state_save();
 	pthread_mutex_unlock(&mgr.lock);
+	guests_unlock();
 
 	/* partition setup, then load and start, node by node */
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
@@ -459,9 +463,13 @@ undo:
 			       "up failed; undone", r);
 	pthread_mutex_lock(&mgr.lock);
 	event_log("manager", "up %s failed at %s; undone", argv[1], step);
+	pthread_mutex_unlock(&mgr.lock);
+	guests_lock();
+	pthread_mutex_lock(&mgr.lock);
 	plan_drop();
 	state_save();
 	pthread_mutex_unlock(&mgr.lock);
+	guests_unlock();
 	return ret;
 }
 
@@ -493,11 +501,13 @@ static int do_down(int argc, char **argv, struct reply *r)
 		reply_out(r, "node%u: down\n", i);
 	}
 	if (!one) {
+		guests_lock();
 		pthread_mutex_lock(&mgr.lock);
 		event_log("manager", "down %s", mgr.plan_path);
 		plan_drop();
 		state_save();
 		pthread_mutex_unlock(&mgr.lock);
+		guests_unlock();
 	}
 	return EXIT_GOOD;
 }
@@ -755,7 +765,7 @@ static int dispatch(int argc, char **argv, struct reply *r)
 		{ "start", do_lifecycle }, { "stop", do_lifecycle },
 		{ "restart", do_lifecycle }, { "status", do_status },
 		{ "logs", do_logs }, { "exec", do_exec },
-		{ "events", do_events },
+		{ "events", do_events }, { "guest", do_guest },
 	};
 
 	if (argc < 1)
@@ -1011,6 +1021,8 @@ int cmd_daemon(int argc, char **argv)
 	if (pthread_create(&t, NULL, watcher, NULL) == 0)
 		pthread_detach(t);
 	if (pthread_create(&t, NULL, agent_poller, NULL) == 0)
+		pthread_detach(t);
+	if (pthread_create(&t, NULL, guest_poller, NULL) == 0)
 		pthread_detach(t);
 	signal(SIGTERM, on_stop_signal);
 	signal(SIGINT, on_stop_signal);

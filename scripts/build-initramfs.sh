@@ -17,6 +17,7 @@ initramfs_busybox
 install -m 0755 "$repo/initramfs/init" "$root/init"
 install -D -m 0755 "$repo/testbed/exec-agent" "$root/usr/libexec/shoji/exec-agent"
 install -D -m 0755 "$repo/guest/launch" "$root/usr/libexec/shoji/launch-guest"
+install -D -m 0755 "$repo/guest/ctl" "$root/usr/libexec/shoji/guest-ctl"
 for bin in "$@"; do
 	initramfs_copy_with_libs "$bin" "/usr/bin/$(basename "$bin")"
 done

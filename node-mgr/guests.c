@@ -224,11 +224,10 @@ static int guest_start(struct node_rec *n, struct guest_rec *g,
 	pthread_mutex_lock(&mgr.lock);
 	pg = guest_plan(g);
 	boots = n->boots;
-	if (pg) {
+	/* Its strings stay valid: only up and down replace the plan, and
+	 * they take guest_op first. */
+	if (pg)
 		copy = *pg;
-		/* the strings stay: the plan is only freed by down, which
-		 * waits for guest_op */
-	}
 	pthread_mutex_unlock(&mgr.lock);
 	if (!pg) {
 		snprintf(msg, msglen, "not in the plan that is up");

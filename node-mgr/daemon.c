@@ -92,6 +92,10 @@ void state_save(void)
 		if (n->last_failure[0])
 			fprintf(f, "failure %u %s\n", i, n->last_failure);
 	}
+	for (size_t i = 0; i < mgr.guest_count; i++)
+		fprintf(f, "guest %s %d %d\n", mgr.guests[i].name,
+			mgr.guests[i].held_down,
+			mgr.guests[i].started_boot != UINT_MAX);
 	fflush(f);
 	fsync(fileno(f));
 	fclose(f);
@@ -194,9 +198,14 @@ static void state_restore(void)
 		unsigned id, a, b;
 		int p, w, h, on;
 		long long t, ft;
-		char addr[16], drv[64];
+		char addr[16], drv[64], gname[PLAN_GUEST_NAME_MAX + 1];
+		int held, started;
 		struct node_rec *n;
 
+		if (sscanf(line, "guest %32s %d %d", gname, &held, &started) == 3) {
+			guests_restore(gname, held, started);
+			continue;
+		}
 		if (sscanf(line, "%15s %u", word, &id) != 2 || !id ||
 		    id >= PLAN_MAX_NODES || !mgr.nodes[id].in_plan)
 			continue;

@@ -1,6 +1,6 @@
 /* The plan's KVM guests, run by each node's agent (guest/ctl on the node,
  * reached through the command channel). A thread looks at every running
- * node's guests once a second: their state, the new bytes of their
+ * node's guests every two seconds: their state, the new bytes of their
  * consoles, which it copies to STATE_DIR/guests/NAME.log so that a
  * guest's console stays readable after the guest or its node died, and
  * the autostart guests of a node that (re)booted, which it starts.
@@ -27,7 +27,9 @@
 #define GUEST_READ_MAX 960	/* what guest-ctl read returns at most */
 #define GUEST_SYNC_PIECES 64	/* console pieces per guest per pass */
 #define GUEST_START_TIMEOUT_S 120
-#define GUEST_POLL_MS 1000
+/* Each look runs a script in the node: not more often than this, on
+ * nodes whose CPUs also run the guests */
+#define GUEST_POLL_MS 2000
 
 /* Serializes what the manager does to guests: the poller's passes and
  * the commands. Taken before mgr.lock, never while holding it. */
@@ -96,11 +98,60 @@ static void guest_set(struct guest_rec *g, enum guest_state s,
 			  guest_state_name(s), cause);
 	g->state = s;
 	snprintf(g->cause, sizeof(g->cause), "%s", cause);
+	state_save();
 }
 
 static void log_path(const struct guest_rec *g, char *path, size_t len)
 {
 	snprintf(path, len, "%s/guests/%s.log", mgr.state_dir, g->name);
+}
+
+/* How much of its console was copied, for a manager that starts again
+ * while the guest runs. No fsync: node0's kernel outlives the manager. */
+static void offset_save(const struct guest_rec *g, uint64_t off)
+{
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/guests/%s.off", mgr.state_dir,
+		 g->name);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "%" PRIu64 "\n", off);
+	fclose(f);
+}
+
+/* mgr.lock held */
+void guests_restore(const char *name, bool held_down, bool started)
+{
+	char path[PATH_MAX + 64];
+	unsigned long long off = 0;
+	FILE *f;
+
+	for (size_t i = 0; i < mgr.guest_count; i++) {
+		struct guest_rec *g = &mgr.guests[i];
+
+		if (strcmp(g->name, name))
+			continue;
+		g->held_down = held_down;
+		/* a node found again has booted 0 times for this manager */
+		g->started_boot = started ? 0 : UINT_MAX;
+		if (held_down)
+			snprintf(g->cause, sizeof(g->cause),
+				 "stopped (shoji guest stop)");
+		else if (started)
+			snprintf(g->cause, sizeof(g->cause),
+				 "started before the manager restarted");
+		snprintf(path, sizeof(path), "%s/guests/%s.off", mgr.state_dir,
+			 name);
+		f = fopen(path, "r");
+		if (f) {
+			if (fscanf(f, "%llu", &off) == 1)
+				g->console_off = off;
+			fclose(f);
+		}
+	}
 }
 
 static void log_append(const struct guest_rec *g, const char *buf,
@@ -166,7 +217,9 @@ static void sync_console(struct node_rec *n, struct guest_rec *g,
 		log_append(g, out, len);
 		pthread_mutex_lock(&mgr.lock);
 		g->console_off += len;
+		off = g->console_off;
 		pthread_mutex_unlock(&mgr.lock);
+		offset_save(g, off);
 	}
 }
 
@@ -290,6 +343,7 @@ static int guest_start(struct node_rec *n, struct guest_rec *g,
 	sscanf(out, "started (QEMU pid %ld)", &pid);
 	g->pid = pid;
 	g->console_off = 0;
+	offset_save(g, 0);
 	g->started_at = now;
 	guest_set(g, G_RUNNING, "started on node%u (QEMU pid %ld)", n->id, pid);
 	pthread_mutex_unlock(&mgr.lock);
@@ -365,7 +419,9 @@ static void pass_node(unsigned id, struct listed *seen)
 		any |= mgr.guests[i].node == id;
 	runs = node_runs(n);
 	boots = n->boots;
-	if (any && !runs) {
+	/* A degraded node's kernel runs, and so do its guests, as far as
+	 * anyone knows: they are down only when their node is. */
+	if (any && n->health != H_RUNNING && n->health != H_DEGRADED) {
 		for (size_t i = 0; i < mgr.guest_count; i++) {
 			struct guest_rec *g = &mgr.guests[i];
 
@@ -395,7 +451,7 @@ static void pass_node(unsigned id, struct listed *seen)
 				g->started_boot = boots;	/* a new manager */
 			g->pid = seen[i].pid;
 			if (g->state != G_RUNNING)
-				guest_set(g, G_RUNNING, "started on node%u (QEMU pid %ld)",
+				guest_set(g, G_RUNNING, "found running on node%u (QEMU pid %ld)",
 					  id, g->pid);
 			if (seen[i].size < g->console_off)
 				g->console_off = 0;
@@ -593,6 +649,7 @@ int do_guest(int argc, char **argv, struct reply *r)
 
 		if (stop) {
 			g->held_down = true;
+			state_save();
 			reply_out(r, "%s: not running (node%u is %s); it will "
 				     "not start when its node comes back\n",
 				  g->name, g->node, health_name(n->health));

@@ -162,6 +162,8 @@ void health_set(struct node_rec *n, enum health h, const char *fmt, ...)
 
 /* guests.c */
 void guests_adopt(const struct plan *plan);	/* mgr.lock held */
+/* What state_save kept of a guest (mgr.lock held) */
+void guests_restore(const char *name, bool held_down, bool started);
 void *guest_poller(void *arg);
 /* Held while guests are worked on; take it before mgr.lock */
 void guests_lock(void);

@@ -250,6 +250,30 @@ g3 runs" ] || fail "node2: $output"
 	assert_output_contains "shoji: the plan /shoji/configs/guests.ini has no guest 'nosuch'"
 }
 
+@test "a new manager finds the guests as they were: no second start, no console copied twice" {
+	run shoji_in guest stop g1
+	assert_status 0
+	runs2=$(guest_log g2 | grep -c '^-- shoji: g2 started')
+	lines2=$(guest_log g2 | grep -c '^guest: name=g2')
+	pid2=$(guest_field g2 pid)
+	node0 'kill -9 $(cat /shoji/state/daemon.pid)'
+	run node0 'shoji daemon --background --state-dir /shoji/state'
+	assert_status 0
+	wait_state node1 running 60
+	wait_state node2 running 60
+	wait_guest_state g2 running 60
+	a=$(alive_count g2)
+	sleep 10	# several passes of the manager's guest thread
+	b=$(alive_count g2)
+	[ "${b:-0}" -gt "${a:-0}" ] || fail "g2's counter does not move: $a -> $b"
+	[ "$(guest_field g2 pid)" = "$pid2" ] || fail "g2 has another QEMU: $pid2 -> $(guest_field g2 pid)"
+	[ "$(guest_log g2 | grep -c '^-- shoji: g2 started')" = "$runs2" ] || fail "g2 was started again"
+	[ "$(guest_log g2 | grep -c '^guest: name=g2')" = "$lines2" ] || fail "g2's console was copied twice"
+	[ "$(guest_field g1 state)" = stopped ] || fail "g1, stopped by a person, is $(guest_field g1 state)"
+	run mgr_exec node1 '/usr/libexec/shoji/guest-ctl list | cut -d" " -f1,2'
+	[ "$output" = "g1 stopped" ] || fail "g1 on node1: $output"
+}
+
 @test "shoji down stops the nodes; the guests' consoles stay on node0" {
 	run shoji_in down
 	assert_status 0

@@ -53,6 +53,23 @@ wait_guest_line() {
 	return 1
 }
 
+# Waits until run K of NAME (its K-th start, counted on node0) has a line
+# matching RE; prints that line.
+wait_run_line() {
+	local name=$1 k=$2 re=$3 timeout=${4:-$BOOT} i line
+	for ((i = 0; i < timeout / 3; i++)); do
+		line=$(guest_log "$name" | awk -v m="^-- shoji: $name started on " -v k="$k" '$0 ~ m { n++ } n == k' |
+			grep -E -- "$re" | tail -n 1)
+		if [ -n "$line" ]; then
+			echo "$line"
+			return 0
+		fi
+		sleep 3
+	done
+	echo "guest $name: run $k has no line matching '$re' after ${timeout}s" >&2
+	return 1
+}
+
 # The last "guest: alive N" of NAME's current run
 alive_count() {
 	guest_run_log "$1" | sed -n 's/^guest: alive \([0-9]*\)$/\1/p' | tail -n 1
@@ -195,6 +212,7 @@ g3 runs" ] || fail "node2: $output"
 	[ -n "$written" ] || fail "g1 wrote nothing"
 	c1=$(alive_count g2)
 	starts2=$(guest_log g2 | grep -c "^-- shoji: g2 started")
+	runs1=$(guest_log g1 | grep -c "^-- shoji: g1 started")
 
 	run mgr_exec node1 'echo c > /proc/sysrq-trigger'
 	[ "$status" -eq 125 ] || fail "exec of the crash: status $status, $output"
@@ -206,7 +224,8 @@ g3 runs" ] || fail "node2: $output"
 	wait_field node1 restart_count 1 120
 	wait_state node1 running 300
 	wait_guest_state g1 running 300
-	run wait_guest_line g1 "^guest: data found md5="
+	# the first run after the crash
+	run wait_run_line g1 $((runs1 + 1)) "^guest: data found md5="
 	assert_status 0
 	[ "$output" = "guest: data found md5=$written" ] ||
 		fail "g1 found $output, it had written $written"

@@ -47,7 +47,7 @@ $(KERNEL): kernel-patches/series $(wildcard kernel-patches/*.patch) \
 
 initramfs: $(INITRAMFS)
 $(INITRAMFS): scripts/build-initramfs.sh scripts/lib/initramfs.sh \
-		$(wildcard initramfs/*) testbed/exec-agent guest/launch $(TOOLS) \
+		$(wildcard initramfs/*) testbed/exec-agent guest/launch guest/ctl $(TOOLS) \
 		| $(DEPS_STAMP)
 	scripts/build-initramfs.sh $@ $(TOOLS)
 

@@ -2,6 +2,7 @@
  * command channel of the node's control page: node0's manager asks it for
  * a report once a second (its own counter, uptime, load, memory, guests:
  * the user-space heartbeat) and sends it commands to run with sh. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,11 +17,54 @@
 #include "commands.h"
 #include "ctl_view.h"
 
+#define AGENT_GUEST_DIR "/shoji/guests"
+
 static uint64_t read_meminfo(const char *text, const char *key)
 {
 	const char *p = strstr(text, key);
 
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/* Guests whose QEMU runs: the pid in each guest's qemu.pid is a live
+ * qemu-system process (guest/ctl keeps them under AGENT_GUEST_DIR). */
+static unsigned running_guests(void)
+{
+	DIR *dir = opendir(AGENT_GUEST_DIR);
+	struct dirent *e;
+	unsigned count = 0;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		char path[512], comm[32] = "";
+		long pid = 0;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), AGENT_GUEST_DIR "/%s/qemu.pid",
+			 e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+		if (!strncmp(comm, "qemu-system", 11))
+			count++;
+	}
+	closedir(dir);
+	return count;
 }
 
 static size_t report(char *out, size_t max)
@@ -49,12 +93,12 @@ static size_t report(char *out, size_t max)
 		buf[n] = '\0';
 		fclose(f);
 	}
-	/* Guests are not there yet: always 0 */
 	return (size_t)snprintf(out, max,
 		AGENT_REPORT_TAG " seq=%" PRIu64 " uptime=%" PRIu64
 		" load1=%.2f mem_total_kb=%" PRIu64 " mem_avail_kb=%" PRIu64
-		" guests=0\n", ++seq, (uint64_t)up, load,
-		read_meminfo(buf, "MemTotal:"), read_meminfo(buf, "MemAvailable:"));
+		" guests=%u\n", ++seq, (uint64_t)up, load,
+		read_meminfo(buf, "MemTotal:"), read_meminfo(buf, "MemAvailable:"),
+		running_guests());
 }
 
 static size_t run(const char *cmd, char *out, size_t max, int *status)

@@ -21,6 +21,10 @@ static const char client_usage[] =
 	"       shoji exec NODE [--timeout S] -- COMMAND...\n"
 	"                                   run COMMAND with sh inside NODE\n"
 	"       shoji events [-f]           the journal of every state change\n"
+	"       shoji guest list            the plan's guests and their state\n"
+	"       shoji guest start|stop NAME start or stop a guest on its node\n"
+	"       shoji guest logs NAME [-f]  the guest's console (kept on node0, also\n"
+	"                                   after the guest or its node died)\n"
 	"\n"
 	"These commands talk to the manager (shoji daemon) over its socket\n"
 	"(" PROTO_DEFAULT_SOCKET ", or $SHOJI_SOCKET); run them as root.\n";

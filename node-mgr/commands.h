@@ -11,7 +11,7 @@ enum shoji_exit {
 int cmd_check(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
-/* up, down, start, stop, restart, status, logs, exec, events */
+/* up, down, start, stop, restart, status, logs, exec, events, guest */
 int cmd_client(int argc, char **argv);
 
 #endif

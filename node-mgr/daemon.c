@@ -92,6 +92,10 @@ void state_save(void)
 		if (n->last_failure[0])
 			fprintf(f, "failure %u %s\n", i, n->last_failure);
 	}
+	for (size_t i = 0; i < mgr.guest_count; i++)
+		fprintf(f, "guest %s %d %d\n", mgr.guests[i].name,
+			mgr.guests[i].held_down,
+			mgr.guests[i].started_boot != UINT_MAX);
 	fflush(f);
 	fsync(fileno(f));
 	fclose(f);
@@ -150,11 +154,13 @@ static void plan_adopt(struct plan *plan, const char *path)
 		n->started_at = 0;
 		n->agent_heard = false;
 	}
+	guests_adopt(plan);
 }
 
 /* mgr.lock held */
 static void plan_drop(void)
 {
+	guests_adopt(NULL);
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
 		mgr.nodes[i].in_plan = false;
 	plan_free(mgr.plan);
@@ -192,9 +198,14 @@ static void state_restore(void)
 		unsigned id, a, b;
 		int p, w, h, on;
 		long long t, ft;
-		char addr[16], drv[64];
+		char addr[16], drv[64], gname[PLAN_GUEST_NAME_MAX + 1];
+		int held, started;
 		struct node_rec *n;
 
+		if (sscanf(line, "guest %32s %d %d", gname, &held, &started) == 3) {
+			guests_restore(gname, held, started);
+			continue;
+		}
 		if (sscanf(line, "%15s %u", word, &id) != 2 || !id ||
 		    id >= PLAN_MAX_NODES || !mgr.nodes[id].in_plan)
 			continue;
@@ -407,11 +418,13 @@ static int do_up(int argc, char **argv, struct reply *r)
 		reply_err(r, "shoji: /dev/shoji is missing: node0 runs a kernel without the Shoji patch\n");
 		return EXIT_CANNOT;
 	}
+	guests_lock();
 	pthread_mutex_lock(&mgr.lock);
 	plan_adopt(plan, argv[1]);
 	event_log("manager", "up %s", argv[1]);
 	state_save();
 	pthread_mutex_unlock(&mgr.lock);
+	guests_unlock();
 
 	/* partition setup, then load and start, node by node */
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
@@ -459,9 +472,13 @@ undo:
 			       "up failed; undone", r);
 	pthread_mutex_lock(&mgr.lock);
 	event_log("manager", "up %s failed at %s; undone", argv[1], step);
+	pthread_mutex_unlock(&mgr.lock);
+	guests_lock();
+	pthread_mutex_lock(&mgr.lock);
 	plan_drop();
 	state_save();
 	pthread_mutex_unlock(&mgr.lock);
+	guests_unlock();
 	return ret;
 }
 
@@ -493,11 +510,13 @@ static int do_down(int argc, char **argv, struct reply *r)
 		reply_out(r, "node%u: down\n", i);
 	}
 	if (!one) {
+		guests_lock();
 		pthread_mutex_lock(&mgr.lock);
 		event_log("manager", "down %s", mgr.plan_path);
 		plan_drop();
 		state_save();
 		pthread_mutex_unlock(&mgr.lock);
+		guests_unlock();
 	}
 	return EXIT_GOOD;
 }
@@ -755,7 +774,7 @@ static int dispatch(int argc, char **argv, struct reply *r)
 		{ "start", do_lifecycle }, { "stop", do_lifecycle },
 		{ "restart", do_lifecycle }, { "status", do_status },
 		{ "logs", do_logs }, { "exec", do_exec },
-		{ "events", do_events },
+		{ "events", do_events }, { "guest", do_guest },
 	};
 
 	if (argc < 1)
@@ -1011,6 +1030,8 @@ int cmd_daemon(int argc, char **argv)
 	if (pthread_create(&t, NULL, watcher, NULL) == 0)
 		pthread_detach(t);
 	if (pthread_create(&t, NULL, agent_poller, NULL) == 0)
+		pthread_detach(t);
+	if (pthread_create(&t, NULL, guest_poller, NULL) == 0)
 		pthread_detach(t);
 	signal(SIGTERM, on_stop_signal);
 	signal(SIGINT, on_stop_signal);

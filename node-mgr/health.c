@@ -225,7 +225,8 @@ static void check_node(struct node_rec *n)
 		return;
 	}
 	if (n->agent_heard &&
-	    mono_ms_since(&n->agent_moved) <= MGR_AGENT_TIMEOUT_MS) {
+	    (mono_ms_since(&n->agent_moved) <= MGR_AGENT_TIMEOUT_MS ||
+	     n->in_command)) {
 		if (n->health != H_RUNNING && n->failure_tsc) {
 			char name[16];
 

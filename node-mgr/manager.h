@@ -74,11 +74,36 @@ struct node_rec {
 	uint64_t failure_tsc;	/* TSC of the last failure, 0 if none */
 	enum health failure_kind;
 
+	unsigned boots;		/* loads and starts since the manager began */
 	bool busy;		/* an operation holds op */
+	bool in_command;	/* the agent works on a command (not a report) */
 	bool restart_pending;
 	struct timespec restart_at;
 	pthread_mutex_t op;	/* held by load/start/stop/restart */
 	pthread_mutex_t chan;	/* held while the command channel is used */
+};
+
+enum guest_state {
+	G_STOPPED = 0,	/* not running (never started, stopped, ended) */
+	G_RUNNING,	/* its QEMU runs on its node */
+	G_DOWN,		/* its node is not running */
+	G_FAILED,	/* it could not be started */
+};
+
+const char *guest_state_name(enum guest_state s);
+
+struct guest_rec {
+	char name[PLAN_GUEST_NAME_MAX + 1];
+	unsigned node;
+	enum guest_state state;
+	char cause[256];
+	long pid;		/* QEMU's pid on the node, 0 if unknown */
+	time_t started_at;
+	/* the node boot (node_rec.boots) it was last started in, UINT_MAX
+	 * if never: an autostart guest starts once per boot of its node */
+	unsigned started_boot;
+	bool held_down;		/* shoji guest stop: no autostart */
+	uint64_t console_off;	/* bytes of its console copied to node0 */
 };
 
 struct manager {
@@ -91,6 +116,8 @@ struct manager {
 	struct plan *plan;
 	uint64_t hung_timeout_ms;
 	struct node_rec nodes[PLAN_MAX_NODES];
+	struct guest_rec *guests;	/* the plan's guests, in its order */
+	size_t guest_count;
 };
 
 extern struct manager mgr;
@@ -132,6 +159,18 @@ void *agent_poller(void *arg);
 uint64_t tsc_now(void);
 void health_set(struct node_rec *n, enum health h, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* guests.c */
+void guests_adopt(const struct plan *plan);	/* mgr.lock held */
+/* What state_save kept of a guest (mgr.lock held) */
+void guests_restore(const char *name, bool held_down, bool started);
+void *guest_poller(void *arg);
+/* Held while guests are worked on; take it before mgr.lock */
+void guests_lock(void);
+void guests_unlock(void);
+const struct plan_guest *guest_plan(const struct guest_rec *g);
+void guests_table(struct reply *r, bool only_if_any);	/* mgr.lock held */
+int do_guest(int argc, char **argv, struct reply *r);
 
 /* status_json.c */
 void status_table(struct reply *r);

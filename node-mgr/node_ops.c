@@ -90,6 +90,7 @@ int node_load_start(struct node_rec *n, struct reply *r)
 	n->agent_seq = 0;
 	memset(&n->report, 0, sizeof(n->report));
 	n->wanted = true;
+	n->boots++;
 	pthread_mutex_unlock(&mgr.lock);
 	reply_out(r, "node%u: loaded (kernel at %#llx, initrd %zu bytes) and started on CPU %u\n",
 		  n->id, (unsigned long long)res.kernel, res.initrd_size,
@@ -150,6 +151,11 @@ int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
 	lock = open("/dev/shoji", O_RDONLY | O_CLOEXEC);
 	if (lock >= 0)
 		flock(lock, LOCK_EX);
+	/* The agent answers one request at a time: while it works on a
+	 * command it cannot report, and that is no sign of trouble. */
+	pthread_mutex_lock(&mgr.lock);
+	n->in_command = strcmp(cmd, AGENT_REPORT_REQUEST) != 0;
+	pthread_mutex_unlock(&mgr.lock);
 	for (size_t i = 0; i <= len; i++)
 		c->cmd[i] = cmd[i];
 	seq = __atomic_load_n(&c->cmd_seq, __ATOMIC_ACQUIRE) + 1;
@@ -181,6 +187,11 @@ int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
 		}
 		usleep(10000);
 	}
+	pthread_mutex_lock(&mgr.lock);
+	n->in_command = false;
+	if (ret >= 0 && n->agent_heard)
+		mono_now(&n->agent_moved);	/* it answered: it is alive */
+	pthread_mutex_unlock(&mgr.lock);
 	if (lock >= 0)
 		close(lock);
 	pthread_mutex_unlock(&n->chan);

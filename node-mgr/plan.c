@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define ITEM_MAX 1100	/* longer than any line iniparser accepts */
 
@@ -377,6 +378,308 @@ static void parse_stop_timeout(struct plan *plan, struct plan_node *node,
 		node->stop_timeout_ms = ms;
 }
 
+
+/* ---- [guest.NAME] ---- */
+
+typedef void (*guest_parser)(struct plan *plan, struct plan_guest *g,
+			     const struct plan_key *key, struct diag *d);
+
+struct guest_rule {
+	const char *name;
+	guest_parser parse;
+	bool required;
+};
+
+/* Resolves . and .. as text, so that the path names the same file on a
+ * node's disk, where the directories on the way may not exist. */
+static void normalize_path(char *path)
+{
+	char *out = path, *p = path;
+
+	while (*p) {
+		char *end;
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = strchr(p, '/');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+		} else {
+			*out++ = '/';
+			memmove(out, p, len);
+			out += len;
+		}
+		p += len;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
+static char *guest_path(struct plan *plan, const struct plan_key *key,
+			struct diag *d)
+{
+	char *full;
+
+	if (!key->value[0]) {
+		plan_key_error(d, key, "empty path");
+		return NULL;
+	}
+	full = resolve_path(plan, key->value, d);
+	if (full && full[0] != '/') {
+		/* a relative plan path: compare disks as absolute paths */
+		char cwd[4096], *abs = NULL;
+
+		if (getcwd(cwd, sizeof(cwd)) &&
+		    asprintf(&abs, "%s/%s", cwd, full) > 0) {
+			free(full);
+			full = abs;
+		}
+	}
+	if (full && full[0] == '/')
+		normalize_path(full);
+	return full;
+}
+
+static void parse_guest_node(struct plan *plan, struct plan_guest *g,
+			     const struct plan_key *key, struct diag *d)
+{
+	const char *v = key->value, *digits = v;
+	unsigned long id;
+	char *end;
+
+	(void)plan;
+	if (!strncmp(v, "node", 4))
+		digits = v + 4;
+	id = strtoul(digits, &end, 10);
+	if (!*digits || *end || digits[0] < '0' || digits[0] > '9' ||
+	    (digits[0] == '0' && digits[1]) || id >= PLAN_MAX_NODES) {
+		plan_key_error(d, key, "not a node name (node1..node%d)",
+			       PLAN_MAX_NODES - 1);
+		return;
+	}
+	if (id == 0) {
+		plan_key_error(d, key, "guests run on node1..node%d; node0 "
+				       "runs the manager and hosts none",
+			       PLAN_MAX_NODES - 1);
+		return;
+	}
+	g->node = (int)id;
+	g->node_key = key;
+}
+
+static void parse_guest_vcpus(struct plan *plan, struct plan_guest *g,
+			      const struct plan_key *key, struct diag *d)
+{
+	struct units_err err;
+	uint64_t n;
+
+	(void)plan;
+	if (!units_parse_u64(key->value, &n, &err)) {
+		plan_key_error(d, key, "%s", err.msg);
+		return;
+	}
+	if (n < 1 || n > PLAN_GUEST_MAX_VCPUS) {
+		plan_key_error(d, key, "must be 1..%d", PLAN_GUEST_MAX_VCPUS);
+		return;
+	}
+	g->vcpus = (unsigned)n;
+	g->vcpus_key = key;
+}
+
+static void parse_guest_memory(struct plan *plan, struct plan_guest *g,
+			       const struct plan_key *key, struct diag *d)
+{
+	struct units_err err;
+	char min_text[32];
+	uint64_t size;
+
+	(void)plan;
+	if (!units_parse_size(key->value, &size, &err)) {
+		plan_key_error(d, key, "%s", err.msg);
+		return;
+	}
+	if (size < PLAN_GUEST_MIN_MEMORY) {
+		units_format_size(PLAN_GUEST_MIN_MEMORY, min_text,
+				  sizeof(min_text));
+		plan_key_error(d, key, "too small: a guest needs at least %s",
+			       min_text);
+		return;
+	}
+	if (size % UNITS_MIB) {
+		plan_key_error(d, key, "must be a whole number of MiB");
+		return;
+	}
+	g->memory = size;
+	g->memory_key = key;
+}
+
+static void parse_guest_kernel(struct plan *plan, struct plan_guest *g,
+			       const struct plan_key *key, struct diag *d)
+{
+	g->kernel = guest_path(plan, key, d);
+	g->kernel_key = key;
+}
+
+static void parse_guest_initrd(struct plan *plan, struct plan_guest *g,
+			       const struct plan_key *key, struct diag *d)
+{
+	if (!key->value[0]) {
+		plan_key_error(d, key, "empty path (leave the key out for no "
+				       "initrd)");
+		return;
+	}
+	g->initrd = guest_path(plan, key, d);
+	g->initrd_key = key;
+}
+
+static void parse_guest_cmdline(struct plan *plan, struct plan_guest *g,
+				const struct plan_key *key, struct diag *d)
+{
+	(void)plan;
+	for (const char *p = key->value; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			plan_key_error(d, key, "control characters are not "
+					       "allowed");
+			return;
+		}
+	}
+	g->cmdline = key->value;
+}
+
+static void parse_guest_disk(struct plan *plan, struct plan_guest *g,
+			     const struct plan_key *key, struct diag *d)
+{
+	g->disk = guest_path(plan, key, d);
+	g->disk_key = key;
+}
+
+static void parse_guest_disk_size(struct plan *plan, struct plan_guest *g,
+				  const struct plan_key *key, struct diag *d)
+{
+	struct units_err err;
+	uint64_t size;
+
+	(void)plan;
+	if (!units_parse_size(key->value, &size, &err)) {
+		plan_key_error(d, key, "%s", err.msg);
+		return;
+	}
+	if (size < UNITS_MIB || size % UNITS_MIB) {
+		plan_key_error(d, key, "must be a whole number of MiB, at "
+				       "least 1M");
+		return;
+	}
+	g->disk_size = size;
+	g->disk_size_key = key;
+}
+
+static void parse_guest_autostart(struct plan *plan, struct plan_guest *g,
+				  const struct plan_key *key, struct diag *d)
+{
+	(void)plan;
+	if (!strcmp(key->value, "yes"))
+		g->autostart = true;
+	else if (!strcmp(key->value, "no"))
+		g->autostart = false;
+	else
+		plan_key_error(d, key, "use yes or no");
+}
+
+static const struct guest_rule guest_rules[] = {
+	{ "node", parse_guest_node, true },
+	{ "vcpus", parse_guest_vcpus, false },
+	{ "memory", parse_guest_memory, false },
+	{ "kernel", parse_guest_kernel, true },
+	{ "initrd", parse_guest_initrd, false },
+	{ "cmdline", parse_guest_cmdline, false },
+	{ "disk", parse_guest_disk, false },
+	{ "disk_size", parse_guest_disk_size, false },
+	{ "autostart", parse_guest_autostart, false },
+};
+
+#define GUEST_RULE_COUNT (sizeof(guest_rules) / sizeof(*guest_rules))
+
+static bool guest_name_ok(const char *name)
+{
+	if (!*name || strlen(name) > PLAN_GUEST_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_'))
+			return false;
+	return true;
+}
+
+static void parse_guest_section(struct plan *plan,
+				const struct plan_section *s, struct diag *d)
+{
+	const char *name = s->name + 6;
+	const char *names[GUEST_RULE_COUNT];
+	struct plan_guest *g, *grown;
+
+	if (strncmp(s->name, "guest.", 6) || !guest_name_ok(name)) {
+		plan_section_error(d, s, "a guest section is [guest.NAME], "
+					 "NAME of 1 to %d letters, digits, "
+					 "'-' or '_'",
+				   PLAN_GUEST_NAME_MAX);
+		return;
+	}
+	if (plan->guest_count >= PLAN_MAX_GUESTS) {
+		plan_section_error(d, s, "too many guests (at most %d)",
+				   PLAN_MAX_GUESTS);
+		return;
+	}
+	grown = realloc(plan->guests, (plan->guest_count + 1) * sizeof(*grown));
+	if (!grown) {
+		d->out_of_memory = true;
+		return;
+	}
+	plan->guests = grown;
+	g = &plan->guests[plan->guest_count++];
+	*g = (struct plan_guest){ .section = s, .node = -1, .vcpus = 1,
+				  .memory = PLAN_DEFAULT_GUEST_MEMORY,
+				  .disk_size = PLAN_DEFAULT_GUEST_DISK_SIZE,
+				  .cmdline = "" };
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	for (size_t i = 0; i < GUEST_RULE_COUNT; i++)
+		names[i] = guest_rules[i].name;
+	for (size_t i = 0; i < s->key_count; i++) {
+		const struct plan_key *key = s->keys[i];
+		const struct guest_rule *rule = NULL;
+		const char *best;
+
+		for (size_t r = 0; r < GUEST_RULE_COUNT; r++)
+			if (!strcmp(guest_rules[r].name, key->name))
+				rule = &guest_rules[r];
+		if (rule) {
+			rule->parse(plan, g, key, d);
+			continue;
+		}
+		best = nearest_name(key->name, names, GUEST_RULE_COUNT);
+		if (best)
+			plan_key_error(d, key, "unknown key; did you mean "
+					       "'%s'?", best);
+		else
+			plan_key_error(d, key, "unknown key");
+	}
+	for (size_t i = 0; i < GUEST_RULE_COUNT; i++)
+		if (guest_rules[i].required &&
+		    !plan_section_key(s, guest_rules[i].name))
+			plan_section_error(d, s, "missing required key '%s'",
+					   guest_rules[i].name);
+	if (g->disk_size_key && !plan_section_key(s, "disk"))
+		plan_key_error(d, g->disk_size_key, "there is no disk to size "
+						    "(add disk = FILE)");
+}
+
 static const struct key_rule machine_rules[] = {
 	{ "cpus", parse_machine_cpus, false },
 	{ "memory", parse_machine_memory, false },
@@ -515,7 +818,8 @@ static void report_unknown_section(const struct plan_section *s,
 				   best);
 	else
 		plan_section_error(d, s, "unknown section (expected [machine], "
-					 "[node0] or [node1]..[node63])");
+					 "[node0], [node1]..[node63] or "
+					 "[guest.NAME])");
 }
 
 static void parse_section(struct plan *plan, const struct plan_section *s,
@@ -531,8 +835,7 @@ static void parse_section(struct plan *plan, const struct plan_section *s,
 	}
 	if (strcmp(s->name, "guest") == 0 ||
 	    strncmp(s->name, "guest.", 6) == 0) {
-		plan_section_error(d, s, "guest sections are not supported "
-					 "yet");
+		parse_guest_section(plan, s, d);
 		return;
 	}
 	id = node_id_of(s->name, &why);
@@ -603,6 +906,12 @@ void plan_free(struct plan *plan)
 		free(plan->nodes[i].kernel);
 		free(plan->nodes[i].initrd);
 	}
+	for (size_t i = 0; i < plan->guest_count; i++) {
+		free(plan->guests[i].kernel);
+		free(plan->guests[i].initrd);
+		free(plan->guests[i].disk);
+	}
+	free(plan->guests);
 	plan_source_free(plan->src);
 	free(plan->dir);
 	free(plan);
@@ -616,4 +925,22 @@ unsigned plan_highest_node(const struct plan *plan)
 		if (plan->nodes[i].present)
 			highest = i;
 	return highest;
+}
+
+const struct plan_guest *plan_guest_named(const struct plan *plan,
+					  const char *name)
+{
+	for (size_t i = 0; plan && i < plan->guest_count; i++)
+		if (!strcmp(plan->guests[i].name, name))
+			return &plan->guests[i];
+	return NULL;
+}
+
+uint64_t plan_node_memory(const struct plan_node *node)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; node && i < node->memory_count; i++)
+		total += node->memory[i].range.size;
+	return total;
 }

@@ -24,6 +24,16 @@
 #define PLAN_DEFAULT_RESTART_BACKOFF_MS 1000
 #define PLAN_DEFAULT_STOP_TIMEOUT_MS 5000
 
+#define PLAN_MAX_GUESTS 64
+#define PLAN_GUEST_NAME_MAX 32
+#define PLAN_GUEST_MAX_VCPUS 255
+#define PLAN_DEFAULT_GUEST_MEMORY (256 * UNITS_MIB)
+#define PLAN_DEFAULT_GUEST_DISK_SIZE (64 * UNITS_MIB)
+#define PLAN_GUEST_MIN_MEMORY (32 * UNITS_MIB)
+/* What a node keeps of its memory for its own kernel, its tools and the
+ * QEMU processes around its guests; the rest is what its guests may get. */
+#define PLAN_GUEST_NODE_RESERVE (128 * UNITS_MIB)
+
 enum plan_uart { UART_NONE, UART_COM1, UART_COM2, UART_COM3, UART_COM4 };
 enum plan_restart { RESTART_NEVER, RESTART_ON_FAILURE };
 
@@ -73,6 +83,31 @@ struct plan_node {
 	uint64_t stop_timeout_ms;
 };
 
+/* [guest.NAME]: a KVM guest that runs on one node. Paths are absolute
+ * and normalized (.. resolved as text): the node finds the same path on
+ * its own disk, which it mounts where node0 mounts its own (/shoji). */
+struct plan_guest {
+	char name[PLAN_GUEST_NAME_MAX + 1];
+	const struct plan_section *section;
+
+	int node;		/* -1 until node parsed */
+	const struct plan_key *node_key;
+	unsigned vcpus;
+	const struct plan_key *vcpus_key;
+	uint64_t memory;
+	const struct plan_key *memory_key;
+	char *kernel;
+	const struct plan_key *kernel_key;
+	char *initrd;		/* NULL if none */
+	const struct plan_key *initrd_key;
+	const char *cmdline;
+	char *disk;		/* NULL if none */
+	const struct plan_key *disk_key;
+	uint64_t disk_size;
+	const struct plan_key *disk_size_key;
+	bool autostart;
+};
+
 struct plan_machine {
 	const struct plan_section *section;	/* NULL if absent */
 	unsigned cpus;				/* 0 if not given */
@@ -92,6 +127,8 @@ struct plan {
 	char *dir;	/* directory of the plan file */
 	struct plan_machine machine;
 	struct plan_node nodes[PLAN_MAX_NODES];
+	struct plan_guest *guests;	/* in the order of the file */
+	size_t guest_count;
 };
 
 /* Loads and types the plan at path. Returns NULL only on an internal
@@ -103,5 +140,10 @@ void plan_free(struct plan *plan);
 const char *plan_uart_name(enum plan_uart uart);
 /* Highest node id present, 0 if only node0. */
 unsigned plan_highest_node(const struct plan *plan);
+/* The guest named name, NULL if the plan has none */
+const struct plan_guest *plan_guest_named(const struct plan *plan,
+					  const char *name);
+/* Total bytes of a node's memory ranges */
+uint64_t plan_node_memory(const struct plan_node *node);
 
 #endif

@@ -406,6 +406,94 @@ static void check_files(const struct plan *plan, struct diag *d)
 	}
 }
 
+
+static void known_nodes(const struct plan *plan, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned id = 1; id < PLAN_MAX_NODES && used < len; id++)
+		if (plan->nodes[id].present)
+			used += (size_t)snprintf(buf + used, len - used, "%snode%u",
+						 used ? ", " : "", id);
+}
+
+/* Where each guest runs: its node must be in the plan and able to hold it
+ * (vCPUs no more than the node's cores, the memory of all its guests no
+ * more than the node's memory less what the node keeps for itself). */
+static void check_guests(const struct plan *plan, struct diag *d)
+{
+	uint64_t used[PLAN_MAX_NODES] = { 0 };
+	bool reported[PLAN_MAX_NODES] = { false };
+	char nodes[512], a[32], b[32], c[32], e[32];
+
+	for (size_t i = 0; i < plan->guest_count; i++) {
+		const struct plan_guest *g = &plan->guests[i];
+		const struct plan_node *node;
+		uint64_t total, reserve = PLAN_GUEST_NODE_RESERVE, avail;
+		unsigned cores;
+
+		if (g->kernel)
+			check_file(g->kernel, g->kernel_key, d);
+		if (g->initrd)
+			check_file(g->initrd, g->initrd_key, d);
+		if (g->node < 0)
+			continue;
+		node = &plan->nodes[g->node];
+		if (!node->present) {
+			known_nodes(plan, nodes, sizeof(nodes));
+			if (nodes[0])
+				plan_key_error(d, g->node_key,
+					       "no such node in this plan "
+					       "(its nodes: %s)", nodes);
+			else
+				plan_key_error(d, g->node_key,
+					       "no such node in this plan (it "
+					       "has no nodes besides node0)");
+			continue;
+		}
+		cores = node->cpus_key ? cpuset_count(&node->cpus) : 0;
+		if (cores && g->vcpus > cores)
+			plan_key_error(d, g->vcpus_key,
+				       "more vCPUs than the %u %s of [%s] "
+				       "(cpus at line %u)",
+				       cores, cores == 1 ? "CPU" : "CPUs",
+				       node->section->name, node->cpus_key->line);
+		for (size_t j = 0; j < i; j++) {
+			const struct plan_guest *o = &plan->guests[j];
+
+			if (o->node == g->node && g->disk && o->disk &&
+			    !strcmp(g->disk, o->disk))
+				plan_key_error(d, g->disk_key,
+					       "already the disk of [%s] (disk "
+					       "at line %u), on the same node",
+					       o->section->name, o->disk_key->line);
+		}
+		/* a memory value that did not parse was reported already */
+		if (!node->memory_count || reported[g->node] ||
+		    (!g->memory_key && plan_section_key(g->section, "memory")))
+			continue;
+		total = plan_node_memory(node);
+		avail = total > reserve ? total - reserve : 0;
+		used[g->node] += g->memory;
+		if (used[g->node] <= avail)
+			continue;
+		reported[g->node] = true;
+		units_format_size(used[g->node], a, sizeof(a));
+		units_format_size(avail, b, sizeof(b));
+		units_format_size(total, c, sizeof(c));
+		units_format_size(reserve, e, sizeof(e));
+		plan_key_error(d, g->memory_key ? g->memory_key : g->node_key,
+			       "the guests of [%s] up to this one need %s%s, "
+			       "more than the %s it can give them (its %s "
+			       "less %s it keeps for its own kernel and QEMU)",
+			       node->section->name, a,
+			       g->memory_key ? "" : " (this one has the "
+						    "default memory)",
+			       b, c, e);
+	}
+}
+
 void plan_check(const struct plan *plan, struct diag *d)
 {
 	if (plan->src->syntax_errors)
@@ -419,4 +507,5 @@ void plan_check(const struct plan *plan, struct diag *d)
 	check_uarts(plan, d);
 	check_timeouts(plan, d);
 	check_files(plan, d);
+	check_guests(plan, d);
 }

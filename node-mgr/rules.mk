@@ -16,7 +16,7 @@ NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
 # The manager and the agent: they drive node0's kernel through the loader
 # library (loader/rules.mk), so the unit tests do not link them.
 NM_MGR_NAMES := daemon events partition node_ops health status_json \
-	cmd_client agent
+	guests cmd_client agent
 NM_MGR_SRCS := $(NM_MGR_NAMES:%=node-mgr/%.c)
 NM_MAIN_SRC := node-mgr/shoji.c $(NM_MGR_SRCS)
 NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check \

@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{ "logs", cmd_client, "a node's kernel log (-f to follow)" },
 	{ "exec", cmd_client, "run a command inside a node" },
 	{ "events", cmd_client, "the journal of every node state change" },
+	{ "guest", cmd_client, "the plan's KVM guests: list, start, stop, "
+			       "logs" },
 	{ "daemon", cmd_daemon, "the node manager (node0)" },
 	{ "agent", cmd_agent, "the agent inside a node" },
 };

@@ -124,6 +124,38 @@ void status_table(struct reply *r)
 	}
 	if (!any)
 		reply_out(r, "(the plan has no nodes besides node0)\n");
+	if (mgr.guest_count) {
+		reply_out(r, "\n");
+		guests_table(r, true);
+	}
+}
+
+/* The guests of node id, as a JSON array */
+static void guests_json(struct reply *r, unsigned id)
+{
+	bool first = true;
+
+	reply_out(r, "[");
+	for (size_t i = 0; i < mgr.guest_count; i++) {
+		const struct guest_rec *g = &mgr.guests[i];
+		const struct plan_guest *pg = guest_plan(g);
+
+		if (g->node != id || !pg)
+			continue;
+		reply_out(r, "%s{\"name\": ", first ? "" : ", ");
+		first = false;
+		json_string(r, g->name);
+		reply_out(r, ", \"state\": \"%s\", \"cause\": ",
+			  guest_state_name(g->state));
+		json_string(r, g->cause);
+		reply_out(r, ", \"vcpus\": %u, \"memory_bytes\": %" PRIu64
+			     ", \"autostart\": %s, \"pid\": %ld, \"disk\": ",
+			  pg->vcpus, pg->memory, pg->autostart ? "true" : "false",
+			  g->state == G_RUNNING ? g->pid : 0);
+		json_string(r, pg->disk ? pg->disk : "");
+		reply_out(r, "}");
+	}
+	reply_out(r, "]");
 }
 
 void status_json(struct reply *r)
@@ -192,11 +224,13 @@ void status_json(struct reply *r)
 		reply_out(r, ", \"agent\": {\"heard\": %s, \"age_ms\": %lld, "
 			     "\"uptime_s\": %" PRIu64 ", \"load1\": %.2f, "
 			     "\"mem_total_kb\": %" PRIu64 ", \"mem_avail_kb\": %" PRIu64
-			     ", \"guests\": %u}, \"guests\": []}",
+			     ", \"guests\": %u}, \"guests\": ",
 			  n->agent_heard ? "true" : "false", agent_age,
 			  n->report.uptime_s, n->report.load1,
 			  n->report.mem_total_kb, n->report.mem_avail_kb,
 			  n->report.guests);
+		guests_json(r, i);
+		reply_out(r, "}");
 	}
 	reply_out(r, "%s]}\n", first ? "" : "\n");
 }

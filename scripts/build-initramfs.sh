@@ -19,6 +19,7 @@ install -D -m 0755 "$repo/testbed/exec-agent" "$root/usr/libexec/shoji/exec-agen
 install -D -m 0755 "$repo/guest/launch" "$root/usr/libexec/shoji/launch-guest"
 # The stress load of the node tests (tests/testbed/13-node-stress.bats)
 install -D -m 0755 "$repo/initramfs/stress" "$root/usr/libexec/shoji/stress"
+install -D -m 0755 "$repo/guest/ctl" "$root/usr/libexec/shoji/guest-ctl"
 for bin in "$@"; do
 	initramfs_copy_with_libs "$bin" "/usr/bin/$(basename "$bin")"
 done

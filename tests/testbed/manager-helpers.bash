@@ -7,11 +7,19 @@ shoji_in() {
 }
 
 # The field of NODE in `shoji status --json` (numbers, booleans and
-# strings without quotes). The JSON has one line per node.
+# strings without quotes). The JSON has one line per node; its guests,
+# last on the line, are left out.
 status_field() {
 	local node=$1 field=$2
 	node0 'shoji status --json' | grep "\"name\": \"$node\"" |
+		sed -e 's/, "guests": \[.*//' |
 		sed -n "s/.*\"$field\": \(\"\([^\"]*\)\"\|\([^,}]*\)\).*/\2\3/p"
+}
+
+# How many guests NODE's agent says are running
+agent_guests() {
+	node0 'shoji status --json' | grep "\"name\": \"$1\"" |
+		sed -n 's/.*"mem_avail_kb": [0-9]*, "guests": \([0-9]*\)}.*/\1/p'
 }
 
 # Waits until NODE is in STATE (up to TIMEOUT seconds, default 120).
@@ -31,6 +39,7 @@ wait_state() {
 # every field is there with its type. One node per line, by design. Sets
 # JSON_NODES to the number of nodes.
 STR='"([^"\\]|\\.)*"'
+GUEST="\{\"name\": $STR, \"state\": \"(running|stopped|down|failed)\", \"cause\": $STR, \"vcpus\": [0-9]+, \"memory_bytes\": [0-9]+, \"autostart\": (true|false), \"pid\": [0-9]+, \"disk\": $STR\}"
 check_status_json() {
 	local json=$1 line nodes=0 re
 	local -a node_fields=(
@@ -54,7 +63,7 @@ check_status_json() {
 		"\"last_failure\": $STR"
 		"\"last_failure_time\": (\"\"|\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\")"
 		"\"agent\": \{\"heard\": (true|false), \"age_ms\": -?[0-9]+, \"uptime_s\": [0-9]+, \"load1\": [0-9]+\.[0-9]+, \"mem_total_kb\": [0-9]+, \"mem_avail_kb\": [0-9]+, \"guests\": [0-9]+\}"
-		"\"guests\": \[\]"
+		"\"guests\": \[($GUEST(, $GUEST)*)?\]\}"
 	)
 	line=$(sed -n 1p <<< "$json")
 	[[ $line =~ ^\{\"version\":\ 1,\ \"manager\":\ \{\"pid\":\ [0-9]+,\ \"state_dir\":\ $STR,\ \"plan\":\ $STR\},\ \"nodes\":\ \[ ]] ||

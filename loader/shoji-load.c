@@ -37,6 +37,7 @@ static void usage(FILE *f)
 "       shoji-load stop NODE [--timeout MS]\n"
 "       shoji-load status NODE\n"
 "       shoji-load console NODE\n"
+"       shoji-load times NODE\n"
 "       shoji-load exec NODE [--timeout SECONDS] -- COMMAND...\n"
 "       shoji-load serve\n"
 "       shoji-load info\n"
@@ -52,6 +53,10 @@ static void usage(FILE *f)
 "stop     ask NODE to stop, then reset its CPUs (default timeout 5000 ms).\n"
 "status   NODE's state and heartbeat, and why it stopped.\n"
 "console  NODE's kernel log, as its control page holds it.\n"
+"times    NODE's TSC stamps from its control page and the TSC frequency, as\n"
+"         one JSON line (0: not reached): load (image loaded), start (start\n"
+"         request), kernel (its kernel's first code), running (its last\n"
+"         initcall, just before init), parked (it stopped).\n"
 "exec     run COMMAND with sh inside NODE (through its control page).\n"
 "serve    inside a node: run the commands node0 sends through `exec`.\n"
 "info     this kernel's role and the TSC and LAPIC timer frequencies.\n");
@@ -379,6 +384,23 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 			printf(", booted in %" PRIu64 " ms",
 			       (uint64_t)(c->tsc_running - c->tsc_start) / info.tsc_khz);
 		printf("\n");
+	} else if (!strcmp(cmd, "times")) {
+		struct shoji_status st = { .node = node };
+		struct shoji_control *c;
+
+		if (ioctl(fd, SHOJI_IOC_STATUS, &st))
+			die("node%u: %s", node, errno == ENOENT ? "nothing was ever loaded" :
+			    strerror(errno));
+		c = map_control(fd, node);
+		printf("{\"node\":%u,\"state\":\"%s\",\"tsc_khz\":%u,\"tsc_load\":%" PRIu64
+		       ",\"tsc_start\":%" PRIu64 ",\"tsc_kernel\":%" PRIu64
+		       ",\"tsc_running\":%" PRIu64 ",\"tsc_parked\":%" PRIu64 "}\n",
+		       node, state_name(st.state), info.tsc_khz,
+		       (uint64_t)__atomic_load_n(&c->tsc_load, __ATOMIC_ACQUIRE),
+		       (uint64_t)__atomic_load_n(&c->tsc_start, __ATOMIC_ACQUIRE),
+		       (uint64_t)__atomic_load_n(&c->tsc_kernel, __ATOMIC_ACQUIRE),
+		       (uint64_t)__atomic_load_n(&c->tsc_running, __ATOMIC_ACQUIRE),
+		       (uint64_t)__atomic_load_n(&c->tsc_parked, __ATOMIC_ACQUIRE));
 	} else if (!strcmp(cmd, "console")) {
 		struct shoji_control *c = map_control(fd, node);
 		uint32_t head = __atomic_load_n(&c->con_head, __ATOMIC_ACQUIRE);
@@ -531,7 +553,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "exec"))
 		return cmd_exec(parse_node(argv[2]), argc - 2, argv + 2);
 	if (!strcmp(cmd, "start") || !strcmp(cmd, "stop") || !strcmp(cmd, "status") ||
-	    !strcmp(cmd, "console"))
+	    !strcmp(cmd, "console") || !strcmp(cmd, "times"))
 		return cmd_simple(cmd, parse_node(argv[2]), argc - 2, argv + 2);
 	usage(stderr);
 	return 2;

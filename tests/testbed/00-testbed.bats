@@ -39,6 +39,38 @@ END"
 	[ "$output" = "no newline at the end" ] || fail "got '$output'"
 }
 
+@test "a megabyte of known text comes back whole" {
+	# Far more than a pipe holds (64 KB), so the reply must be flow
+	# controlled end to end.
+	expected=$(seq 1 160000 | md5sum | cut -d' ' -f1)
+	"$TESTBED" exec "$TESTBED_DIR" -- 'seq 1 160000' > "$BATS_TEST_TMPDIR/text"
+	[ "$(wc -c < "$BATS_TEST_TMPDIR/text")" -gt 1000000 ] ||
+		fail "only $(wc -c < "$BATS_TEST_TMPDIR/text") bytes came back"
+	[ "$(md5sum < "$BATS_TEST_TMPDIR/text" | cut -d' ' -f1)" = "$expected" ] ||
+		fail "the text differs: first line $(head -n 1 "$BATS_TEST_TMPDIR/text")"
+}
+
+@test "a megabyte of binary data, every byte value in it, comes back whole" {
+	run node0 'head -c 1048576 /dev/urandom > /tmp/random &&
+		i=0; while [ $i -lt 256 ]; do printf "\\$(printf %o $i)"; i=$((i + 1)); done >> /tmp/random &&
+		md5sum < /tmp/random'
+	assert_status 0
+	expected=${output%% *}
+	"$TESTBED" exec "$TESTBED_DIR" -- 'cat /tmp/random' > "$BATS_TEST_TMPDIR/random"
+	[ "$(wc -c < "$BATS_TEST_TMPDIR/random")" -eq $((1048576 + 256)) ] ||
+		fail "$(wc -c < "$BATS_TEST_TMPDIR/random") bytes came back"
+	[ "$(md5sum < "$BATS_TEST_TMPDIR/random" | cut -d' ' -f1)" = "$expected" ] ||
+		fail "the data differs"
+}
+
+@test "a large reply after a long silence comes back whole, twice in a row" {
+	expected=$(seq 1 20000 | md5sum | cut -d' ' -f1)
+	for i in 1 2; do
+		got=$("$TESTBED" exec "$TESTBED_DIR" -- 'sleep 12; seq 1 20000' | md5sum | cut -d' ' -f1)
+		[ "$got" = "$expected" ] || fail "reply $i differs"
+	done
+}
+
 @test "node0 mounts its disk with the plans and the node images" {
 	run node0 'ls /shoji/configs /shoji/out'
 	assert_status 0

@@ -22,24 +22,33 @@ static bool has_several_items(const char *value)
 	return strchr(value, ',') != NULL;
 }
 
+/* A whole number 1..max in key's value; false after reporting why not */
+static bool parse_count(const struct plan_key *key, unsigned max,
+			unsigned *out, struct diag *d)
+{
+	struct units_err err;
+	uint64_t n;
+
+	if (!units_parse_u64(key->value, &n, &err)) {
+		plan_key_error(d, key, "%s", err.msg);
+		return false;
+	}
+	if (n < 1 || n > max) {
+		plan_key_error(d, key, "must be 1..%u", max);
+		return false;
+	}
+	*out = (unsigned)n;
+	return true;
+}
+
 /* ---- [machine] ---- */
 
 static void parse_machine_cpus(struct plan *plan, struct plan_node *node,
 			       const struct plan_key *key, struct diag *d)
 {
-	struct units_err err;
-	uint64_t cpus;
-
 	(void)node;
-	if (!units_parse_u64(key->value, &cpus, &err)) {
-		plan_key_error(d, key, "%s", err.msg);
+	if (!parse_count(key, CPUSET_MAX, &plan->machine.cpus, d))
 		return;
-	}
-	if (cpus < 1 || cpus > CPUSET_MAX) {
-		plan_key_error(d, key, "must be 1..%d", CPUSET_MAX);
-		return;
-	}
-	plan->machine.cpus = (unsigned)cpus;
 	plan->machine.cpus_key = key;
 }
 
@@ -343,19 +352,8 @@ static void parse_restart(struct plan *plan, struct plan_node *node,
 static void parse_restart_max(struct plan *plan, struct plan_node *node,
 			      const struct plan_key *key, struct diag *d)
 {
-	struct units_err err;
-	uint64_t n;
-
 	(void)plan;
-	if (!units_parse_u64(key->value, &n, &err)) {
-		plan_key_error(d, key, "%s", err.msg);
-		return;
-	}
-	if (n < 1 || n > 100) {
-		plan_key_error(d, key, "must be 1..100");
-		return;
-	}
-	node->restart_max = (unsigned)n;
+	parse_count(key, 100, &node->restart_max, d);
 }
 
 static void parse_restart_backoff(struct plan *plan, struct plan_node *node,
@@ -478,19 +476,9 @@ static void parse_guest_node(struct plan *plan, struct plan_guest *g,
 static void parse_guest_vcpus(struct plan *plan, struct plan_guest *g,
 			      const struct plan_key *key, struct diag *d)
 {
-	struct units_err err;
-	uint64_t n;
-
 	(void)plan;
-	if (!units_parse_u64(key->value, &n, &err)) {
-		plan_key_error(d, key, "%s", err.msg);
+	if (!parse_count(key, PLAN_GUEST_MAX_VCPUS, &g->vcpus, d))
 		return;
-	}
-	if (n < 1 || n > PLAN_GUEST_MAX_VCPUS) {
-		plan_key_error(d, key, "must be 1..%d", PLAN_GUEST_MAX_VCPUS);
-		return;
-	}
-	g->vcpus = (unsigned)n;
 	g->vcpus_key = key;
 }
 

@@ -331,6 +331,17 @@ static struct shoji_control *map_control(int fd, unsigned node)
 	return c;
 }
 
+/* The node's state from node0's kernel, and its control page */
+static struct shoji_control *node_status(int fd, unsigned node,
+					 struct shoji_status *st)
+{
+	*st = (struct shoji_status){ .node = node };
+	if (ioctl(fd, SHOJI_IOC_STATUS, st))
+		die("node%u: %s", node, errno == ENOENT ? "nothing was ever loaded" :
+		    strerror(errno));
+	return map_control(fd, node);
+}
+
 static const char *state_name(uint32_t s)
 {
 	static const char *const names[] = {
@@ -369,13 +380,9 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 			    "nothing was ever loaded" : strerror(errno));
 		printf("node%u: stopped\n", node);
 	} else if (!strcmp(cmd, "status")) {
-		struct shoji_status st = { .node = node };
-		struct shoji_control *c;
+		struct shoji_status st;
+		struct shoji_control *c = node_status(fd, node, &st);
 
-		if (ioctl(fd, SHOJI_IOC_STATUS, &st))
-			die("node%u: %s", node, errno == ENOENT ? "nothing was ever loaded" :
-			    strerror(errno));
-		c = map_control(fd, node);
 		printf("node%u: %s, heartbeat %" PRIu64 "%s", node, state_name(st.state),
 		       (uint64_t)st.heartbeat, st.started ? ", started" : "");
 		if (c->reason[0])
@@ -385,13 +392,9 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 			       (uint64_t)(c->tsc_running - c->tsc_start) / info.tsc_khz);
 		printf("\n");
 	} else if (!strcmp(cmd, "times")) {
-		struct shoji_status st = { .node = node };
-		struct shoji_control *c;
+		struct shoji_status st;
+		struct shoji_control *c = node_status(fd, node, &st);
 
-		if (ioctl(fd, SHOJI_IOC_STATUS, &st))
-			die("node%u: %s", node, errno == ENOENT ? "nothing was ever loaded" :
-			    strerror(errno));
-		c = map_control(fd, node);
 		printf("{\"node\":%u,\"state\":\"%s\",\"tsc_khz\":%u,\"tsc_load\":%" PRIu64
 		       ",\"tsc_start\":%" PRIu64 ",\"tsc_kernel\":%" PRIu64
 		       ",\"tsc_running\":%" PRIu64 ",\"tsc_parked\":%" PRIu64 "}\n",

@@ -46,9 +46,11 @@ $(KERNEL): kernel-patches/series $(wildcard kernel-patches/*.patch) \
 	scripts/build-kernel.sh shoji kernel-patches kernel-patches/shoji.config $@
 
 initramfs: $(INITRAMFS)
+# The node initramfs carries the machine's QEMU: dpkg rewrites the package's
+# file list whenever it installs another version.
 $(INITRAMFS): scripts/build-initramfs.sh scripts/lib/initramfs.sh \
 		$(wildcard initramfs/*) testbed/exec-agent guest/launch guest/ctl $(TOOLS) \
-		| $(DEPS_STAMP)
+		$(wildcard /var/lib/dpkg/info/qemu-system-x86.list) | $(DEPS_STAMP)
 	scripts/build-initramfs.sh $@ $(TOOLS)
 
 guest-kernel: $(GUEST_KERNEL)

@@ -9,8 +9,7 @@ PLAN=configs/two-nodes.ini
 
 setup_file() {
 	testbed_start "$REPO/$PLAN"
-	node_partition 1
-	node_boot 1
+	nodes_boot 1
 }
 
 teardown_file() {
@@ -18,11 +17,7 @@ teardown_file() {
 }
 
 teardown() {
-	show_console_on_failure
-	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -f "$TESTBED_DIR/com2.log" ]; then
-		echo "--- end of node1's console ($TESTBED_DIR/com2.log) ---"
-		tail -n 30 "$TESTBED_DIR/com2.log"
-	fi
+	show_console_on_failure 1
 }
 
 @test "node1 prints its boot log on COM2 and reaches its init" {

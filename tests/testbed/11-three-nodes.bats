@@ -9,12 +9,7 @@ PLAN=configs/three-nodes.ini
 
 setup_file() {
 	testbed_start "$REPO/$PLAN"
-	node_partition 1
-	node_partition 2
-	node0 "shoji-load load /shoji/$PLAN 1 && shoji-load load /shoji/$PLAN 2 &&
-		shoji-load start 1 && shoji-load start 2"
-	node_wait_running 1
-	node_wait_running 2
+	nodes_boot 1 2
 }
 
 teardown_file() {

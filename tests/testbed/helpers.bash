@@ -26,11 +26,17 @@ node0() {
 }
 
 # On failure, the end of node0's console says what the kernel saw.
+# After a failed test: the end of node0's console, and of the consoles of
+# the nodes given (node N's UART is COM(N+1) on the testbed).
 show_console_on_failure() {
-	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -f "$TESTBED_DIR/com1.log" ]; then
-		echo "--- end of node0's console ($TESTBED_DIR/com1.log) ---"
-		tail -n 30 "$TESTBED_DIR/com1.log"
-	fi
+	local n log
+	[ -z "${BATS_TEST_COMPLETED:-}" ] || return 0
+	for n in 0 "$@"; do
+		log=$TESTBED_DIR/com$((n + 1)).log
+		[ -f "$log" ] || continue
+		echo "--- end of node$n's console ($log) ---"
+		tail -n 30 "$log"
+	done
 }
 
 fail() {

@@ -57,6 +57,23 @@ node_boot() {
 	node_wait_running "$n"
 }
 
+# Gives up each node's resources, then loads and starts them all together
+# and waits until every one runs (the setup of the multi-node tests).
+nodes_boot() {
+	local n script=""
+	for n in "$@"; do
+		node_partition "$n" || return 1
+		script+="shoji-load load /shoji/$PLAN $n && "
+	done
+	for n in "$@"; do
+		script+="shoji-load start $n && "
+	done
+	node0 "${script}true" || return 1
+	for n in "$@"; do
+		node_wait_running "$n" || return 1
+	done
+}
+
 # Runs a shell command inside node N; output and status as bats' `run`
 # expects. The command travels base64-encoded so any quoting survives.
 node_exec() {

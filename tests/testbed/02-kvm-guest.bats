@@ -6,7 +6,8 @@
 load helpers
 
 setup_file() {
-	testbed_start "$REPO/configs/two-nodes.ini"
+	# KVM guests need one emulator thread per vCPU (shoji-testbed --help)
+	testbed_start "$REPO/configs/two-nodes.ini" --tcg-threads multi
 }
 
 teardown_file() {

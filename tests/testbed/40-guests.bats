@@ -15,7 +15,8 @@ PLAN=configs/guests.ini
 BOOT=600
 
 setup_file() {
-	testbed_start "$REPO/$PLAN"
+	# KVM guests need one emulator thread per vCPU (shoji-testbed --help)
+	testbed_start "$REPO/$PLAN" --tcg-threads multi
 }
 
 teardown_file() {

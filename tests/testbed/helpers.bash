@@ -5,14 +5,16 @@ REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 TESTBED=$REPO/testbed/shoji-testbed
 SHOJI=$REPO/out/bin/shoji
 
-# Boot node0 with PLAN's reservations; the machine lives under out/ so that
-# `shoji-testbed stop-all` finds it whatever happens to this test run.
+# Boot node0 with PLAN's reservations (more ARGS go to shoji-testbed
+# start); the machine lives under out/ so that `shoji-testbed stop-all`
+# finds it whatever happens to this test run.
 testbed_start() {
 	local plan=$1
+	shift
 	TESTBED_DIR=$REPO/out/testbed-runs/$(basename "$BATS_TEST_FILENAME" .bats)
 	export TESTBED_DIR
 	"$TESTBED" stop "$TESTBED_DIR"
-	"$TESTBED" start "$plan" --dir "$TESTBED_DIR" >/dev/null
+	"$TESTBED" start "$plan" --dir "$TESTBED_DIR" "$@" >/dev/null
 	"$TESTBED" wait "$TESTBED_DIR" --timeout 600
 }
 

@@ -100,7 +100,7 @@ runs_of() {
 	grep -Eq '^cold_boot,1,' "$RESULTS/boot.csv"
 	grep -Eq '^crash_to_running,1,' "$RESULTS/boot.csv"
 	json=$RESULTS/results.json
-	[ "$(grep -c '^  {"config": [1-7], "mode": "[a-z]*", ' "$json")" -eq 42 ]
+	[ "$(grep -c '^  {"config": [1-7], "mode": "[a-z]*", ' "$json")" -eq "$rows" ]
 	for measure in node_boot cold_boot crash_to_running; do
 		grep -q "^  {\"measure\":\"$measure\"" "$json" || { echo "results.json: no $measure"; false; }
 	done

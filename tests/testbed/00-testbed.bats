@@ -96,3 +96,24 @@ END"
 	run "$TESTBED" stop "$TESTBED_DIR"
 	assert_status 0
 }
+
+@test "an emulator that crashed is told apart from a machine stopped" {
+	# Not under out/testbed-runs, where tests/testbed/run looks for crashes.
+	crashed=$REPO/out/testbed-crash
+	"$TESTBED" stop "$crashed"
+	"$TESTBED" start --no-plan --dir "$crashed" >/dev/null
+	kill -SEGV "$(cat "$crashed/qemu.pid")"
+	for _ in $(seq 50); do
+		[ ! -f "$crashed/qemu.exit" ] || break
+		sleep 0.1
+	done
+	run "$TESTBED" status "$crashed"
+	assert_status 4
+	assert_output_contains "crashed: QEMU was killed by SIGSEGV"
+	run "$TESTBED" exec "$crashed" -- true
+	assert_status 1
+	assert_output_contains "QEMU was killed by SIGSEGV"
+	"$TESTBED" stop "$crashed"
+	run "$TESTBED" status "$crashed"
+	assert_status 4
+}

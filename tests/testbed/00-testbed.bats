@@ -86,6 +86,39 @@ END"
 	done
 }
 
+@test "monitor and cpus answer about the running machine" {
+	run "$TESTBED" monitor "$TESTBED_DIR" info status
+	assert_status 0
+	[ "$output" = "VM status: running" ] || fail "info status answered: $output"
+	run "$TESTBED" cpus "$TESTBED_DIR"
+	assert_status 0
+	[ "$(echo "$output" | wc -l)" = 4 ] || fail "expected 4 CPUs: $output"
+	echo "$output" | grep -vqE '^cpu[0-3] (running|halted)$' &&
+		fail "a CPU of node0 is neither running nor halted: $output"
+	true
+}
+
+@test "cpus tells a CPU that lost an interrupt from halted and offline ones" {
+	# Monitor answers recorded while node1's CPU (cpu1) lost an interrupt.
+	fixture=$BATS_TEST_DIRNAME/fixtures/lost-interrupt-cpu1
+	run awk -f "$REPO/testbed/cpu-states.awk" "$fixture.registers" "$fixture.lapics"
+	assert_status 0
+	[ "$output" = "$(printf 'cpu0 halted\ncpu1 lost-interrupt 236\ncpu2 off\ncpu3 off')" ] ||
+		fail "unexpected states: $output"
+	# The same vector below cpu1's priority is no lost interrupt, nor is
+	# one that waits while interrupts are off.
+	sed '/for CPU 1/,/^APR/ s/PPR 0x10/PPR 0xf0/' "$fixture.lapics" > "$BATS_TEST_TMPDIR/lapics"
+	run awk -f "$REPO/testbed/cpu-states.awk" "$fixture.registers" "$BATS_TEST_TMPDIR/lapics"
+	assert_output_contains "cpu1 halted"
+	sed '4 s/RFL=00000246/RFL=00000046/' "$fixture.registers" > "$BATS_TEST_TMPDIR/registers"
+	run awk -f "$REPO/testbed/cpu-states.awk" "$BATS_TEST_TMPDIR/registers" "$fixture.lapics"
+	assert_output_contains "cpu1 off"
+	fixture=$BATS_TEST_DIRNAME/fixtures/lost-interrupt-cpu0
+	run awk -f "$REPO/testbed/cpu-states.awk" "$fixture.registers" "$fixture.lapics"
+	assert_output_contains "cpu0 lost-interrupt 236"
+	assert_output_contains "cpu1 halted"
+}
+
 @test "stop ends the machine and leaves no process behind" {
 	pid=$(cat "$TESTBED_DIR/qemu.pid")
 	kill -0 "$pid"

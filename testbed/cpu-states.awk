@@ -1,0 +1,40 @@
+#!/usr/bin/awk -f
+# What each CPU of a testbed machine does, one line per CPU ("cpuN
+# STATE"), from QEMU monitor answers: the first file holds 'info
+# registers -a', the second 'info lapic N' for every CPU.
+#   running         not halted
+#   off             halted with interrupts off or its local APIC disabled
+#                   (an offline CPU, a CPU given to no kernel)
+#   lost-interrupt V  halted with interrupts on and vector V pending in
+#                   its IRR above its priority: it should have taken it
+#   halted          halted, waiting for an interrupt
+# mawk has no strtonum, hence hex().
+function hex(text,   value, i) {
+	sub(/^0x/, "", text)
+	for (i = 1; i <= length(text); i++)
+		value = value * 16 + index("0123456789abcdef", tolower(substr(text, i, 1))) - 1
+	return value
+}
+FNR == 1 { file++ }
+file == 1 && /^CPU#[0-9]+/ { cpu = substr($1, 5); cpus[cpu] = 1 }
+file == 1 && /^RIP=/ {
+	for (i = 1; i <= NF; i++) {
+		split($i, kv, "=")
+		if (kv[1] == "RFL") iflag[cpu] = int(hex(kv[2]) / 512) % 2
+		if (kv[1] == "HLT") halted[cpu] = kv[2]
+	}
+}
+file == 2 && /^dumping local APIC state for CPU/ { cpu = $NF }
+file == 2 && /^SPIV/ { enabled[cpu] = ($0 ~ /APIC enabled/) }
+file == 2 && /^IRR/ { irr[cpu] = ($2 == "(none)") ? -1 : $NF }
+file == 2 && /^APR/ { ppr[cpu] = hex($NF) }
+END {
+	for (cpu = 0; cpu in cpus; cpu++) {
+		if (!halted[cpu]) state = "running"
+		else if (!iflag[cpu] || !enabled[cpu]) state = "off"
+		else if (irr[cpu] >= 0 && int(irr[cpu] / 16) > int(ppr[cpu] / 16))
+			state = "lost-interrupt " irr[cpu]
+		else state = "halted"
+		print "cpu" cpu, state
+	}
+}

@@ -46,9 +46,10 @@ int report_json(FILE *out, const struct result *r)
 	fputs(",\"mode\":", out);
 	put_json_string(out, r->mode);
 	fprintf(out, ",\"block_bytes\":%zu,\"iterations\":%" PRIu64
-		",\"seed\":%" PRIu64 ",\"tsc_khz\":%" PRIu64
-		",\"repetitions\":%zu,\"cycles\":[",
-		r->block_bytes, r->iterations, r->seed, r->tsc_khz, r->repetitions);
+		",\"seed\":%" PRIu64 ",\"tsc_khz\":%" PRIu64 ",\"tsc_read\":",
+		r->block_bytes, r->iterations, r->seed, r->tsc_khz);
+	put_json_string(out, r->tsc_read);
+	fprintf(out, ",\"repetitions\":%zu,\"cycles\":[", r->repetitions);
 	for (size_t i = 0; i < r->repetitions; i++)
 		fprintf(out, "%s%" PRIu64, i ? "," : "", r->cycles[i]);
 	fprintf(out, "],\"min\":%" PRIu64 ",\"median\":%" PRIu64 ",\"max\":%" PRIu64,

@@ -15,6 +15,7 @@ struct result {
 	uint64_t iterations;	/* M, N or L */
 	uint64_t seed;		/* of the io offsets; 0 otherwise */
 	uint64_t tsc_khz;
+	const char *tsc_read;	/* how the interval's end read the TSC */
 	const uint64_t *cycles;	/* one per repetition */
 	size_t repetitions;
 };

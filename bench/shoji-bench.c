@@ -34,6 +34,7 @@ struct options {
 	const char *label;
 	uint64_t seed;
 	int seed_given;
+	enum tsc_reader tsc_reader;
 };
 
 static void usage(FILE *out)
@@ -47,10 +48,12 @@ static void usage(FILE *out)
 	      "  --repeat R      repetitions of each measurement (default 10)\n"
 	      "  --seed S        seed of the random offsets (default: from the clock)\n"
 	      "  --label TEXT    configuration name put into every result\n"
+	      "  --tsc-read HOW  rdtscp or lfence-rdtsc (default: rdtscp when\n"
+	      "                  CPUID shows it, lfence-rdtsc otherwise)\n"
 	      "  -h, --help      this text\n"
 	      "Each result is one JSON line: label, host, kernel, mode, block_bytes,\n"
-	      "iterations, seed, tsc_khz, repetitions, cycles[], min, median, max,\n"
-	      "median_ms. Exit status: 0 done, 1 a measurement failed, 2 bad usage.\n",
+	      "iterations, seed, tsc_khz, tsc_read, repetitions, cycles[], min, median,\n"
+	      "max, median_ms. Exit status: 0 done, 1 a measurement failed, 2 bad usage.\n",
 	      out);
 }
 
@@ -104,13 +107,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "label", required_argument, NULL, 'l' },
+		{ "tsc-read", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	uint64_t value;
 	int c;
 
-	*o = (struct options){ .repetitions = 10, .label = "" };
+	*o = (struct options){ .repetitions = 10, .label = "",
+			       .tsc_reader = tsc_reader_detect() };
 	if (parse_blocks("256K,512K,1024K", o))
 		return -1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -121,6 +126,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'd': o->disk = optarg; break;
 		case 'b': if (parse_blocks(optarg, o)) return -1; break;
 		case 'l': o->label = optarg; break;
+		case 't':
+			if (tsc_reader_parse(optarg, &o->tsc_reader)) {
+				fprintf(stderr, "shoji-bench: --tsc-read %s: must be rdtscp or lfence-rdtsc\n",
+					optarg);
+				return -1;
+			}
+			if (o->tsc_reader == TSC_READ_RDTSCP && !tsc_cpu_has_rdtscp()) {
+				fputs("shoji-bench: --tsc-read rdtscp: this CPU has no RDTSCP (CPUID 0x80000001 EDX bit 27)\n",
+				      stderr);
+				return -1;
+			}
+			break;
 		case 's':
 			if (parse_count("--seed", optarg, &o->seed))
 				return -1;
@@ -171,7 +188,7 @@ static int measure(enum mode mode, const struct options *o, size_t block,
 		case MODE_MEMORY: err = workload_memory(o->memory_iterations, block); break;
 		case MODE_IO: err = workload_io(disk, o->io_iterations, block, rng); break;
 		}
-		cycles[i] = tsc_end() - start;
+		cycles[i] = tsc_end(o->tsc_reader) - start;
 		if (err)
 			return err;
 	}
@@ -209,7 +226,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	tsc_khz = tsc_measure_khz();
+	tsc_khz = tsc_measure_khz(o.tsc_reader);
 	rng = o.seed;
 
 	for (int mode = MODE_CPU; mode <= MODE_IO && !status; mode++) {
@@ -225,7 +242,8 @@ int main(int argc, char **argv)
 				.label = o.label, .host = uts.nodename, .kernel = uts.release,
 				.mode = names[mode], .block_bytes = block,
 				.iterations = iterations, .seed = mode == MODE_IO ? o.seed : 0,
-				.tsc_khz = tsc_khz, .cycles = cycles, .repetitions = o.repetitions,
+				.tsc_khz = tsc_khz,
+				.tsc_read = tsc_reader_name(o.tsc_reader), .cycles = cycles, .repetitions = o.repetitions,
 			};
 			int err = measure(mode, &o, block, &disk, &rng, cycles);
 

@@ -8,6 +8,7 @@
 
 #include "../../bench/report.h"
 #include "../../bench/stats.h"
+#include "../../bench/tsc.h"
 #include "../../bench/workloads.h"
 #include "check.h"
 
@@ -45,7 +46,8 @@ static void test_json_line(void)
 	struct result r = {
 		.label = "node \"1\"\n", .host = "node1", .kernel = "6.12.0-shoji",
 		.mode = "memory", .block_bytes = 262144, .iterations = 5,
-		.seed = 0, .tsc_khz = 1000, .cycles = cycles, .repetitions = 3,
+		.seed = 0, .tsc_khz = 1000, .tsc_read = "rdtscp",
+		.cycles = cycles, .repetitions = 3,
 	};
 	char *text = NULL;
 	size_t len = 0;
@@ -60,9 +62,60 @@ static void test_json_line(void)
 		  "{\"label\":\"node \\\"1\\\"\\u000a\",\"host\":\"node1\","
 		  "\"kernel\":\"6.12.0-shoji\",\"mode\":\"memory\","
 		  "\"block_bytes\":262144,\"iterations\":5,\"seed\":0,"
-		  "\"tsc_khz\":1000,\"repetitions\":3,\"cycles\":[3000,1000,2000],"
+		  "\"tsc_khz\":1000,\"tsc_read\":\"rdtscp\",\"repetitions\":3,\"cycles\":[3000,1000,2000],"
 		  "\"min\":1000,\"median\":2000,\"max\":3000,\"median_ms\":2.000}\n");
 	free(text);
+}
+
+/* Whether the kernel lists the rdtscp flag for CPU 0: the same CPUID bit. */
+static int cpuinfo_has_rdtscp(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[8192];
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5))
+			found = strstr(line, " rdtscp") != NULL;
+	fclose(f);
+	return found;
+}
+
+static void check_reader_counts(enum tsc_reader reader)
+{
+	uint64_t a = tsc_begin(), b = tsc_end(reader), khz;
+
+	CHECK(b > a);
+	khz = tsc_measure_khz(reader);
+	CHECK(khz > 0);
+	printf("tsc %s: %" PRIu64 " kHz\n", tsc_reader_name(reader), khz);
+}
+
+static void test_tsc_readers(void)
+{
+	enum tsc_reader reader = TSC_READ_RDTSCP;
+	int listed = cpuinfo_has_rdtscp();
+
+	CHECK(tsc_reader_parse("lfence-rdtsc", &reader) == 0);
+	CHECK(reader == TSC_READ_FENCED_RDTSC);
+	CHECK_STR(tsc_reader_name(reader), "lfence-rdtsc");
+	CHECK(tsc_reader_parse("rdtscp", &reader) == 0);
+	CHECK(reader == TSC_READ_RDTSCP);
+	CHECK_STR(tsc_reader_name(reader), "rdtscp");
+	CHECK(tsc_reader_parse("rdtsc", &reader) == -1);
+
+	if (listed >= 0)
+		CHECK(tsc_cpu_has_rdtscp() == listed);
+	CHECK(tsc_reader_detect() ==
+	      (tsc_cpu_has_rdtscp() ? TSC_READ_RDTSCP : TSC_READ_FENCED_RDTSC));
+
+	check_reader_counts(TSC_READ_FENCED_RDTSC);
+	if (tsc_cpu_has_rdtscp())
+		check_reader_counts(TSC_READ_RDTSCP);
+	else
+		printf("tsc rdtscp: not run, this CPU has no RDTSCP\n");
 }
 
 static void test_random_is_repeatable(void)
@@ -110,6 +163,7 @@ int main(int argc, char **argv)
 	test_summary();
 	test_json_line();
 	test_random_is_repeatable();
+	test_tsc_readers();
 	CHECK(workload_memory(3, 4096) == 0);
 	workload_cpu(1000);
 	test_disk(argc > 1 ? argv[1] : ".");

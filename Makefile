@@ -20,7 +20,7 @@ GUEST_KERNEL := $(OUT)/guest/vmlinuz
 GUEST_INITRAMFS := $(OUT)/guest/initramfs.cpio.gz
 
 .PHONY: all deps tools kernel vanilla-kernel initramfs guest-kernel guest-initramfs test test-unit \
-	test-testbed demo bench clean
+	test-fresh-root test-testbed demo bench clean
 .DEFAULT_GOAL := all
 
 all: tools kernel initramfs guest-kernel guest-initramfs
@@ -63,9 +63,14 @@ $(GUEST_INITRAMFS): scripts/build-guest-initramfs.sh scripts/lib/initramfs.sh \
 	scripts/build-guest-initramfs.sh $@ $$(cat $(OUT)/guest/version) \
 		$(OUT)/bin/shoji-bench
 
-test: all vanilla-kernel test-unit test-testbed
+test: all vanilla-kernel test-unit test-fresh-root test-testbed
 
-test-testbed: all vanilla-kernel
+# The README's build in a clean Debian 12 root: proves that every step
+# waits for the dependency install and that the install brings everything.
+test-fresh-root: | $(DEPS_STAMP)
+	tests/fresh-root/run
+
+test-testbed: all vanilla-kernel | $(DEPS_STAMP)
 	tests/testbed/run
 
 demo: all

@@ -21,12 +21,12 @@ LOADER_LIB_OBJS := $(LOADER_OUT)/bootimage.o $(LOADER_OUT)/machine.o \
 .PHONY: loader test-loader
 loader: $(SHOJI_LOAD)
 
-$(OUT)/include/linux/shoji.h: $(LOADER_ABI_PATCH) scripts/extract-patch-file.sh
+$(OUT)/include/linux/shoji.h: $(LOADER_ABI_PATCH) scripts/extract-patch-file.sh | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	scripts/extract-patch-file.sh $(LOADER_ABI_PATCH) include/uapi/linux/shoji.h > $@.tmp
 	mv $@.tmp $@
 
-$(LOADER_OUT)/trampoline.bin: loader/trampoline.S loader/trampoline.h
+$(LOADER_OUT)/trampoline.bin: loader/trampoline.S loader/trampoline.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -c -o $(LOADER_OUT)/trampoline.o loader/trampoline.S
 	objcopy -O binary -j .text $(LOADER_OUT)/trampoline.o $@
@@ -34,7 +34,7 @@ $(LOADER_OUT)/trampoline.bin: loader/trampoline.S loader/trampoline.h
 $(LOADER_OUT)/trampoline_blob.o: loader/trampoline_blob.S $(LOADER_OUT)/trampoline.bin
 	$(CC) -c -DTRAMPOLINE_BIN='"$(LOADER_OUT)/trampoline.bin"' -o $@ $<
 
-$(LOADER_OUT)/%.o: loader/%.c $(LOADER_HEADERS)
+$(LOADER_OUT)/%.o: loader/%.c $(LOADER_HEADERS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(LOADER_CFLAGS) -c -o $@ $<
 

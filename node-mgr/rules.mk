@@ -26,21 +26,26 @@ NM_FUZZ_SRC := tests/unit/fuzz_plan.c
 NM_FUZZ_CTL_SRC := tests/unit/fuzz_ctl_view.c
 NM_FUZZ_SECONDS ?= 600
 
+# Package flags are asked of pkg-config only when a recipe first needs
+# them, so never before the dependency install has run; then kept.
+nm_pkg_flags = $(eval $(1) := $$(shell $(2)))$($(1))
 # Debian's iniparser has no .pc file.
-NM_INIPARSER_CFLAGS := $(shell pkg-config --cflags iniparser 2>/dev/null \
-	|| echo -I/usr/include/iniparser)
-NM_INIPARSER_LIBS := $(shell pkg-config --libs iniparser 2>/dev/null \
-	|| echo -liniparser)
-NM_PCI_CFLAGS := $(shell pkg-config --cflags libpci 2>/dev/null)
-NM_PCI_LIBS := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
+NM_INIPARSER_CFLAGS = $(call nm_pkg_flags,NM_INIPARSER_CFLAGS,\
+	pkg-config --cflags iniparser 2>/dev/null || echo -I/usr/include/iniparser)
+NM_INIPARSER_LIBS = $(call nm_pkg_flags,NM_INIPARSER_LIBS,\
+	pkg-config --libs iniparser 2>/dev/null || echo -liniparser)
+NM_PCI_CFLAGS = $(call nm_pkg_flags,NM_PCI_CFLAGS,\
+	pkg-config --cflags libpci 2>/dev/null)
+NM_PCI_LIBS = $(call nm_pkg_flags,NM_PCI_LIBS,\
+	pkg-config --libs libpci 2>/dev/null || echo -lpci)
 
 NM_CLANG ?= clang
 NM_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla
-NM_CPPFLAGS := -D_GNU_SOURCE -Inode-mgr -I$(OUT)/include -Iloader \
+NM_CPPFLAGS = -D_GNU_SOURCE -Inode-mgr -I$(OUT)/include -Iloader \
 	$(NM_INIPARSER_CFLAGS) $(NM_PCI_CFLAGS)
 NM_CFLAGS := -std=c11 -O2 -g $(NM_WARN) -MMD -MP
-NM_LIBS := $(NM_INIPARSER_LIBS) $(NM_PCI_LIBS) -lpthread -lm
+NM_LIBS = $(NM_INIPARSER_LIBS) $(NM_PCI_LIBS) -lpthread -lm
 NM_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 NM_FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -64,19 +69,19 @@ tools: $(TOOLS)
 
 # Objects, one tree per flavour: gcc (the tool), asan (tests), clang
 # (proof of a warning-free clang build) and fuzz (libFuzzer).
-$(NM_OBJ)/gcc/%.o: %.c | $(OUT)/include/linux/shoji.h
+$(NM_OBJ)/gcc/%.o: %.c | $(OUT)/include/linux/shoji.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(NM_CPPFLAGS) $(NM_CFLAGS) -c -o $@ $<
 
-$(NM_OBJ)/asan/%.o: %.c | $(OUT)/include/linux/shoji.h
+$(NM_OBJ)/asan/%.o: %.c | $(OUT)/include/linux/shoji.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(NM_CPPFLAGS) $(NM_CFLAGS) -O1 $(NM_SANITIZE) -c -o $@ $<
 
-$(NM_OBJ)/clang/%.o: %.c | $(OUT)/include/linux/shoji.h
+$(NM_OBJ)/clang/%.o: %.c | $(OUT)/include/linux/shoji.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(NM_CLANG) $(NM_CPPFLAGS) $(NM_CFLAGS) -c -o $@ $<
 
-$(NM_OBJ)/fuzz/%.o: %.c | $(OUT)/include/linux/shoji.h
+$(NM_OBJ)/fuzz/%.o: %.c | $(OUT)/include/linux/shoji.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(NM_CLANG) $(NM_CPPFLAGS) $(NM_CFLAGS) -O1 $(NM_FUZZ_SANITIZE) \
 		-fsanitize=fuzzer-no-link -c -o $@ $<
@@ -111,7 +116,8 @@ $(NM_OBJ)/clang/shoji: $(call nm_objs,clang,$(NM_ALL_SRCS) $(NM_FUZZ_SRC) \
 check-clang: $(NM_OBJ)/clang/shoji
 
 test-unit: check-clang $(NM_TEST_BINS) $(OUT)/tests/shoji-asan \
-		$(OUT)/bin/shoji $(OUT)/tests/fuzz_plan $(OUT)/tests/fuzz_ctl_view
+		$(OUT)/bin/shoji $(OUT)/tests/fuzz_plan $(OUT)/tests/fuzz_ctl_view \
+		| $(DEPS_STAMP)
 	@set -e; for t in $(NM_UNIT_TESTS); do \
 		echo "== $$t"; $(OUT)/tests/$$t; done
 	@echo "== plan tests"

@@ -9,7 +9,7 @@ packages=(
 	linux-source-6.12 flex bison bc libelf-dev libssl-dev xz-utils cpio patch
 	busybox-static kexec-tools e2fsprogs
 	qemu-system-x86 qemu-utils
-	bats gnuplot-nox
+	bats gnuplot-nox valgrind debootstrap
 )
 
 missing=()
@@ -26,5 +26,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+start=$(date +%s)
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "install-deps: installed ${#missing[@]} packages (and what they need) in $(($(date +%s) - start)) s"

@@ -51,7 +51,11 @@ static bool grow(struct diag *d)
 	return true;
 }
 
-void diag_addv(struct diag *d, unsigned line, const char *fmt, va_list ap)
+static void add_entry(struct diag *d, unsigned line, bool warning,
+		      const char *fmt, va_list ap) DIAG_PRINTF(4, 0);
+
+static void add_entry(struct diag *d, unsigned line, bool warning,
+		      const char *fmt, va_list ap)
 {
 	char *text;
 
@@ -66,8 +70,23 @@ void diag_addv(struct diag *d, unsigned line, const char *fmt, va_list ap)
 	}
 	d->entries[d->count] = (struct diag_entry){ .line = line,
 						    .seq = d->count,
+						    .warning = warning,
 						    .text = text };
 	d->count++;
+}
+
+void diag_addv(struct diag *d, unsigned line, const char *fmt, va_list ap)
+{
+	add_entry(d, line, false, fmt, ap);
+}
+
+void diag_warn(struct diag *d, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_entry(d, line, true, fmt, ap);
+	va_end(ap);
 }
 
 void diag_add(struct diag *d, unsigned line, const char *fmt, ...)
@@ -99,7 +118,11 @@ bool diag_failed(const struct diag *d)
 
 size_t diag_errors(const struct diag *d)
 {
-	return d->count;
+	size_t errors = 0;
+
+	for (size_t i = 0; i < d->count; i++)
+		errors += !d->entries[i].warning;
+	return errors;
 }
 
 static int by_line(const void *a, const void *b)
@@ -126,6 +149,8 @@ void diag_print(struct diag *d, FILE *out, const char *plan_path)
 			fprintf(out, "%s:%u: ", plan_path, d->entries[i].line);
 		else
 			fprintf(out, "%s: ", plan_path);
+		if (d->entries[i].warning)
+			fputs("warning: ", out);
 		print_clean(out, d->entries[i].text);
 		fputc('\n', out);
 	}

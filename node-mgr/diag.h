@@ -14,6 +14,7 @@
 struct diag_entry {
 	unsigned line; /* 0: the plan as a whole */
 	size_t seq;    /* keeps the order of errors on one line stable */
+	bool warning;  /* allowed, but worth knowing; not an error */
 	char *text;
 };
 
@@ -32,13 +33,18 @@ void diag_add(struct diag *d, unsigned line, const char *fmt, ...)
 	DIAG_PRINTF(3, 4);
 void diag_addv(struct diag *d, unsigned line, const char *fmt, va_list ap)
 	DIAG_PRINTF(3, 0);
+/* A warning: printed with the errors, but the plan stays good. */
+void diag_warn(struct diag *d, unsigned line, const char *fmt, ...)
+	DIAG_PRINTF(3, 4);
 /* Records an internal failure; only the first one is kept. */
 void diag_fail(struct diag *d, const char *fmt, ...) DIAG_PRINTF(2, 3);
 
 bool diag_failed(const struct diag *d);
+/* Errors only, not warnings. */
 size_t diag_errors(const struct diag *d);
 
-/* Prints "PLAN:LINE: text" for each error, sorted by line. Control
+/* Prints "PLAN:LINE: text" for each error and "PLAN:LINE: warning: text"
+ * for each warning, sorted by line. Control
  * characters (from a binary or broken file) are printed as '?'. */
 void diag_print(struct diag *d, FILE *out, const char *plan_path);
 /* Prints the internal failure, if any, as "shoji: text". */

@@ -1,11 +1,13 @@
 #include "machine_check.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memory_map.h"
+#include "numa_map.h"
 #include "pci_devices.h"
 #include "range_set.h"
 #include "sysroot.h"
@@ -303,6 +305,127 @@ static void check_pci(const struct plan *plan, struct diag *d)
 	pci_devices_free(&list);
 }
 
+/* The APIC ID of every online CPU, from /proc/cpuinfo; -1 where unknown
+ * (offline CPUs are not listed there). */
+static void read_apic_ids(int64_t *apic_of, size_t count)
+{
+	char *text, *line, *save = NULL;
+	long processor = -1;
+
+	for (size_t i = 0; i < count; i++)
+		apic_of[i] = -1;
+	if (sysroot_read("/proc/cpuinfo", &text))
+		return;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *colon = strchr(line, ':');
+		long value;
+
+		if (!colon)
+			continue;
+		value = strtol(colon + 1, NULL, 10);
+		if (!strncmp(line, "processor", 9))
+			processor = value;
+		else if (!strncmp(line, "apicid", 6) && processor >= 0 &&
+			 (size_t)processor < count)
+			apic_of[processor] = value;
+	}
+	free(text);
+}
+
+/* Up to 64 domains of a node's CPUs, as a bit set; more are not told. */
+static uint64_t cpu_domains(const struct plan_node *node,
+			    const struct numa_map *numa,
+			    const int64_t *apic_of, size_t count)
+{
+	uint64_t domains = 0;
+
+	for (size_t cpu = 0; cpu < count; cpu++) {
+		uint32_t domain;
+
+		if (!cpuset_has(&node->cpus, (unsigned)cpu) || apic_of[cpu] < 0 ||
+		    !numa_map_cpu_domain(numa, (uint32_t)apic_of[cpu], &domain) ||
+		    domain >= 64)
+			continue;
+		domains |= UINT64_C(1) << domain;
+	}
+	return domains;
+}
+
+static void format_domains(uint64_t domains, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < 64 && used < len; i++)
+		if (domains & (UINT64_C(1) << i))
+			used += (size_t)snprintf(buf + used, len - used, "%s%u",
+						 used ? ", " : "", i);
+}
+
+/*
+ * A node whose memory lies in another NUMA domain than its CPUs works, but
+ * every access crosses the sockets' link: warn, naming both. Without an
+ * SRAT (one domain, or no ACPI) there is nothing to compare.
+ */
+static void check_numa(const struct plan *plan, struct diag *d)
+{
+	int64_t *apic_of;
+	struct numa_map numa;
+	unsigned char *srat;
+	size_t len;
+
+	if (sysroot_read_bytes("/sys/firmware/acpi/tables/SRAT", &srat, &len))
+		return;
+	if (numa_map_parse_srat(srat, len, &numa)) {
+		free(srat);
+		return;
+	}
+	free(srat);
+	apic_of = calloc(CPUSET_MAX, sizeof(*apic_of));
+	if (!apic_of) {
+		numa_map_free(&numa);
+		diag_fail(d, "out of memory");
+		return;
+	}
+	read_apic_ids(apic_of, CPUSET_MAX);
+	for (unsigned id = 1; id < PLAN_MAX_NODES; id++) {
+		const struct plan_node *node = &plan->nodes[id];
+		uint64_t domains;
+		char cpus[128], cpu_domain_text[128];
+
+		if (!node->present || !node->cpus_key)
+			continue;
+		domains = cpu_domains(node, &numa, apic_of, CPUSET_MAX);
+		if (!domains)
+			continue;
+		cpuset_format(&node->cpus, cpus, sizeof(cpus));
+		format_domains(domains, cpu_domain_text, sizeof(cpu_domain_text));
+		for (size_t i = 0; i < node->memory_count; i++) {
+			const struct plan_range *r = &node->memory[i];
+			uint32_t domain;
+			char range[64];
+
+			if (!r->range.size ||
+			    !numa_map_range_domain(&numa, r->range.addr,
+						   mem_range_last(&r->range),
+						   &domain) ||
+			    (domain < 64 && (domains & (UINT64_C(1) << domain))))
+				continue;
+			units_format_range(&r->range, range, sizeof(range));
+			plan_key_warning(d, r->key,
+					 "%s is in NUMA domain %u, the node's "
+					 "CPUs %s (cpus at line %u) in domain "
+					 "%s: allowed, but every memory access "
+					 "crosses sockets",
+					 range, domain, cpus,
+					 node->cpus_key->line, cpu_domain_text);
+		}
+	}
+	free(apic_of);
+	numa_map_free(&numa);
+}
+
 void machine_check(const struct plan *plan, struct diag *d)
 {
 	if (plan->src->syntax_errors)
@@ -312,4 +435,6 @@ void machine_check(const struct plan *plan, struct diag *d)
 		check_memory(plan, d);
 	if (!diag_failed(d))
 		check_pci(plan, d);
+	if (!diag_failed(d))
+		check_numa(plan, d);
 }

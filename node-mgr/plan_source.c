@@ -390,6 +390,19 @@ void plan_key_error(struct diag *d, const struct plan_key *key,
 	free(prefix);
 }
 
+void plan_key_warning(struct diag *d, const struct plan_key *key,
+		      const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	diag_warn(d, key->line, "[%s] %s = %s: %s", key->section->name,
+		  key->name, key->value, message);
+}
+
 void plan_section_error(struct diag *d, const struct plan_section *s,
 			const char *fmt, ...)
 {

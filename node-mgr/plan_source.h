@@ -53,6 +53,9 @@ const struct plan_key *plan_section_key(const struct plan_section *s,
 /* "[section] key = value: message" at the key's line. */
 void plan_key_error(struct diag *d, const struct plan_key *key,
 		    const char *fmt, ...) DIAG_PRINTF(3, 4);
+/* The same as a warning: the plan stays good. */
+void plan_key_warning(struct diag *d, const struct plan_key *key,
+		      const char *fmt, ...) DIAG_PRINTF(3, 4);
 /* "[section]: message" at the section's line. */
 void plan_section_error(struct diag *d, const struct plan_section *s,
 			const char *fmt, ...) DIAG_PRINTF(3, 4);

@@ -22,7 +22,7 @@ char *sysroot_path(const char *path)
 }
 
 /* procfs and sysfs files report size 0, so read until the end. */
-static int read_stream(FILE *in, char **text)
+static int read_stream(FILE *in, char **text, size_t *length)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
@@ -53,10 +53,12 @@ static int read_stream(FILE *in, char **text)
 	}
 	buf[len] = '\0';
 	*text = buf;
+	if (length)
+		*length = len;
 	return 0;
 }
 
-int sysroot_read(const char *path, char **text)
+static int read_file(const char *path, char **text, size_t *length)
 {
 	char *full = sysroot_path(path);
 	FILE *in;
@@ -68,7 +70,22 @@ int sysroot_read(const char *path, char **text)
 	free(full);
 	if (!in)
 		return errno;
-	err = read_stream(in, text);
+	err = read_stream(in, text, length);
 	fclose(in);
+	return err;
+}
+
+int sysroot_read(const char *path, char **text)
+{
+	return read_file(path, text, NULL);
+}
+
+int sysroot_read_bytes(const char *path, unsigned char **data, size_t *length)
+{
+	char *bytes;
+	int err = read_file(path, &bytes, length);
+
+	if (!err)
+		*data = (unsigned char *)bytes;
 	return err;
 }

@@ -1,12 +1,16 @@
 /* Checks against the machine, on a fake machine under $SHOJI_SYSROOT:
  * 4 CPUs, RAM at 0-2 GiB and 4-6 GiB, node0 booted with the reservations
  * of the good plan below, and four PCI devices. */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "fixture.h"
 #include "machine_check.h"
 #include "memory_map.h"
+#include "numa_map.h"
 #include "plan.h"
 #include "plan_check.h"
 
@@ -284,6 +288,163 @@ static void test_iomem_parse(void)
 	range_set_free(&ram);
 }
 
+/* An SRAT assembled entry by entry, little-endian as ACPI has it. */
+struct srat {
+	unsigned char bytes[512];
+	size_t len;
+};
+
+static void put(struct srat *t, size_t at, uint64_t value, int size)
+{
+	for (int i = 0; i < size; i++)
+		t->bytes[at + (size_t)i] = (unsigned char)(value >> (8 * i));
+}
+
+static void srat_begin(struct srat *t)
+{
+	memset(t, 0, sizeof(*t));
+	memcpy(t->bytes, "SRAT", 4);
+	t->len = 48;
+}
+
+static void srat_end(struct srat *t)
+{
+	put(t, 4, t->len, 4);
+}
+
+static void srat_local_apic(struct srat *t, uint8_t apic, uint32_t domain,
+			    bool enabled)
+{
+	unsigned char *e = t->bytes + t->len;
+
+	e[0] = 0;
+	e[1] = 16;
+	e[2] = (unsigned char)domain;
+	e[3] = apic;
+	put(t, t->len + 4, enabled, 4);
+	put(t, t->len + 9, domain >> 8, 3);
+	t->len += 16;
+}
+
+static void srat_x2apic(struct srat *t, uint32_t apic, uint32_t domain)
+{
+	t->bytes[t->len] = 2;
+	t->bytes[t->len + 1] = 24;
+	put(t, t->len + 4, domain, 4);
+	put(t, t->len + 8, apic, 4);
+	put(t, t->len + 12, 1, 4);
+	t->len += 24;
+}
+
+static void srat_memory(struct srat *t, uint64_t base, uint64_t length,
+			uint32_t domain)
+{
+	t->bytes[t->len] = 1;
+	t->bytes[t->len + 1] = 40;
+	put(t, t->len + 2, domain, 4);
+	put(t, t->len + 8, base, 8);
+	put(t, t->len + 16, length, 8);
+	put(t, t->len + 28, 1, 4);
+	t->len += 40;
+}
+
+/* Two sockets: APIC IDs 0-1 and RAM 0-2 GiB, 4-5 GiB in domain 0; APIC
+ * IDs 2-3 and RAM 5-6 GiB in domain 1; APIC ID 9 disabled. */
+static void build_two_sockets(struct srat *t)
+{
+	srat_begin(t);
+	srat_local_apic(t, 0, 0, true);
+	srat_x2apic(t, 1, 0);
+	srat_local_apic(t, 2, 1, true);
+	srat_local_apic(t, 3, 1, true);
+	srat_local_apic(t, 9, 1, false);
+	srat_memory(t, 0, 0x80000000, 0);
+	srat_memory(t, 0x100000000, 0x40000000, 0);
+	srat_memory(t, 0x140000000, 0x40000000, 1);
+	srat_end(t);
+}
+
+static void test_srat_parse(void)
+{
+	struct srat t;
+	struct numa_map map;
+	uint32_t domain = 99;
+
+	build_two_sockets(&t);
+	CHECK(numa_map_parse_srat(t.bytes, t.len, &map) == 0);
+	CHECK(map.cpu_count == 4);
+	CHECK(map.memory_count == 3);
+	CHECK(numa_map_cpu_domain(&map, 1, &domain) && domain == 0);
+	CHECK(numa_map_cpu_domain(&map, 3, &domain) && domain == 1);
+	CHECK(!numa_map_cpu_domain(&map, 9, &domain));
+	CHECK(numa_map_range_domain(&map, 0x100000000, 0x11fffffff, &domain) &&
+	      domain == 0);
+	CHECK(numa_map_range_domain(&map, 0x140000000, 0x17fffffff, &domain) &&
+	      domain == 1);
+	/* across the domains, and partly outside every entry */
+	CHECK(!numa_map_range_domain(&map, 0x120000000, 0x15fffffff, &domain));
+	CHECK(!numa_map_range_domain(&map, 0x170000000, 0x18fffffff, &domain));
+	numa_map_free(&map);
+
+	/* not an SRAT; a length past the data; an entry past the table */
+	CHECK(numa_map_parse_srat((const unsigned char *)"APIC", 4, &map) ==
+	      -EINVAL);
+	CHECK(numa_map_parse_srat(t.bytes, t.len - 1, &map) == -EINVAL);
+	t.bytes[48 + 1] = 200;
+	CHECK(numa_map_parse_srat(t.bytes, t.len, &map) == -EINVAL);
+	t.bytes[48 + 1] = 0;
+	CHECK(numa_map_parse_srat(t.bytes, t.len, &map) == -EINVAL);
+}
+
+static void write_bytes(const char *relative, const unsigned char *bytes,
+			size_t len)
+{
+	char path[4096];
+	FILE *out;
+
+	fixture_write(root, relative, "");
+	snprintf(path, sizeof(path), "%s/%s", root, relative);
+	out = fopen(path, "wb");
+	CHECK(out && fwrite(bytes, 1, len, out) == len);
+	if (out)
+		fclose(out);
+}
+
+static void test_numa_warning(void)
+{
+	struct srat t;
+	char path[4096];
+	char *errors;
+
+	build_two_sockets(&t);
+	write_bytes("sys/firmware/acpi/tables/SRAT", t.bytes, t.len);
+	fixture_write(root, "proc/cpuinfo",
+		      "processor\t: 0\napicid\t\t: 0\n\n"
+		      "processor\t: 1\napicid\t\t: 1\n\n"
+		      "processor\t: 2\napicid\t\t: 2\n\n"
+		      "processor\t: 3\napicid\t\t: 3\n\n");
+
+	/* CPU 1 and 4-5 GiB: both in domain 0 */
+	errors = check(node0, good_node1);
+	CHECK_STR(errors, "");
+	free(errors);
+
+	/* CPU 2 in domain 1, its memory in domain 0: allowed, said */
+	errors = check(node0, "[node1]\ncpus = 2\n"
+			      "memory = 512M@0x100000000\n"
+			      "lowmem = 64K@0x80000\n"
+			      "kernel = bzImage\n");
+	CHECK_STR(errors,
+		  "p.ini:7: warning: [node1] memory = 512M@0x100000000: "
+		  "0x100000000-0x11fffffff is in NUMA "
+		  "domain 0, the node's CPUs 2 (cpus at line 6) in domain 1: "
+		  "allowed, but every memory access crosses sockets\n");
+	free(errors);
+
+	snprintf(path, sizeof(path), "%s/sys/firmware/acpi/tables/SRAT", root);
+	unlink(path);
+}
+
 int main(void)
 {
 	root = fixture_tempdir();
@@ -300,6 +461,8 @@ int main(void)
 	test_iomem_needs_root();
 	test_no_firmware_map();
 	test_iomem_parse();
+	test_srat_parse();
+	test_numa_warning();
 	fixture_remove(root);
 	free(root);
 	return check_summary();

@@ -150,3 +150,24 @@ END"
 	run "$TESTBED" status "$crashed"
 	assert_status 4
 }
+
+@test "start refuses a machine it cannot build, saying which and why" {
+	dir=$REPO/out/testbed-refused
+	run "$TESTBED" start --no-plan --machine sparc --dir "$dir"
+	assert_status 1
+	assert_output_contains "--machine sparc: no such machine (pc or server)"
+	run "$TESTBED" start --no-plan --machine server --cpus 3 --dir "$dir"
+	assert_status 1
+	assert_output_contains "--cpus 3: two sockets need an even number of CPUs"
+	run "$TESTBED" start --no-plan --machine server --memory 512M --dir "$dir"
+	assert_status 1
+	assert_output_contains "two NUMA nodes need at least 1G"
+	run "$TESTBED" start --no-plan --memory 4T --dir "$dir"
+	assert_status 1
+	assert_output_contains "--memory 4T: a size in M or G"
+	run "$TESTBED" start --no-plan --cpus 0 --dir "$dir"
+	assert_status 1
+	assert_output_contains "--cpus 0: a number of CPUs, 1 or more"
+	# nothing was started
+	[ ! -e "$dir/qemu.pid" ]
+}

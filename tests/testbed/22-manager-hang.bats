@@ -32,8 +32,9 @@ teardown() {
 	run shoji_in events
 	assert_output_contains "node1 running -> hung: no kernel heartbeat for"
 	assert_output_contains "hung_timeout 3.0 s"
-	# the node said why before it stopped
-	run shoji_in logs node1
+	# the node said why before it stopped; the manager may have loaded it
+	# again already, so read the log it kept at the failure
+	run shoji_in logs node1 --previous
 	assert_output_contains "hanging on request"
 	wait_state node1 running 120
 	run shoji_in events

@@ -356,24 +356,29 @@ void plan_source_free(struct plan_source *src)
 	free(src);
 }
 
-static void key_or_section_error(struct diag *d, unsigned line,
+static void key_or_section_error(struct diag *d, unsigned line, bool warning,
 				 const char *prefix, const char *fmt,
-				 va_list ap) DIAG_PRINTF(4, 0);
+				 va_list ap) DIAG_PRINTF(5, 0);
 
-static void key_or_section_error(struct diag *d, unsigned line,
+static void key_or_section_error(struct diag *d, unsigned line, bool warning,
 				 const char *prefix, const char *fmt,
 				 va_list ap)
 {
 	char message[512];
 
 	vsnprintf(message, sizeof(message), fmt, ap);
-	diag_add(d, line, "%s: %s", prefix, message);
+	if (warning)
+		diag_warn(d, line, "%s: %s", prefix, message);
+	else
+		diag_add(d, line, "%s: %s", prefix, message);
 }
 
-void plan_key_error(struct diag *d, const struct plan_key *key,
-		    const char *fmt, ...)
+static void key_diag(struct diag *d, const struct plan_key *key, bool warning,
+		     const char *fmt, va_list ap) DIAG_PRINTF(4, 0);
+
+static void key_diag(struct diag *d, const struct plan_key *key, bool warning,
+		     const char *fmt, va_list ap)
 {
-	va_list ap;
 	size_t len = strlen(key->section->name) + strlen(key->name) +
 		     strlen(key->value) + 8;
 	char *prefix = malloc(len);
@@ -384,23 +389,28 @@ void plan_key_error(struct diag *d, const struct plan_key *key,
 	}
 	snprintf(prefix, len, "[%s] %s = %s", key->section->name, key->name,
 		 key->value);
-	va_start(ap, fmt);
-	key_or_section_error(d, key->line, prefix, fmt, ap);
-	va_end(ap);
+	key_or_section_error(d, key->line, warning, prefix, fmt, ap);
 	free(prefix);
+}
+
+void plan_key_error(struct diag *d, const struct plan_key *key,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	key_diag(d, key, false, fmt, ap);
+	va_end(ap);
 }
 
 void plan_key_warning(struct diag *d, const struct plan_key *key,
 		      const char *fmt, ...)
 {
-	char message[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	key_diag(d, key, true, fmt, ap);
 	va_end(ap);
-	diag_warn(d, key->line, "[%s] %s = %s: %s", key->section->name,
-		  key->name, key->value, message);
 }
 
 void plan_section_error(struct diag *d, const struct plan_section *s,
@@ -416,7 +426,7 @@ void plan_section_error(struct diag *d, const struct plan_section *s,
 	}
 	snprintf(prefix, len, "[%s]", s->name);
 	va_start(ap, fmt);
-	key_or_section_error(d, s->line, prefix, fmt, ap);
+	key_or_section_error(d, s->line, false, prefix, fmt, ap);
 	va_end(ap);
 	free(prefix);
 }

@@ -29,20 +29,27 @@ static inline void fixture_mkdirs(const char *path)
 	}
 }
 
-/* Writes text to root/relative, creating directories. */
-static inline void fixture_write(const char *root, const char *relative,
-				 const char *text)
+/* Writes len bytes to root/relative, creating directories. */
+static inline void fixture_write_bytes(const char *root, const char *relative,
+				       const void *bytes, size_t len)
 {
 	char path[4096];
 	FILE *out;
 
 	snprintf(path, sizeof(path), "%s/%s", root, relative);
 	fixture_mkdirs(path);
-	out = fopen(path, "w");
-	if (!out || fputs(text, out) < 0 || fclose(out) != 0) {
+	out = fopen(path, "wb");
+	if (!out || fwrite(bytes, 1, len, out) != len || fclose(out) != 0) {
 		perror(path);
 		exit(1);
 	}
+}
+
+/* Writes text to root/relative, creating directories. */
+static inline void fixture_write(const char *root, const char *relative,
+				 const char *text)
+{
+	fixture_write_bytes(root, relative, text, strlen(text));
 }
 
 static inline char *fixture_tempdir(void)

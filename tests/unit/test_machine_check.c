@@ -396,20 +396,6 @@ static void test_srat_parse(void)
 	CHECK(numa_map_parse_srat(t.bytes, t.len, &map) == -EINVAL);
 }
 
-static void write_bytes(const char *relative, const unsigned char *bytes,
-			size_t len)
-{
-	char path[4096];
-	FILE *out;
-
-	fixture_write(root, relative, "");
-	snprintf(path, sizeof(path), "%s/%s", root, relative);
-	out = fopen(path, "wb");
-	CHECK(out && fwrite(bytes, 1, len, out) == len);
-	if (out)
-		fclose(out);
-}
-
 static void test_numa_warning(void)
 {
 	struct srat t;
@@ -417,7 +403,7 @@ static void test_numa_warning(void)
 	char *errors;
 
 	build_two_sockets(&t);
-	write_bytes("sys/firmware/acpi/tables/SRAT", t.bytes, t.len);
+	fixture_write_bytes(root, "sys/firmware/acpi/tables/SRAT", t.bytes, t.len);
 	fixture_write(root, "proc/cpuinfo",
 		      "processor\t: 0\napicid\t\t: 0\n\n"
 		      "processor\t: 1\napicid\t\t: 1\n\n"

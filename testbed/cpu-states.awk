@@ -7,6 +7,11 @@
 #                   (an offline CPU, a CPU given to no kernel)
 #   lost-interrupt V  halted with interrupts on and vector V pending in
 #                   its IRR above its priority: it should have taken it
+#   lost-eoi V      halted with interrupts on and vector V still in
+#                   service (ISR): Linux never halts inside an interrupt
+#                   handler, so the end of that interrupt was lost, and
+#                   every vector of its priority class or below stays
+#                   blocked
 #   halted          halted, waiting for an interrupt
 # mawk has no strtonum, hence hex().
 function hex(text,   value, i) {
@@ -26,6 +31,7 @@ file == 1 && /^RIP=/ {
 }
 file == 2 && /^dumping local APIC state for CPU/ { cpu = $NF }
 file == 2 && /^SPIV/ { enabled[cpu] = ($0 ~ /APIC enabled/) }
+file == 2 && /^ISR/ { isr[cpu] = ($2 == "(none)") ? -1 : $NF }
 file == 2 && /^IRR/ { irr[cpu] = ($2 == "(none)") ? -1 : $NF }
 file == 2 && /^APR/ { ppr[cpu] = hex($NF) }
 END {
@@ -34,6 +40,7 @@ END {
 		else if (!iflag[cpu] || !enabled[cpu]) state = "off"
 		else if (irr[cpu] >= 0 && int(irr[cpu] / 16) > int(ppr[cpu] / 16))
 			state = "lost-interrupt " irr[cpu]
+		else if (isr[cpu] >= 0) state = "lost-eoi " isr[cpu]
 		else state = "halted"
 		print "cpu" cpu, state
 	}

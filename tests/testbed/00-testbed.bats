@@ -119,6 +119,24 @@ END"
 	assert_output_contains "cpu1 halted"
 }
 
+@test "cpus tells a CPU halted with an interrupt still in service" {
+	# cpu0 of the recording above, halted with interrupts on, as it would
+	# look had the end of a timer interrupt been lost: vector 236 in
+	# service and pending again at the same priority.
+	fixture=$BATS_TEST_DIRNAME/fixtures/lost-interrupt-cpu1
+	sed -e '/for CPU 0/,/^APR/ s/^ISR.*/ISR\t 236/' \
+		-e '/for CPU 0/,/^APR/ s/^IRR.*/IRR\t 32 33 236/' \
+		-e '/for CPU 0/,/^APR/ s/PPR 0x10/PPR 0xe0/' "$fixture.lapics" > "$BATS_TEST_TMPDIR/lapics"
+	run awk -f "$REPO/testbed/cpu-states.awk" "$fixture.registers" "$BATS_TEST_TMPDIR/lapics"
+	assert_status 0
+	[ "$output" = "$(printf 'cpu0 lost-eoi 236\ncpu1 lost-interrupt 236\ncpu2 off\ncpu3 off')" ] ||
+		fail "unexpected states: $output"
+	# with interrupts off it is an offline CPU
+	sed '2 s/RFL=00000246/RFL=00000046/' "$fixture.registers" > "$BATS_TEST_TMPDIR/registers"
+	run awk -f "$REPO/testbed/cpu-states.awk" "$BATS_TEST_TMPDIR/registers" "$BATS_TEST_TMPDIR/lapics"
+	assert_output_contains "cpu0 off"
+}
+
 @test "stop ends the machine and leaves no process behind" {
 	pid=$(cat "$TESTBED_DIR/qemu.pid")
 	kill -0 "$pid"

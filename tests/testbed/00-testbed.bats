@@ -92,8 +92,8 @@ END"
 	[ "$output" = "VM status: running" ] || fail "info status answered: $output"
 	run "$TESTBED" cpus "$TESTBED_DIR"
 	assert_status 0
-	[ "$(echo "$output" | wc -l)" = 4 ] || fail "expected 4 CPUs: $output"
-	echo "$output" | grep -vqE '^cpu[0-3] (running|halted)$' &&
+	[ "$(echo "$output" | wc -l)" = 8 ] || fail "expected 8 CPUs: $output"
+	echo "$output" | grep -vqE '^cpu[0-7] (running|halted)$' &&
 		fail "a CPU of node0 is neither running nor halted: $output"
 	true
 }
@@ -173,7 +173,7 @@ END"
 	dir=$REPO/out/testbed-refused
 	run "$TESTBED" start --no-plan --machine sparc --dir "$dir"
 	assert_status 1
-	assert_output_contains "--machine sparc: no such machine (pc or server)"
+	assert_output_contains "--machine sparc: no such machine (server or pc)"
 	run "$TESTBED" start --no-plan --machine server --cpus 3 --dir "$dir"
 	assert_status 1
 	assert_output_contains "--cpus 3: two sockets need an even number of CPUs"

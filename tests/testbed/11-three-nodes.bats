@@ -63,7 +63,10 @@ apicid:3" ] || fail "node2: $output"
 	run node_exec 2 'ls /sys/bus/pci/devices'
 	[ "$output" = 0000:00:04.0 ] || fail "node2: $output"
 	for n in 1 2; do
-		run node_exec $n "echo disk-of-node$n | dd of=/dev/vda bs=512 count=1 conv=sync,fsync 2>/dev/null && dd if=/dev/vda bs=512 count=1 iflag=direct 2>/dev/null | head -n1"
+		# the first 1 KiB of an ext4 disk is free
+		run node_exec $n "disk=\$(findfs LABEL=shoji-node$n) &&
+			echo disk-of-node$n | dd of=\$disk bs=512 count=1 conv=sync,fsync 2>/dev/null &&
+			dd if=\$disk bs=512 count=1 iflag=direct 2>/dev/null | head -n1"
 		assert_status 0
 		[ "$output" = "disk-of-node$n" ] || fail "node$n read back: $output"
 	done

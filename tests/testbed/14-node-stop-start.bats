@@ -97,6 +97,6 @@ stop_start_cycle() {
 		fail "node1: $output"
 	run node0 'cat /sys/devices/system/cpu/online; shoji-load status 1'
 	assert_status 0
-	[ "${output%%$'\n'*}" = 0,2-3 ] || fail "node0's CPUs: $output"
+	[ "${output%%$'\n'*}" = 0,2-7 ] || fail "node0's CPUs: $output"
 	assert_output_contains "node1: running"
 }

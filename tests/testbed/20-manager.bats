@@ -43,7 +43,7 @@ teardown() {
 
 @test "a bad plan given to shoji up changes nothing" {
 	before=$(partition_view)
-	node0 'sed "/^\[node1\]/,/^\[/ s/^cpus = 1$/cpus = 7/" /shoji/configs/two-nodes.ini > /shoji/configs/bad-cpu.ini'
+	node0 'sed "/^\[node1\]/,/^\[/ s/^cpus = 1$/cpus = 8/" /shoji/configs/two-nodes.ini > /shoji/configs/bad-cpu.ini'
 	run shoji_in up /shoji/configs/bad-cpu.ini
 	assert_status 2
 	assert_output_contains "bad-cpu.ini:"
@@ -68,7 +68,7 @@ teardown() {
 	assert_output_contains "PCI device 0000:00:03.0 given back to node0"
 	[ "$(partition_view)" = "$before" ] || fail "the partition changed: $before -> $(partition_view)"
 	run node0 'ls -l /sys/bus/pci/devices/0000:00:03.0/driver; cat /sys/bus/pci/devices/0000:00:03.0/driver_override'
-	assert_output_contains "virtio-pci"
+	assert_output_contains "drivers/nvme"
 	assert_output_contains "(null)"
 	run shoji_in events
 	assert_output_contains "failed at load and start; undone"
@@ -79,7 +79,7 @@ teardown() {
 	assert_status 0
 	assert_output_contains "node1: running"
 	run node0 'cat /sys/devices/system/cpu/online; readlink /sys/bus/pci/devices/0000:00:03.0/driver || echo unbound; cat /sys/bus/pci/devices/0000:00:03.0/driver_override'
-	[ "$output" = "0,2-3
+	[ "$output" = "0,2-7
 unbound
 shoji-node" ] || fail "node0 after up: $output"
 	run mgr_exec node1 'nproc; hostname; ls /sys/bus/pci/devices'
@@ -158,7 +158,7 @@ node1
 	[ "$(status_field node1 state)" = stopped ]
 	run node0 'shoji-load status 1; cat /sys/devices/system/cpu/online'
 	assert_output_contains "stopped on node0's request"
-	assert_output_contains "0,2-3"
+	assert_output_contains "0,2-7"
 	run shoji_in exec node1 -- true
 	assert_status 125
 	run shoji_in start node1
@@ -191,12 +191,12 @@ node1
 	assert_status 0
 	assert_output_contains "node1: down"
 	run node0 'cat /sys/devices/system/cpu/online; readlink /sys/bus/pci/devices/0000:00:03.0/driver; cat /sys/bus/pci/devices/0000:00:03.0/driver_override; shoji-load status 1'
-	assert_output_contains "0-3"
-	assert_output_contains "virtio-pci"
+	assert_output_contains "0-7"
+	assert_output_contains "drivers/nvme"
 	assert_output_contains "(null)"
 	assert_output_contains "node1: stopped"
 	# node0 uses the disk again
-	run node0 'ls /sys/bus/pci/devices/0000:00:03.0/virtio*/block'
+	run node0 'ls /sys/bus/pci/devices/0000:00:03.0/nvme/nvme*/nvme*n1'
 	assert_status 0
 	run shoji_in status
 	assert_output_contains "No plan is up"

@@ -54,5 +54,5 @@ teardown() {
 	run shoji_in down
 	assert_status 0
 	run node0 'cat /sys/devices/system/cpu/online'
-	[ "$output" = 0-3 ]
+	[ "$output" = 0-7 ]
 }

@@ -191,7 +191,7 @@ $want"
 	# both images on node2's own disk, the one it mounts at /shoji
 	run mgr_exec node2 'grep " /shoji " /proc/mounts | cut -d" " -f1; ls /shoji/guests/*.img; for g in g2 g3; do kill -0 $(cat /shoji/guests/$g/qemu.pid) && echo "$g runs"; done'
 	assert_status 0
-	[ "$output" = "/dev/vda
+	[ "$output" = "/dev/nvme0n1
 /shoji/guests/g2.img
 /shoji/guests/g3.img
 g2 runs

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iommu_state.h"
 #include "memory_map.h"
 #include "numa_map.h"
 #include "pci_devices.h"
@@ -264,6 +265,81 @@ static void check_resolved_twice(const struct resolved *done, size_t count,
 	}
 }
 
+/* Whether the device at ADDRESS is one NODE's plan gives it. */
+static bool node_gets(const struct pci_device_list *list,
+		      const struct plan_node *node,
+		      const struct pci_ref *address)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		if (!pci_ref_equal(&list->devices[i].address, address))
+			continue;
+		for (size_t k = 0; k < node->pci_count; k++)
+			if (pci_device_matches(&list->devices[i],
+					       &node->pci[k].ref))
+				return true;
+		return false;
+	}
+	return false;
+}
+
+static bool address_is_bridge(const struct pci_device_list *list,
+			      const struct pci_ref *address)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (pci_ref_equal(&list->devices[i].address, address))
+			return pci_device_is_bridge(&list->devices[i]);
+	return false;
+}
+
+/* What node0's IOMMU would do to a device once a node drives it: the node
+ * composes compatibility-format MSIs, which a remapping IOMMU blocks, and
+ * its DMA addresses are physical, which only an identity domain passes.
+ * An IOMMU group is isolated as a whole, so it goes to one node whole
+ * (bridges aside, which no node gets). */
+static void check_iommu(const struct iommu_state *iommu,
+			const struct pci_device_list *list,
+			const struct resolved *now, struct diag *d)
+{
+	const struct iommu_group *group;
+	char address[32], other[32];
+
+	units_format_pci(&now->dev->address, address, sizeof(address));
+	if (iommu->interrupts_remapped)
+		plan_key_error(d, now->entry->key,
+			       "%s: node0's IOMMU remaps interrupts (IR- "
+			       "chips in /proc/interrupts), and a node's "
+			       "devices cannot have remapping entries yet: "
+			       "their interrupts would never reach [%s]; "
+			       "boot node0 with intremap=off, or give the "
+			       "node no PCI devices",
+			       address, now->node->section->name);
+	group = iommu_group_of(iommu, &now->dev->address);
+	if (!group)
+		return;
+	if (!iommu_group_passes_dma(group))
+		plan_key_error(d, now->entry->key,
+			       "%s: node0's IOMMU gives it a %s domain "
+			       "(IOMMU group %u), where the node's DMA to "
+			       "physical addresses would fault; boot node0 "
+			       "with iommu=pt",
+			       address, group->type, group->id);
+	for (size_t i = 0; i < group->device_count; i++) {
+		const struct pci_ref *member = &group->devices[i];
+
+		if (pci_ref_equal(member, &now->dev->address) ||
+		    address_is_bridge(list, member) ||
+		    node_gets(list, now->node, member))
+			continue;
+		units_format_pci(member, other, sizeof(other));
+		plan_key_error(d, now->entry->key,
+			       "%s shares IOMMU group %u with %s, which "
+			       "[%s] does not get: give the node every "
+			       "device of the group, or none",
+			       address, group->id, other,
+			       now->node->section->name);
+	}
+}
+
 static size_t count_pci(const struct plan *plan)
 {
 	size_t n = 0;
@@ -276,14 +352,25 @@ static size_t count_pci(const struct plan *plan)
 static void check_pci(const struct plan *plan, struct diag *d)
 {
 	struct pci_device_list list;
+	struct iommu_state iommu;
 	struct resolved *done;
 	size_t count = 0;
+	int e;
 
 	if (!plan_has_pci(plan) || !pci_devices_scan(&list, d))
 		return;
+	e = iommu_state_read(&iommu);
+	if (e) {
+		diag_fail(d, "cannot read what node0's IOMMU does "
+			     "(/proc/interrupts, /sys/kernel/iommu_groups): %s",
+			  strerror(e));
+		pci_devices_free(&list);
+		return;
+	}
 	done = calloc(count_pci(plan), sizeof(*done));
 	if (!done) {
 		diag_fail(d, "out of memory");
+		iommu_state_free(&iommu);
 		pci_devices_free(&list);
 		return;
 	}
@@ -298,10 +385,12 @@ static void check_pci(const struct plan *plan, struct diag *d)
 			if (!now.dev)
 				continue;
 			check_resolved_twice(done, count, &now, d);
+			check_iommu(&iommu, &list, &now, d);
 			done[count++] = now;
 		}
 	}
 	free(done);
+	iommu_state_free(&iommu);
 	pci_devices_free(&list);
 }
 

@@ -42,6 +42,16 @@ static const char iomem_reserved[] =
 	"100000000-11fffffff : Reserved\n"
 	"120000000-17fffffff : System RAM\n";
 
+static const char interrupts_xapic[] =
+	"           CPU0       CPU1\n"
+	"  0:         41          0   IO-APIC   2-edge      timer\n"
+	" 24:        310          0  PCI-MSIX-0000:00:02.0   0-edge      nvme0q0\n";
+
+static const char interrupts_remapped[] =
+	"            CPU0       CPU1\n"
+	"   0:         41          0  IR-IO-APIC    2-edge      timer\n"
+	"  24:        310          0  IR-PCI-MSIX-0000:00:02.0    0-edge      nvme0q0\n";
+
 static void write_pci_device(const char *address, const char *vendor,
 			     const char *device, const char *class_code)
 {
@@ -68,6 +78,7 @@ static void build_machine(void)
 	write_pci_device("0000:00:04.0", "0x1af4\n", "0x1001\n", "0x010000\n");
 	write_pci_device("0000:00:05.0", "0x1af4\n", "0x1042\n", "0x010000\n");
 	write_pci_device("0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060400\n");
+	fixture_write(root, "proc/interrupts", interrupts_xapic);
 	fixture_write(root, "plans/bzImage", "kernel\n");
 }
 
@@ -431,6 +442,78 @@ static void test_numa_warning(void)
 	unlink(path);
 }
 
+static void write_iommu_group(unsigned id, const char *type,
+			      const char *device)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%u/type", id);
+	fixture_write(root, path, type);
+	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%u/devices/%s",
+		 id, device);
+	fixture_write(root, path, "");
+}
+
+static void test_iommu(void)
+{
+	char path[4096];
+	char *errors;
+
+	/* No IOMMU groups and no remapping: nothing to say */
+	errors = check(node0, good_node1);
+	CHECK_STR(errors, "");
+	free(errors);
+
+	fixture_write(root, "proc/interrupts", interrupts_remapped);
+	errors = check(node0, good_node1);
+	CHECK_STR(errors,
+		  "p.ini:9: [node1] pci = 00:03.0, 1af4:1042: 0000:00:03.0: "
+		  "node0's IOMMU remaps interrupts (IR- chips in "
+		  "/proc/interrupts), and a node's devices cannot have "
+		  "remapping entries yet: their interrupts would never reach "
+		  "[node1]; boot node0 with intremap=off, or give the node no "
+		  "PCI devices\n"
+		  "p.ini:9: [node1] pci = 00:03.0, 1af4:1042: 0000:00:05.0: "
+		  "node0's IOMMU remaps interrupts (IR- chips in "
+		  "/proc/interrupts), and a node's devices cannot have "
+		  "remapping entries yet: their interrupts would never reach "
+		  "[node1]; boot node0 with intremap=off, or give the node no "
+		  "PCI devices\n");
+	free(errors);
+	fixture_write(root, "proc/interrupts", interrupts_xapic);
+
+	/* 00:03.0 translated; 00:05.0 identity, but with 00:04.0, which
+	 * node1 does not get, and a bridge, which does not count */
+	write_iommu_group(3, "DMA-FQ\n", "0000:00:03.0");
+	write_iommu_group(4, "identity\n", "0000:00:05.0");
+	write_iommu_group(4, "identity\n", "0000:00:04.0");
+	write_iommu_group(4, "identity\n", "0000:00:1e.0");
+	errors = check(node0, good_node1);
+	CHECK_STR(errors,
+		  "p.ini:9: [node1] pci = 00:03.0, 1af4:1042: 0000:00:03.0: "
+		  "node0's IOMMU gives it a DMA-FQ domain (IOMMU group 3), "
+		  "where the node's DMA to physical addresses would fault; "
+		  "boot node0 with iommu=pt\n"
+		  "p.ini:9: [node1] pci = 00:03.0, 1af4:1042: 0000:00:05.0 "
+		  "shares IOMMU group 4 with 0000:00:04.0, which [node1] does "
+		  "not get: give the node every device of the group, or "
+		  "none\n");
+	free(errors);
+
+	/* the whole group, in identity domains: good */
+	write_iommu_group(3, "identity\n", "0000:00:03.0");
+	errors = check(node0, "[node1]\ncpus = 1\n"
+			      "memory = 512M@0x100000000\n"
+			      "lowmem = 64K@0x80000\n"
+			      "pci = 00:03.0, 00:04.0, 00:05.0\n"
+			      "kernel = bzImage\n");
+	CHECK_STR(errors, "");
+	free(errors);
+
+	snprintf(path, sizeof(path), "%s/sys/kernel/iommu_groups", root);
+	fixture_remove(path);
+}
+
 int main(void)
 {
 	root = fixture_tempdir();
@@ -449,6 +532,7 @@ int main(void)
 	test_iomem_parse();
 	test_srat_parse();
 	test_numa_warning();
+	test_iommu();
 	fixture_remove(root);
 	free(root);
 	return check_summary();

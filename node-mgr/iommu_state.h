@@ -1,0 +1,43 @@
+/* What node0's IOMMU does, read from procfs and sysfs: whether it remaps
+ * interrupts, and the IOMMU group of each PCI device with the kind of DMA
+ * domain the group is in. A device given to a node keeps the group and
+ * domain node0 gave it, and a node kernel, which has no IOMMU driver,
+ * writes only compatibility-format MSI messages. */
+#ifndef SHOJI_IOMMU_STATE_H
+#define SHOJI_IOMMU_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "units.h"
+
+struct iommu_group {
+	unsigned id;
+	char type[16];		/* identity, DMA, DMA-FQ, blocked, ... */
+	struct pci_ref *devices;
+	size_t device_count;
+};
+
+struct iommu_state {
+	/* An IOMMU remaps interrupts: node0's interrupt chips are named IR-
+	 * (IR-IO-APIC, IR-PCI-MSIX-...) in /proc/interrupts. */
+	bool interrupts_remapped;
+	/* /sys/kernel/iommu_groups; none without an IOMMU in use */
+	struct iommu_group *groups;
+	size_t group_count;
+};
+
+/* Returns 0, or an errno value when /proc/interrupts or a group cannot be
+ * read (a machine without /sys/kernel/iommu_groups has no groups). */
+int iommu_state_read(struct iommu_state *state);
+void iommu_state_free(struct iommu_state *state);
+
+/* The group of the device at a bus address, or NULL. */
+const struct iommu_group *iommu_group_of(const struct iommu_state *state,
+					 const struct pci_ref *address);
+
+/* Whether the group's domain lets a device's DMA reach physical memory
+ * unchanged (identity), as a node kernel expects of its devices. */
+bool iommu_group_passes_dma(const struct iommu_group *group);
+
+#endif

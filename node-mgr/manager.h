@@ -140,6 +140,8 @@ int partition_take(struct node_rec *n, const struct plan_node *pn,
 void partition_give_back(struct node_rec *n, struct reply *r);
 /* Turns the node's devices off (the node is stopped) before a new load */
 void partition_quiesce(struct node_rec *n, struct reply *r);
+/* partition_quiesce, then a function reset of each device. */
+void partition_reset(struct node_rec *n, struct reply *r);
 
 /* node_ops.c */
 int node_load_start(struct node_rec *n, struct reply *r);

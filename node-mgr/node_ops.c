@@ -116,6 +116,8 @@ int node_stop(struct node_rec *n, uint64_t timeout_ms, struct reply *r)
 			  strerror(errno));
 		return -1;
 	}
+	/* Its CPUs are parked or reset: nothing drives its devices now. */
+	partition_reset(n, r);
 	return 0;
 }
 

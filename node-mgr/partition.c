@@ -296,6 +296,34 @@ void partition_quiesce(struct node_rec *n, struct reply *r)
 	}
 }
 
+/* A stopped node's devices may still hold its queues, its interrupt
+ * vectors and work in flight. After bus mastering is off, a function
+ * reset (FLR, or the reset the PCI core has for the device) brings them
+ * back to their power-on state, so that the next kernel finds what it
+ * would after a boot. node0's kernel restores the command register as
+ * it was before the reset: off. */
+void partition_reset(struct node_rec *n, struct reply *r)
+{
+	partition_quiesce(n, r);
+	for (unsigned i = 0; i < n->nr_pci; i++) {
+		char path[128];
+		int e;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset",
+			 n->pci[i].address);
+		e = write_text(path, "1");
+		if (e == ENOENT)
+			reply_out(r, "node%u: PCI device %s has no reset method; bus mastering is off\n",
+				  n->id, n->pci[i].address);
+		else if (e)
+			reply_err(r, "shoji: node%u: PCI device %s: reset failed: %s; bus mastering is off\n",
+				  n->id, n->pci[i].address, strerror(e));
+		else
+			reply_out(r, "node%u: PCI device %s reset\n", n->id,
+				  n->pci[i].address);
+	}
+}
+
 void partition_give_back(struct node_rec *n, struct reply *r)
 {
 	unsigned i;

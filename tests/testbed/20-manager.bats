@@ -155,7 +155,12 @@ node1
 @test "shoji stop and start node1: clean stop, CPU stays with the node" {
 	run shoji_in stop node1
 	assert_status 0
+	# its disk is reset, with bus mastering off, before it counts as stopped
+	assert_output_contains "node1: PCI device 0000:00:03.0 reset"
 	[ "$(status_field node1 state)" = stopped ]
+	run node0 'od -An -tu1 -j4 -N1 /sys/bus/pci/devices/0000:00:03.0/config'
+	assert_status 0
+	[ $((output & 4)) = 0 ] || fail "bus mastering is still on: command register $output"
 	run node0 'shoji-load status 1; cat /sys/devices/system/cpu/online'
 	assert_output_contains "stopped on node0's request"
 	assert_output_contains "0,2-7"

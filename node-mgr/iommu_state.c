@@ -17,6 +17,22 @@ static bool interrupts_text_remapped(const char *text)
 	return strstr(text, " IR-") != NULL;
 }
 
+/* ITEMS (of SIZE bytes each, COUNT used of *cap) with room for one more,
+ * moved if need be; NULL without memory, ITEMS then untouched. */
+static void *room_for_one(void *items, size_t *cap, size_t count,
+			  size_t size)
+{
+	size_t grown_cap = *cap ? *cap * 2 : 8;
+	void *grown;
+
+	if (count < *cap)
+		return items;
+	grown = realloc(items, grown_cap * size);
+	if (grown)
+		*cap = grown_cap;
+	return grown;
+}
+
 static int read_devices(struct iommu_group *group, const char *dir_path)
 {
 	struct dirent *entry;
@@ -26,24 +42,19 @@ static int read_devices(struct iommu_group *group, const char *dir_path)
 	if (!dir)
 		return errno;
 	while ((entry = readdir(dir)) != NULL) {
-		struct pci_ref ref;
+		struct pci_ref ref, *devices;
 		struct units_err err;
 
 		if (entry->d_name[0] == '.' ||
 		    !units_parse_pci(entry->d_name, &ref, &err) || ref.by_id)
 			continue;
-		if (group->device_count == cap) {
-			size_t grown_cap = cap ? cap * 2 : 4;
-			struct pci_ref *grown = realloc(group->devices,
-					grown_cap * sizeof(*grown));
-
-			if (!grown) {
-				closedir(dir);
-				return ENOMEM;
-			}
-			group->devices = grown;
-			cap = grown_cap;
+		devices = room_for_one(group->devices, &cap,
+				       group->device_count, sizeof(ref));
+		if (!devices) {
+			closedir(dir);
+			return ENOMEM;
 		}
+		group->devices = devices;
 		group->devices[group->device_count++] = ref;
 	}
 	closedir(dir);
@@ -93,20 +104,17 @@ static int read_groups(struct iommu_state *state)
 	if (!dir)
 		return errno == ENOENT ? 0 : errno;
 	while (!e && (entry = readdir(dir)) != NULL) {
+		struct iommu_group *groups;
+
 		if (entry->d_name[0] == '.')
 			continue;
-		if (state->group_count == cap) {
-			size_t grown_cap = cap ? cap * 2 : 8;
-			struct iommu_group *grown = realloc(state->groups,
-					grown_cap * sizeof(*grown));
-
-			if (!grown) {
-				e = ENOMEM;
-				break;
-			}
-			state->groups = grown;
-			cap = grown_cap;
+		groups = room_for_one(state->groups, &cap, state->group_count,
+				      sizeof(*groups));
+		if (!groups) {
+			e = ENOMEM;
+			break;
 		}
+		state->groups = groups;
 		memset(&state->groups[state->group_count], 0,
 		       sizeof(state->groups[0]));
 		e = read_group(&state->groups[state->group_count++],

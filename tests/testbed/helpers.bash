@@ -27,12 +27,21 @@ node0() {
 	"$TESTBED" exec "$TESTBED_DIR" -- "$@"
 }
 
-# On failure, the end of node0's console says what the kernel saw.
-# After a failed test: the end of node0's console, and of the consoles of
-# the nodes given (node N's UART is COM(N+1) on the testbed).
+# What each CPU of the machine does, after a failed test: a CPU stuck by
+# an emulator fault is kept in the machine's lost-interrupt file, and
+# tests/testbed/run then runs the file again.
+show_cpus_on_failure() {
+	echo "--- the machine's CPUs ---"
+	"$TESTBED" cpus "$TESTBED_DIR" 2>&1 || true
+}
+
+# After a failed test: the machine's CPUs, and the end of node0's console
+# and of the consoles of the nodes given (node N's UART is COM(N+1) on
+# the testbed).
 show_console_on_failure() {
 	local n log
 	[ -z "${BATS_TEST_COMPLETED:-}" ] || return 0
+	show_cpus_on_failure
 	for n in 0 "$@"; do
 		log=$TESTBED_DIR/com$((n + 1)).log
 		[ -f "$log" ] || continue

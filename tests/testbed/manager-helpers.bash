@@ -88,6 +88,7 @@ partition_view() {
 # On failure: the manager's journal and node consoles say what happened.
 show_manager_on_failure() {
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${TESTBED_DIR:-}" ]; then
+		show_cpus_on_failure
 		echo "--- shoji status and events ---"
 		node0 'shoji status; shoji events | tail -n 30; tail -n 20 /shoji/state/daemon.log' 2>&1 || true
 		local f

@@ -265,29 +265,22 @@ static void check_resolved_twice(const struct resolved *done, size_t count,
 	}
 }
 
-/* Whether the device at ADDRESS is one NODE's plan gives it. */
-static bool node_gets(const struct pci_device_list *list,
-		      const struct plan_node *node,
-		      const struct pci_ref *address)
-{
-	for (size_t i = 0; i < list->count; i++) {
-		if (!pci_ref_equal(&list->devices[i].address, address))
-			continue;
-		for (size_t k = 0; k < node->pci_count; k++)
-			if (pci_device_matches(&list->devices[i],
-					       &node->pci[k].ref))
-				return true;
-		return false;
-	}
-	return false;
-}
-
-static bool address_is_bridge(const struct pci_device_list *list,
-			      const struct pci_ref *address)
+static const struct pci_device *device_at(const struct pci_device_list *list,
+					  const struct pci_ref *address)
 {
 	for (size_t i = 0; i < list->count; i++)
 		if (pci_ref_equal(&list->devices[i].address, address))
-			return pci_device_is_bridge(&list->devices[i]);
+			return &list->devices[i];
+	return NULL;
+}
+
+/* Whether NODE's plan gives it DEV. */
+static bool node_gets(const struct plan_node *node,
+		      const struct pci_device *dev)
+{
+	for (size_t k = 0; k < node->pci_count; k++)
+		if (pci_device_matches(dev, &node->pci[k].ref))
+			return true;
 	return false;
 }
 
@@ -325,10 +318,11 @@ static void check_iommu(const struct iommu_state *iommu,
 			       address, group->type, group->id);
 	for (size_t i = 0; i < group->device_count; i++) {
 		const struct pci_ref *member = &group->devices[i];
+		const struct pci_device *dev = device_at(list, member);
 
-		if (pci_ref_equal(member, &now->dev->address) ||
-		    address_is_bridge(list, member) ||
-		    node_gets(list, now->node, member))
+		if (dev == now->dev ||
+		    (dev && (pci_device_is_bridge(dev) ||
+			     node_gets(now->node, dev))))
 			continue;
 		units_format_pci(member, other, sizeof(other));
 		plan_key_error(d, now->entry->key,

@@ -186,6 +186,12 @@ END"
 	run "$TESTBED" start --no-plan --cpus 0 --dir "$dir"
 	assert_status 1
 	assert_output_contains "--cpus 0: a number of CPUs, 1 or more"
+	run "$TESTBED" boot --no-plan --attempts 0 --dir "$dir"
+	assert_status 1
+	assert_output_contains "boot: --attempts 0: a number, 1 or more"
+	run "$TESTBED" boot --no-plan --machine sparc --dir "$dir"
+	assert_status 1
+	assert_output_contains "--machine sparc: no such machine (server or pc)"
 	# nothing was started
 	[ ! -e "$dir/qemu.pid" ]
 }

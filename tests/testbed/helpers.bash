@@ -14,8 +14,7 @@ testbed_start() {
 	TESTBED_DIR=$REPO/out/testbed-runs/$(basename "$BATS_TEST_FILENAME" .bats)
 	export TESTBED_DIR
 	"$TESTBED" stop "$TESTBED_DIR"
-	"$TESTBED" start "$plan" --dir "$TESTBED_DIR" "$@" >/dev/null
-	"$TESTBED" wait "$TESTBED_DIR" --timeout 600
+	"$TESTBED" boot "$plan" --dir "$TESTBED_DIR" "$@" >/dev/null
 }
 
 testbed_stop() {

@@ -3,6 +3,7 @@
  * their health. Commands reach it over a root-only Unix socket; it keeps
  * what it must not forget (the plan, the partition, restart counts) in its
  * state directory, so a new daemon finds running nodes again. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -60,17 +61,23 @@ const struct plan_node *plan_node_of(unsigned id)
 
 /* ---- state kept across manager restarts ---- */
 
-/* mgr.lock held */
-void state_save(void)
+/*
+ * mgr.lock held. What a new manager reads to give node CPUs and devices
+ * back, so a failure to write it is said in the event log (once, until
+ * a save succeeds again) and to the caller.
+ */
+int state_save(void)
 {
+	static int failed_errno;
 	char path[PATH_MAX + 16], tmp[PATH_MAX + 16];
+	const char *step = "create";
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
 	snprintf(tmp, sizeof(tmp), "%s/state.tmp", mgr.state_dir);
 	f = fopen(tmp, "w");
 	if (!f)
-		return;
+		goto fail;
 	fprintf(f, "shoji-state 1\n");
 	if (mgr.plan)
 		fprintf(f, "plan %s\n", mgr.plan_path);
@@ -96,10 +103,37 @@ void state_save(void)
 		fprintf(f, "guest %s %d %d\n", mgr.guests[i].name,
 			mgr.guests[i].held_down,
 			mgr.guests[i].started_boot != UINT_MAX);
-	fflush(f);
-	fsync(fileno(f));
-	fclose(f);
-	rename(tmp, path);
+	step = "write";
+	if (fflush(f) || fsync(fileno(f))) {
+		int e = errno;
+
+		fclose(f);
+		errno = e;
+		goto fail_written;
+	}
+	if (fclose(f))
+		goto fail_written;
+	step = "rename";
+	if (rename(tmp, path))
+		goto fail_written;
+	if (failed_errno)
+		event_log("manager", "state saved again in %s", path);
+	failed_errno = 0;
+	return 0;
+
+fail_written:
+	{
+		int e = errno;
+
+		unlink(tmp);
+		errno = e;
+	}
+fail:
+	if (failed_errno != errno)
+		event_log("manager", "cannot save the state (%s %s): %s; a new manager would not find the nodes",
+			  step, tmp, strerror(errno));
+	failed_errno = errno;
+	return -1;
 }
 
 static struct plan *plan_open(const char *path, struct reply *r, bool machine)
@@ -380,6 +414,7 @@ static int node_bring_up(struct node_rec *n, struct reply *r)
 			ret = node_load_start(n, r);
 		pthread_mutex_lock(&mgr.lock);
 		n->busy = false;
+		n->stopped_after_failure = false;
 		if (!ret)
 			health_set(n, H_BOOTING, "started by the manager");
 		state_save();
@@ -420,9 +455,25 @@ static int do_up(int argc, char **argv, struct reply *r)
 	}
 	guests_lock();
 	pthread_mutex_lock(&mgr.lock);
+	/* Checked again: another up may have adopted a plan meanwhile. */
+	if (mgr.plan) {
+		reply_err(r, "shoji: the plan %s is up; take it down first (shoji down)\n",
+			  mgr.plan_path);
+		pthread_mutex_unlock(&mgr.lock);
+		guests_unlock();
+		plan_free(plan);
+		return EXIT_CANNOT;
+	}
 	plan_adopt(plan, argv[1]);
+	if (state_save()) {
+		reply_err(r, "shoji: up: cannot save the manager's state in %s: %s; nothing was changed\n",
+			  mgr.state_dir, strerror(errno));
+		plan_drop();
+		pthread_mutex_unlock(&mgr.lock);
+		guests_unlock();
+		return EXIT_CANNOT;
+	}
 	event_log("manager", "up %s", argv[1]);
-	state_save();
 	pthread_mutex_unlock(&mgr.lock);
 	guests_unlock();
 
@@ -581,22 +632,28 @@ static int do_status(int argc, char **argv, struct reply *r)
 	return EXIT_GOOD;
 }
 
-static int latest_kept_log(unsigned node, char *path, size_t len)
+/* Kept logs are named nodeN-YYYYmmddTHHMMSSZ-what.log: the last name is the latest. */
+static int latest_kept_log(unsigned node, char *name, size_t len)
 {
-	char cmd[PATH_MAX + 64];
-	FILE *p;
+	char dir[PATH_MAX + 8], prefix[24];
+	size_t prefix_len;
+	struct dirent *e;
+	DIR *d;
 
-	/* names sort by time: nodeN-YYYYmmddTHHMMSSZ-what.log */
-	snprintf(cmd, sizeof(cmd), "ls -1 '%s/logs' 2>/dev/null | grep '^node%u-' | sort | tail -n 1",
-		 mgr.state_dir, node);
-	p = popen(cmd, "r");
-	if (!p)
+	snprintf(dir, sizeof(dir), "%s/logs", mgr.state_dir);
+	prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "node%u-", node);
+	d = opendir(dir);
+	if (!d)
 		return -1;
-	path[0] = '\0';
-	if (fgets(path, (int)len, p))
-		path[strcspn(path, "\n")] = '\0';
-	pclose(p);
-	return path[0] ? 0 : -1;
+	name[0] = '\0';
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, prefix_len) || strlen(e->d_name) >= len)
+			continue;
+		if (strcmp(e->d_name, name) > 0)
+			snprintf(name, len, "%s", e->d_name);
+	}
+	closedir(d);
+	return name[0] ? 0 : -1;
 }
 
 static int do_logs(int argc, char **argv, struct reply *r)
@@ -920,6 +977,20 @@ static const char daemon_usage[] =
 	"manager finds the nodes\nthe last one left running. --background "
 	"returns once it listens, with its\noutput in DIR/daemon.log; its pid is in DIR/daemon.pid.\n";
 
+static int start_thread(void *(*fn)(void *), const char *what)
+{
+	pthread_t t;
+	int err = pthread_create(&t, NULL, fn, NULL);
+
+	if (err) {
+		fprintf(stderr, "shoji daemon: cannot start the %s thread: %s\n",
+			what, strerror(err));
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
+}
+
 int cmd_daemon(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -1027,12 +1098,10 @@ int cmd_daemon(int argc, char **argv)
 	event_log("manager", "started (pid %d)%s", (int)getpid(),
 		  mgr.dev < 0 ? "; no /dev/shoji: nodes cannot be run" : "");
 	state_restore();
-	if (pthread_create(&t, NULL, watcher, NULL) == 0)
-		pthread_detach(t);
-	if (pthread_create(&t, NULL, agent_poller, NULL) == 0)
-		pthread_detach(t);
-	if (pthread_create(&t, NULL, guest_poller, NULL) == 0)
-		pthread_detach(t);
+	/* Without them no failure would be seen: no manager rather than a blind one. */
+	if (start_thread(watcher, "watcher") || start_thread(agent_poller, "agent poller") ||
+	    start_thread(guest_poller, "guest poller"))
+		return EXIT_CANNOT;
 	signal(SIGTERM, on_stop_signal);
 	signal(SIGINT, on_stop_signal);
 	while (!stop_signal) {

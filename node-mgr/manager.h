@@ -78,6 +78,7 @@ struct node_rec {
 	bool busy;		/* an operation holds op */
 	bool in_command;	/* the agent works on a command (not a report) */
 	bool restart_pending;
+	bool stopped_after_failure;	/* CPUs parked, devices reset since */
 	struct timespec restart_at;
 	pthread_mutex_t op;	/* held by load/start/stop/restart */
 	pthread_mutex_t chan;	/* held while the command channel is used */
@@ -179,7 +180,7 @@ void status_table(struct reply *r);
 void status_json(struct reply *r);
 
 /* daemon.c */
-void state_save(void);
+int state_save(void);
 const struct plan_node *plan_node_of(unsigned id);
 
 #endif

@@ -55,6 +55,22 @@ teardown() {
 	[ "$status" -ne 0 ] || assert_output_contains "node1: empty"
 }
 
+@test "up refuses a plan when the manager cannot save its state, and says why" {
+	before=$(partition_view)
+	# state.tmp a directory: the state file cannot be written (root
+	# ignores permission bits)
+	node0 'mkdir /shoji/state/state.tmp'
+	run shoji_in up /shoji/configs/two-nodes.ini
+	node0 'rmdir /shoji/state/state.tmp'
+	assert_status 1
+	assert_output_contains "shoji: up: cannot save the manager's state in /shoji/state: Is a directory; nothing was changed"
+	[ "$(partition_view)" = "$before" ] || fail "the partition changed: $before -> $(partition_view)"
+	run shoji_in status
+	assert_output_contains "No plan is up"
+	run shoji_in events
+	assert_output_contains "cannot save the state (create /shoji/state/state.tmp): Is a directory"
+}
+
 @test "a failure halfway through up is undone: CPUs online, devices bound, nothing started" {
 	before=$(partition_view)
 	# The plan is good, but node1's "kernel" is not a kernel: loading fails

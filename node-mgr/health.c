@@ -57,6 +57,57 @@ static uint64_t ms_of_tsc(uint64_t from, uint64_t to)
 static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * A failed node's devices may still be bus masters programmed by a
+ * kernel that no longer runs: stop its CPUs and reset its devices at
+ * once, before any back-off, and whether or not it is restarted.
+ */
+static void *failure_stop_thread(void *arg)
+{
+	struct node_rec *n = arg;
+	struct reply quiet = { .fd = -1, .gone = true };
+	char name[16];
+	int ret;
+
+	snprintf(name, sizeof(name), "node%u", n->id);
+	pthread_mutex_lock(&n->op);
+	ret = node_stop(n, 0, &quiet);
+	pthread_mutex_lock(&mgr.lock);
+	n->busy = false;
+	n->stopped_after_failure = !ret;
+	if (ret)
+		event_log(name, "the forced stop after its failure failed: its devices may still be active");
+	else if (n->nr_pci) {
+		char devices[SHOJI_MAX_PCI * 16] = "";
+		size_t used = 0;
+
+		for (unsigned i = 0; i < n->nr_pci && used < sizeof(devices); i++)
+			used += (size_t)snprintf(devices + used, sizeof(devices) - used,
+						 "%s%s", i ? " " : "", n->pci[i].address);
+		event_log(name, "stopped by force after its failure; its CPUs are parked, its PCI devices reset: %s",
+			  devices);
+	} else
+		event_log(name, "stopped by force after its failure; its CPUs are parked");
+	pthread_mutex_unlock(&mgr.lock);
+	pthread_mutex_unlock(&n->op);
+	return NULL;
+}
+
+/* mgr.lock held */
+static void failure_stop(struct node_rec *n)
+{
+	pthread_t t;
+
+	n->busy = true;
+	if (pthread_create(&t, NULL, failure_stop_thread, n)) {
+		n->busy = false;
+		event_log("manager", "node%u: cannot start the forced stop after its failure",
+			  n->id);
+		return;
+	}
+	pthread_detach(t);
+}
+
 /* mgr.lock held. A failure: keep its log, decide on a restart. */
 static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
 			const char *fmt, ...)
@@ -79,6 +130,7 @@ static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
 	health_set(n, h, "%s (detected %llu ms after it; log: %s)", cause,
 		   (unsigned long long)ms_of_tsc(n->failure_tsc, tsc_now()),
 		   logpath[0] ? logpath : "not kept");
+	failure_stop(n);
 	if (!pn || pn->restart != RESTART_ON_FAILURE) {
 		event_log(name, "not restarted: its restart policy is never");
 		n->wanted = false;
@@ -113,11 +165,16 @@ static void *restart_thread(void *arg)
 
 	snprintf(name, sizeof(name), "node%u", n->id);
 	pthread_mutex_lock(&n->op);
-	event_log(name, "restarting: forced stop, load, start");
-	node_stop(n, 0, &quiet);
+	if (n->stopped_after_failure) {
+		event_log(name, "restarting: load, start");
+	} else {
+		event_log(name, "restarting: forced stop, load, start");
+		node_stop(n, 0, &quiet);
+	}
 	ret = node_load_start(n, &quiet);
 	pthread_mutex_lock(&mgr.lock);
 	n->busy = false;
+	n->stopped_after_failure = false;
 	if (ret) {
 		n->wanted = false;
 		health_set(n, H_FAILED, "restart failed: it could not be loaded or started");

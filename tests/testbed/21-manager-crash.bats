@@ -131,6 +131,12 @@ JSON
 	[[ "$output" =~ node1\ +failed ]] || fail "table: $output"
 	run shoji_in events
 	assert_output_contains "node1 crashed -> failed: failed 4 times in a row, restart_max 3 reached"
+	# stopped at once, with its disk reset: nothing a dead kernel
+	# programmed keeps running
+	assert_output_contains "node1 stopped by force after its failure; its CPUs are parked, its PCI devices reset: 0000:00:03.0"
+	run node0 'od -An -tu1 -j4 -N1 /sys/bus/pci/devices/0000:00:03.0/config'
+	assert_status 0
+	[ $((output & 4)) = 0 ] || fail "bus mastering is still on: command register $output"
 	# node2 is still fine
 	[ "$(status_field node2 state)" = running ]
 	# a person can start it again

@@ -11,7 +11,6 @@ SHOJI_LOAD := $(OUT)/bin/shoji-load
 TOOLS += $(SHOJI_LOAD)
 
 LOADER_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I$(OUT)/include -Iloader
-LOADER_ABI_PATCH = $(shell grep -l '^+++ b/include/uapi/linux/shoji.h' kernel-patches/*.patch)
 LOADER_HEADERS := $(OUT)/include/linux/shoji.h loader/bootimage.h loader/machine.h \
 	loader/trampoline.h loader/load_req.h loader/load.h
 LOADER_LIB_OBJS := $(LOADER_OUT)/bootimage.o $(LOADER_OUT)/machine.o \
@@ -21,9 +20,10 @@ LOADER_LIB_OBJS := $(LOADER_OUT)/bootimage.o $(LOADER_OUT)/machine.o \
 .PHONY: loader test-loader
 loader: $(SHOJI_LOAD)
 
-$(OUT)/include/linux/shoji.h: $(LOADER_ABI_PATCH) scripts/extract-patch-file.sh | $(DEPS_STAMP)
+$(OUT)/include/linux/shoji.h: kernel-patches/series $(wildcard kernel-patches/*.patch) \
+		scripts/series-file.sh | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	scripts/extract-patch-file.sh $(LOADER_ABI_PATCH) include/uapi/linux/shoji.h > $@.tmp
+	scripts/series-file.sh kernel-patches include/uapi/linux/shoji.h > $@.tmp
 	mv $@.tmp $@
 
 $(LOADER_OUT)/trampoline.bin: loader/trampoline.S loader/trampoline.h | $(DEPS_STAMP)

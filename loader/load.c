@@ -87,6 +87,33 @@ static void fail_kernel(char *err, size_t errlen, unsigned node,
 	     why[0] ? "; node0's kernel says: " : "", why);
 }
 
+/* Each device of the node into the node's IOMMU domain; *confined counts
+ * those an IOMMU translates (none on a machine without one). */
+static int confine_devices(int fd, unsigned node, const struct sl_node *n,
+			   unsigned *confined, char *err, size_t errlen)
+{
+	*confined = 0;
+	for (unsigned i = 0; i < n->nr_pci; i++) {
+		struct shoji_dma_device dev = { .node = node, .dev = n->pci[i] };
+		char what[96];
+		int kmsg = sl_kmsg_open();
+
+		if (ioctl(fd, SHOJI_IOC_CONFINE_DMA, &dev)) {
+			snprintf(what, sizeof(what),
+				 "node0's kernel cannot confine the DMA of PCI device %04x:%02x:%02x.%x",
+				 n->pci[i].seg, n->pci[i].bus, n->pci[i].devfn >> 3,
+				 n->pci[i].devfn & 7);
+			fail_kernel(err, errlen, node, what, errno, kmsg);
+			return -1;
+		}
+		if (kmsg >= 0)
+			close(kmsg);
+		if (dev.flags & SHOJI_DMA_CONFINED)
+			(*confined)++;
+	}
+	return 0;
+}
+
 int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		 struct sl_load_result *res, char *err, size_t errlen)
 {
@@ -99,6 +126,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	struct shoji_info info;
 	struct shoji_node_desc desc;
 	struct kexec_segment segs[SL_MAX_SEGMENTS];
+	unsigned confined = 0;
 	int ret = -1, kmsg;
 
 	n->cmdline = req->cmdline;
@@ -199,6 +227,8 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	if (kmsg >= 0)
 		close(kmsg);
 	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
+	if (confine_devices(fd, node, n, &confined, err, errlen))
+		goto out;
 
 	if (sl_build_image(&img, n, &bz, idata, isize, err, errlen)) {
 		char why[256];
@@ -238,6 +268,8 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		res->entry = img.entry;
 		res->boot_apic_id = n->apic_ids[0];
 		res->la57 = n->la57;
+		res->nr_pci = n->nr_pci;
+		res->nr_pci_confined = confined;
 	}
 	sl_image_free(&img);
 	ret = 0;

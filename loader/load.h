@@ -17,10 +17,14 @@ struct sl_load_result {
 	uint64_t entry;
 	uint32_t boot_apic_id;
 	int la57;
+	/* the node's PCI devices whose DMA node0's IOMMU confines to the
+	 * node's memory (all of them, or none on a machine without one) */
+	unsigned nr_pci, nr_pci_confined;
 };
 
 /* Checks node0 gave the node's resources up, registers them with node0's
- * kernel (fd: /dev/shoji), builds the boot image and loads it.
+ * kernel (fd: /dev/shoji), confines its devices' DMA to its memory where
+ * an IOMMU translates them, builds the boot image and loads it.
  * kernel_addr, if not 0, places the kernel there instead. Returns 0, or -1
  * with the reason in err. */
 int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,

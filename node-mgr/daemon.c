@@ -98,6 +98,7 @@ int state_save(void)
 				n->pci[d].driver[0] ? n->pci[d].driver : "-");
 		if (n->last_failure[0])
 			fprintf(f, "failure %u %s\n", i, n->last_failure);
+		fprintf(f, "dma %u %u\n", i, n->pci_confined);
 	}
 	for (size_t i = 0; i < mgr.guest_count; i++)
 		fprintf(f, "guest %s %d %d\n", mgr.guests[i].name,
@@ -268,6 +269,9 @@ static void state_restore(void)
 				 sizeof(n->pci[0].driver), "%s",
 				 strcmp(drv, "-") ? drv : "");
 			n->nr_pci++;
+		} else if (!strcmp(word, "dma") &&
+			   sscanf(line, "dma %u %u", &id, &a) == 2) {
+			n->pci_confined = a;
 		} else if (!strcmp(word, "failure")) {
 			char *text = strchr(line + 8, ' ');
 

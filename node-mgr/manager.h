@@ -79,6 +79,7 @@ struct node_rec {
 	bool in_command;	/* the agent works on a command (not a report) */
 	bool restart_pending;
 	bool stopped_after_failure;	/* CPUs parked, devices reset since */
+	unsigned pci_confined;	/* devices whose DMA node0's IOMMU confines */
 	struct timespec restart_at;
 	pthread_mutex_t op;	/* held by load/start/stop/restart */
 	pthread_mutex_t chan;	/* held while the command channel is used */

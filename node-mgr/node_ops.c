@@ -82,6 +82,7 @@ int node_load_start(struct node_rec *n, struct reply *r)
 		goto out;
 	}
 	pthread_mutex_lock(&mgr.lock);
+	n->pci_confined = res.nr_pci_confined;
 	n->started_at = time(NULL);
 	mono_now(&n->started_mono);
 	n->heartbeat_moved = n->started_mono;
@@ -95,6 +96,12 @@ int node_load_start(struct node_rec *n, struct reply *r)
 	reply_out(r, "node%u: loaded (kernel at %#llx, initrd %zu bytes) and started on CPU %u\n",
 		  n->id, (unsigned long long)res.kernel, res.initrd_size,
 		  req.cpus[0]);
+	if (res.nr_pci && res.nr_pci_confined == res.nr_pci)
+		reply_out(r, "node%u: node0's IOMMU confines the DMA of its PCI devices to its memory\n",
+			  n->id);
+	else if (res.nr_pci)
+		reply_out(r, "node%u: no IOMMU translates its PCI devices: their DMA is not confined\n",
+			  n->id);
 	ret = 0;
 out:
 	if (kmsg >= 0)

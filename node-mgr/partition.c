@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "machine.h"
@@ -124,6 +125,25 @@ static int pci_detach(const char *addr, char *driver, size_t len,
 		}
 	}
 	return 0;
+}
+
+/* Out of the node's IOMMU domain: node0's drivers may bind it again */
+static void pci_release_dma(unsigned node, const struct pci_detached *d,
+			    struct reply *r)
+{
+	struct shoji_dma_device dev = { .node = node };
+	unsigned seg, bus, slot, fn;
+
+	if (mgr.dev < 0 ||
+	    sscanf(d->address, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) != 4)
+		return;
+	dev.dev.seg = (uint16_t)seg;
+	dev.dev.bus = (uint8_t)bus;
+	dev.dev.devfn = (uint8_t)(slot << 3 | fn);
+	/* ENOENT: it was never confined (no IOMMU, or never loaded) */
+	if (ioctl(mgr.dev, SHOJI_IOC_RELEASE_DMA, &dev) && errno != ENOENT)
+		reply_err(r, "shoji: node%u: PCI device %s: node0's kernel cannot release its DMA: %s\n",
+			  node, d->address, strerror(errno));
 }
 
 static void pci_attach(const struct pci_detached *d, struct reply *r)
@@ -329,11 +349,13 @@ void partition_give_back(struct node_rec *n, struct reply *r)
 	unsigned i;
 
 	for (i = n->nr_pci; i-- > 0;) {
+		pci_release_dma(n->id, &n->pci[i], r);
 		pci_attach(&n->pci[i], r);
 		reply_out(r, "node%u: PCI device %s given back to node0\n",
 			  n->id, n->pci[i].address);
 	}
 	n->nr_pci = 0;
+	n->pci_confined = 0;
 	for (i = n->nr_cpus; i-- > 0;) {
 		int e;
 

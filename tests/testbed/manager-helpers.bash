@@ -52,6 +52,8 @@ check_status_json() {
 		"\"memory_bytes\": [0-9]+"
 		"\"memory\": \[\{\"start\": [0-9]+, \"size\": [0-9]+\}(, \{\"start\": [0-9]+, \"size\": [0-9]+\})*\]"
 		"\"devices\": \[($STR(, $STR)*)?\]"
+		"\"dma_confined\": (true|false)"
+		"\"interrupts_remapped\": (true|false)"
 		"\"partitioned\": (true|false)"
 		"\"uptime_s\": [0-9]+"
 		"\"heartbeat\": [0-9]+"

@@ -160,8 +160,3 @@ const struct iommu_group *iommu_group_of(const struct iommu_state *state,
 				return &state->groups[i];
 	return NULL;
 }
-
-bool iommu_group_passes_dma(const struct iommu_group *group)
-{
-	return strcmp(group->type, "identity") == 0;
-}

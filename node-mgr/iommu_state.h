@@ -36,8 +36,4 @@ void iommu_state_free(struct iommu_state *state);
 const struct iommu_group *iommu_group_of(const struct iommu_state *state,
 					 const struct pci_ref *address);
 
-/* Whether the group's domain lets a device's DMA reach physical memory
- * unchanged (identity), as a node kernel expects of its devices. */
-bool iommu_group_passes_dma(const struct iommu_group *group);
-
 #endif

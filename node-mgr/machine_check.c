@@ -307,15 +307,17 @@ static void check_iommu(const struct iommu_state *iommu,
 			       "node no PCI devices",
 			       address, now->node->section->name);
 	group = iommu_group_of(iommu, &now->dev->address);
-	if (!group)
+	if (!group) {
+		plan_key_warning(d, now->entry->key,
+				 "%s: no IOMMU translates it (it is in no "
+				 "IOMMU group), so its DMA is not confined to "
+				 "[%s]'s memory and can reach all of it; turn "
+				 "the IOMMU (VT-d, AMD-Vi) on in the firmware "
+				 "and boot node0 with intel_iommu=on or "
+				 "amd_iommu=on",
+				 address, now->node->section->name);
 		return;
-	if (!iommu_group_passes_dma(group))
-		plan_key_error(d, now->entry->key,
-			       "%s: node0's IOMMU gives it a %s domain "
-			       "(IOMMU group %u), where the node's DMA to "
-			       "physical addresses would fault; boot node0 "
-			       "with iommu=pt",
-			       address, group->type, group->id);
+	}
 	for (size_t i = 0; i < group->device_count; i++) {
 		const struct pci_ref *member = &group->devices[i];
 		const struct pci_device *dev = device_at(list, member);

@@ -54,6 +54,16 @@ fail() {
 	return 1
 }
 
+# shoji check's output on a machine without an IOMMU holds one warning per
+# node device, that its DMA is not confined, and nothing else.
+assert_only_unconfined_dma_warnings() {
+	local other
+	other=$(grep -v "warning: .*: no IOMMU translates it" <<< "$output" || true)
+	[ -z "$other" ] || fail "unexpected output: $other"
+	[ -z "${1:-}" ] || [ "$(grep -c "no IOMMU translates it" <<< "$output")" = "$1" ] ||
+		fail "expected $1 warnings of unconfined DMA: $output"
+}
+
 assert_status() {
 	[ "$status" -eq "$1" ] || fail "expected exit status $1, got $status; output:
 $output"

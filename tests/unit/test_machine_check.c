@@ -65,6 +65,27 @@ static void write_pci_device(const char *address, const char *vendor,
 	fixture_write(root, path, class_code);
 }
 
+static void write_iommu_group(unsigned id, const char *type,
+			      const char *device)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%u/type", id);
+	fixture_write(root, path, type);
+	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%u/devices/%s",
+		 id, device);
+	fixture_write(root, path, "");
+}
+
+/* An IOMMU that puts each device in a group of its own, as on a server
+ * with ACS: the machine most tests check against. */
+static void write_isolated_groups(void)
+{
+	write_iommu_group(13, "DMA-FQ\n", "0000:00:03.0");
+	write_iommu_group(14, "DMA-FQ\n", "0000:00:04.0");
+	write_iommu_group(15, "DMA-FQ\n", "0000:00:05.0");
+}
+
 static void build_machine(void)
 {
 	fixture_write(root, "sys/devices/system/cpu/present", "0-3\n");
@@ -79,6 +100,7 @@ static void build_machine(void)
 	write_pci_device("0000:00:05.0", "0x1af4\n", "0x1042\n", "0x010000\n");
 	write_pci_device("0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060400\n");
 	fixture_write(root, "proc/interrupts", interrupts_xapic);
+	write_isolated_groups();
 	fixture_write(root, "plans/bzImage", "kernel\n");
 }
 
@@ -442,28 +464,32 @@ static void test_numa_warning(void)
 	unlink(path);
 }
 
-static void write_iommu_group(unsigned id, const char *type,
-			      const char *device)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%u/type", id);
-	fixture_write(root, path, type);
-	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%u/devices/%s",
-		 id, device);
-	fixture_write(root, path, "");
-}
-
 static void test_iommu(void)
 {
 	char path[4096];
 	char *errors;
 
-	/* No IOMMU groups and no remapping: nothing to say */
+	/* No IOMMU groups and no remapping: the node runs, its DMA
+	 * unconfined */
+	snprintf(path, sizeof(path), "%s/sys/kernel/iommu_groups", root);
+	fixture_remove(path);
 	errors = check(node0, good_node1);
-	CHECK_STR(errors, "");
+	CHECK_STR(errors,
+		  "p.ini:9: warning: [node1] pci = 00:03.0, 1af4:1042: "
+		  "0000:00:03.0: no IOMMU translates it (it is in no IOMMU "
+		  "group), so its DMA is not confined to [node1]'s memory and "
+		  "can reach all of it; turn the IOMMU (VT-d, AMD-Vi) on in "
+		  "the firmware and boot node0 with intel_iommu=on or "
+		  "amd_iommu=on\n"
+		  "p.ini:9: warning: [node1] pci = 00:03.0, 1af4:1042: "
+		  "0000:00:05.0: no IOMMU translates it (it is in no IOMMU "
+		  "group), so its DMA is not confined to [node1]'s memory and "
+		  "can reach all of it; turn the IOMMU (VT-d, AMD-Vi) on in "
+		  "the firmware and boot node0 with intel_iommu=on or "
+		  "amd_iommu=on\n");
 	free(errors);
 
+	write_isolated_groups();
 	fixture_write(root, "proc/interrupts", interrupts_remapped);
 	errors = check(node0, good_node1);
 	CHECK_STR(errors,
@@ -482,26 +508,23 @@ static void test_iommu(void)
 	free(errors);
 	fixture_write(root, "proc/interrupts", interrupts_xapic);
 
-	/* 00:03.0 translated; 00:05.0 identity, but with 00:04.0, which
-	 * node1 does not get, and a bridge, which does not count */
+	/* 00:03.0 alone in a translated group: the node gets its own
+	 * domain. 00:05.0 with 00:04.0, which node1 does not get, and a
+	 * bridge, which does not count */
+	fixture_remove(path);
 	write_iommu_group(3, "DMA-FQ\n", "0000:00:03.0");
 	write_iommu_group(4, "identity\n", "0000:00:05.0");
 	write_iommu_group(4, "identity\n", "0000:00:04.0");
 	write_iommu_group(4, "identity\n", "0000:00:1e.0");
 	errors = check(node0, good_node1);
 	CHECK_STR(errors,
-		  "p.ini:9: [node1] pci = 00:03.0, 1af4:1042: 0000:00:03.0: "
-		  "node0's IOMMU gives it a DMA-FQ domain (IOMMU group 3), "
-		  "where the node's DMA to physical addresses would fault; "
-		  "boot node0 with iommu=pt\n"
 		  "p.ini:9: [node1] pci = 00:03.0, 1af4:1042: 0000:00:05.0 "
 		  "shares IOMMU group 4 with 0000:00:04.0, which [node1] does "
 		  "not get: give the node every device of the group, or "
 		  "none\n");
 	free(errors);
 
-	/* the whole group, in identity domains: good */
-	write_iommu_group(3, "identity\n", "0000:00:03.0");
+	/* every device of each group: good, whatever their domains */
 	errors = check(node0, "[node1]\ncpus = 1\n"
 			      "memory = 512M@0x100000000\n"
 			      "lowmem = 64K@0x80000\n"
@@ -512,6 +535,7 @@ static void test_iommu(void)
 
 	snprintf(path, sizeof(path), "%s/sys/kernel/iommu_groups", root);
 	fixture_remove(path);
+	write_isolated_groups();
 }
 
 int main(void)

@@ -1104,7 +1104,8 @@ int cmd_daemon(int argc, char **argv)
 	state_restore();
 	/* Without them no failure would be seen: no manager rather than a blind one. */
 	if (start_thread(watcher, "watcher") || start_thread(agent_poller, "agent poller") ||
-	    start_thread(guest_poller, "guest poller"))
+	    start_thread(guest_poller, "guest poller") ||
+	    start_thread(dma_fault_watcher, "DMA fault watcher"))
 		return EXIT_CANNOT;
 	signal(SIGTERM, on_stop_signal);
 	signal(SIGINT, on_stop_signal);

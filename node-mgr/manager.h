@@ -80,6 +80,7 @@ struct node_rec {
 	bool restart_pending;
 	bool stopped_after_failure;	/* CPUs parked, devices reset since */
 	unsigned pci_confined;	/* devices whose DMA node0's IOMMU confines */
+	unsigned dma_faults;	/* DMAs of its devices the IOMMU blocked */
 	struct timespec restart_at;
 	pthread_mutex_t op;	/* held by load/start/stop/restart */
 	pthread_mutex_t chan;	/* held while the command channel is used */
@@ -179,6 +180,9 @@ int do_guest(int argc, char **argv, struct reply *r);
 /* status_json.c */
 void status_table(struct reply *r);
 void status_json(struct reply *r);
+
+/* dma_watch.c: a thread */
+void *dma_fault_watcher(void *arg);
 
 /* daemon.c */
 int state_save(void);

@@ -53,6 +53,7 @@ check_status_json() {
 		"\"memory\": \[\{\"start\": [0-9]+, \"size\": [0-9]+\}(, \{\"start\": [0-9]+, \"size\": [0-9]+\})*\]"
 		"\"devices\": \[($STR(, $STR)*)?\]"
 		"\"dma_confined\": (true|false)"
+		"\"dma_faults\": [0-9]+"
 		"\"interrupts_remapped\": (true|false)"
 		"\"partitioned\": (true|false)"
 		"\"uptime_s\": [0-9]+"

@@ -1,0 +1,81 @@
+/* The manager's reader of node0's kernel log: a DMA that node0's IOMMU
+ * blocked for a node's device becomes an event of that node, and counts
+ * in its status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dma_fault.h"
+#include "manager.h"
+
+/* mgr.lock held */
+static struct node_rec *node_of_device(const char *address)
+{
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		struct node_rec *n = &mgr.nodes[i];
+
+		for (unsigned d = 0; n->in_plan && d < n->nr_pci; d++)
+			if (!strcmp(n->pci[d].address, address))
+				return n;
+	}
+	return NULL;
+}
+
+static void report(const struct dma_fault *f)
+{
+	struct node_rec *n;
+	char name[16];
+
+	pthread_mutex_lock(&mgr.lock);
+	n = node_of_device(f->device);
+	if (n) {
+		n->dma_faults++;
+		snprintf(name, sizeof(name), "node%u", n->id);
+		event_log(name, "DMA %s at %#llx by %s blocked by node0's IOMMU%s%s",
+			  f->write ? "write" : "read",
+			  (unsigned long long)f->address, f->device,
+			  f->reason[0] ? ": " : "", f->reason);
+	}
+	pthread_mutex_unlock(&mgr.lock);
+}
+
+void *dma_fault_watcher(void *arg)
+{
+	char record[2048];
+	struct dma_fault f;
+	int fd;
+	(void)arg;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		event_log("manager", "cannot read node0's kernel log (/dev/kmsg): %s; DMA faults of the nodes' devices go unreported",
+			  strerror(errno));
+		return NULL;
+	}
+	/* Faults from before this manager were reported by an earlier one */
+	lseek(fd, 0, SEEK_END);
+	for (;;) {
+		ssize_t len = read(fd, record, sizeof(record) - 1);
+		char *msg;
+
+		if (len < 0) {
+			/* EPIPE: records were overwritten before we read them */
+			if (errno == EPIPE || errno == EINTR)
+				continue;
+			event_log("manager", "stopped reading node0's kernel log: %s; DMA faults of the nodes' devices go unreported",
+				  strerror(errno));
+			break;
+		}
+		record[len] = '\0';
+		msg = strchr(record, ';');
+		if (!msg)
+			continue;
+		msg[strcspn(msg, "\n")] = '\0';
+		if (dma_fault_parse(msg + 1, &f))
+			report(&f);
+	}
+	close(fd);
+	return NULL;
+}

@@ -141,3 +141,12 @@ apicid : 5
 	assert_status 0
 	[ "${output%% *}" = "$sent" ] || fail "sent $sent, node0 received ${output%% *}"
 }
+
+@test "without an IOMMU, node1's disk told to write node0's memory does (18-iommu-dma.bats blocks it)" {
+	addr=$(dma_target_start)
+	run node_exec 1 "$(nvme_probe_command 0000:00:03.0 $addr)"
+	assert_status 0
+	grep -qx 'identify: status 0' <<< "$output" || fail "the controller: $output"
+	run dma_target_check
+	[[ "$output" == "target changed: "* ]] || fail "node0's page: $output"
+}

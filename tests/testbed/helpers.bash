@@ -73,3 +73,27 @@ assert_output_contains() {
 	[[ "$output" == *"$1"* ]] || fail "expected output to contain '$1'; output:
 $output"
 }
+
+# Starts a page of node0's memory filled with a pattern (shoji-dma-probe
+# target) and prints its physical address; dma_target_check later says
+# whether a device wrote it.
+dma_target_start() {
+	local i out
+	node0 'shoji-dma-probe target 300 > /tmp/dma-target 2>&1 & echo $! > /tmp/dma-target.pid' >/dev/null
+	for i in $(seq 50); do
+		out=$(node0 'sed -n "s/^target //p" /tmp/dma-target')
+		[ -z "$out" ] || { echo "$out"; return 0; }
+		sleep 0.2
+	done
+	fail "no target page: $(node0 'cat /tmp/dma-target')"
+}
+
+dma_target_check() {
+	node0 'kill -USR1 $(cat /tmp/dma-target.pid); while kill -0 $(cat /tmp/dma-target.pid) 2>/dev/null; do sleep 0.1; done; tail -n 1 /tmp/dma-target'
+}
+
+# Node shell lines that let go of the NVMe disk at DEVICE and ask it, by
+# hand, to write its identify data to ADDRESS.
+nvme_probe_command() {
+	echo "umount \$(grep -m1 nvme /proc/mounts | cut -d' ' -f2); echo $1 > /sys/bus/pci/drivers/nvme/unbind; shoji-dma-probe nvme $1 $2"
+}

@@ -1,17 +1,17 @@
 # Tools the testbed tests run inside the kernels; they go into the node
 # initramfs with the other tools. Uses the object rules of node-mgr/rules.mk.
 
-MEMTEST_SRC := tests/tools/shoji-memtest.c
+TEST_TOOLS := shoji-memtest shoji-dma-probe
 
-TOOLS += $(OUT)/bin/shoji-memtest
-tools: $(OUT)/bin/shoji-memtest
-$(OUT)/bin/shoji-memtest: $(call nm_objs,gcc,$(MEMTEST_SRC))
+TOOLS += $(TEST_TOOLS:%=$(OUT)/bin/%)
+tools: $(TEST_TOOLS:%=$(OUT)/bin/%)
+$(OUT)/bin/shoji-%: $(NM_OBJ)/gcc/tests/tools/shoji-%.o
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^
 
-$(NM_OBJ)/clang/shoji-memtest: $(call nm_objs,clang,$(MEMTEST_SRC))
+$(NM_OBJ)/clang/shoji-%: $(NM_OBJ)/clang/tests/tools/shoji-%.o
 	$(NM_CLANG) -o $@ $^
 
-check-clang: $(NM_OBJ)/clang/shoji-memtest
+check-clang: $(TEST_TOOLS:%=$(NM_OBJ)/clang/%)
 
 -include $(wildcard $(NM_OBJ)/*/tests/tools/*.d)

@@ -403,11 +403,17 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	}
 	img->entry = n->lowmem.start;
 
-	/* Command line, with the node's id */
+	/*
+	 * Command line, with the node's id. The platform's external NMI (a
+	 * BMC's, the NMI button's) arrives on LINT1 of every CPU whose
+	 * kernel unmasks it, by default each kernel's first CPU: it is
+	 * node0's to handle, so nodes keep LINT1 masked. Last, so that it
+	 * wins over the plan's.
+	 */
 	cmdline = (char *)data + SL_PAGE;
 	cmdline_max = bz->cmdline_size && bz->cmdline_size < SL_PAGE ?
 		      bz->cmdline_size : SL_PAGE - 1;
-	if ((size_t)snprintf(cmdline, cmdline_max + 1, "%s%sshoji.node=%u",
+	if ((size_t)snprintf(cmdline, cmdline_max + 1, "%s%sshoji.node=%u apic_extnmi=none",
 			     n->cmdline ? n->cmdline : "",
 			     n->cmdline && *n->cmdline ? " " : "",
 			     n->id) > cmdline_max) {

@@ -22,7 +22,7 @@ teardown() {
 
 @test "node1 prints its boot log on COM2 and reaches its init" {
 	grep -q "Hypervisor detected: Shoji node" "$TESTBED_DIR/com2.log"
-	grep -q "Command line: console=ttyS0 shoji.node=1" "$TESTBED_DIR/com2.log"
+	grep -q "Command line: console=ttyS0 shoji.node=1 apic_extnmi=none" "$TESTBED_DIR/com2.log"
 	grep -q "init: node1 ready" "$TESTBED_DIR/com2.log"
 	# node0's console still belongs to node0
 	! grep -q "shoji.node=1" "$TESTBED_DIR/com1.log"
@@ -110,6 +110,21 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	run node0 'cat /sys/devices/system/cpu/cpu1/online; dmesg | tail -n 5'
 	assert_output_contains "CPU 1 belongs to running node1"
 	[ "${output%%$'\n'*}" = 0 ]
+}
+
+@test "a platform NMI reaches node0 only: node1 keeps LINT1 masked" {
+	before=$(node0 'dmesg | grep -c "NMI received for unknown reason" || true')
+	# QEMU delivers it to LINT1 of every CPU, as a board's NMI button
+	"$TESTBED" monitor "$TESTBED_DIR" nmi
+	run node0 'sleep 1; dmesg | grep -c "NMI received for unknown reason" || true'
+	[ "$output" -gt "$before" ] || fail "node0 saw no NMI: $output"
+	! grep -q "NMI received" "$TESTBED_DIR/com2.log" ||
+		fail "node1 took the NMI: $(grep "NMI received" "$TESTBED_DIR/com2.log")"
+	run "$TESTBED" monitor "$TESTBED_DIR" info lapic 1
+	assert_output_contains "masked"
+	[[ "$(grep ^LVT1 <<< "$output")" == *masked* ]] || fail "node1's LINT1: $output"
+	run node_exec 1 hostname
+	assert_status 0
 }
 
 @test "node1 stops and starts again" {

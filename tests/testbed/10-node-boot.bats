@@ -199,3 +199,24 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	run node_exec 1 'grep ^apicid /proc/cpuinfo'
 	assert_output_contains ": 1"
 }
+
+@test "an image a device wrote into after its load is not started; loaded again, it boots" {
+	run node0 'shoji-load stop 1 && shoji-load load /shoji/configs/two-nodes.ini 1'
+	assert_status 0
+	kernel=$(sed -n 's/.*loaded: kernel at \(0x[0-9a-f]*\),.*/\1/p' <<< "$output")
+	[ -n "$kernel" ] || fail "no kernel address: $output"
+	# node1's disk, which node0 gave up, told by hand (no IOMMU here) to
+	# write over the loaded kernel, as a device left running would
+	run node0 "shoji-dma-probe nvme 0000:00:03.0 $((kernel + 0x200000))"
+	assert_status 0
+	run node0 'shoji-load start 1'
+	assert_status 1
+	run node0 'dmesg | grep "node1: segment"'
+	assert_output_contains "changed since it was loaded; load the node again"
+	run node0 'shoji-load start 1'
+	assert_status 1
+	assert_output_contains "nothing loaded"
+	node_boot 1
+	run node_exec 1 hostname
+	[ "$output" = node1 ]
+}

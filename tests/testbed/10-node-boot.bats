@@ -127,6 +127,20 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	assert_status 0
 }
 
+@test "kexec is refused in node1, and in node0 while node1 runs" {
+	run node_exec 1 'shoji-kexec-probe load; dmesg | grep "kexec is not"'
+	assert_output_contains "load: Operation not permitted"
+	assert_output_contains "kexec is not available in a Shoji node; node0 loads and restarts nodes"
+	run node0 'shoji-kexec-probe exec; dmesg | grep "cannot kexec"'
+	assert_output_contains "exec: Device or resource busy"
+	assert_output_contains "node0 cannot kexec while nodes run (node1); stop them first"
+	# node0 still loads (here: unloads) kexec images
+	run node0 'shoji-kexec-probe load'
+	[ "$output" = "load: ok" ] || fail "node0: $output"
+	run node_exec 1 hostname
+	assert_status 0
+}
+
 @test "node1 stops and starts again" {
 	run node0 'shoji-load stop 1 && shoji-load status 1'
 	assert_status 0

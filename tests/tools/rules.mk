@@ -1,7 +1,7 @@
 # Tools the testbed tests run inside the kernels; they go into the node
 # initramfs with the other tools. Uses the object rules of node-mgr/rules.mk.
 
-TEST_TOOLS := shoji-memtest shoji-dma-probe
+TEST_TOOLS := shoji-memtest shoji-dma-probe shoji-kexec-probe
 
 TOOLS += $(TEST_TOOLS:%=$(OUT)/bin/%)
 tools: $(TEST_TOOLS:%=$(OUT)/bin/%)

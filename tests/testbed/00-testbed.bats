@@ -137,6 +137,21 @@ END"
 	assert_output_contains "cpu0 off"
 }
 
+@test "once a stuck CPU is found, exec and wait refuse the machine at once" {
+	# as cpus leaves it when it finds one
+	printf 'cpu0 halted\ncpu1 lost-eoi 236\n' > "$TESTBED_DIR/lost-interrupt"
+	run "$TESTBED" exec "$TESTBED_DIR" -- true
+	assert_status 5
+	assert_output_contains "exec: a CPU of the machine stopped taking interrupts: cpu1 lost-eoi 236"
+	run "$TESTBED" wait "$TESTBED_DIR"
+	assert_status 5
+	assert_output_contains "wait: a CPU of the machine stopped taking interrupts"
+	rm "$TESTBED_DIR/lost-interrupt"
+	run "$TESTBED" exec "$TESTBED_DIR" -- echo back
+	assert_status 0
+	[ "$output" = back ]
+}
+
 @test "stop ends the machine and leaves no process behind" {
 	pid=$(cat "$TESTBED_DIR/qemu.pid")
 	kill -0 "$pid"

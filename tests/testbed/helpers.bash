@@ -26,12 +26,13 @@ node0() {
 	"$TESTBED" exec "$TESTBED_DIR" -- "$@"
 }
 
-# What each CPU of the machine does, after a failed test: a CPU stuck by
-# an emulator fault is kept in the machine's lost-interrupt file, and
-# tests/testbed/run then runs the file again.
+# What each CPU of the machine does, after a failed test. Only told: one
+# look may catch a wake-up QEMU is late with; a CPU that stays stuck is
+# found by exec, which marks the machine, and tests/testbed/run then runs
+# the file again.
 show_cpus_on_failure() {
 	echo "--- the machine's CPUs ---"
-	"$TESTBED" cpus "$TESTBED_DIR" 2>&1 || true
+	"$TESTBED" cpus "$TESTBED_DIR" --no-keep 2>&1 || true
 }
 
 # After a failed test: the machine's CPUs, and the end of node0's console

@@ -93,19 +93,26 @@ static void *failure_stop_thread(void *arg)
 	return NULL;
 }
 
-/* mgr.lock held */
-static void failure_stop(struct node_rec *n)
+/* mgr.lock held. The node is busy until fn, in a thread, says otherwise. */
+static int start_node_operation(struct node_rec *n, void *(*fn)(void *))
 {
 	pthread_t t;
 
 	n->busy = true;
-	if (pthread_create(&t, NULL, failure_stop_thread, n)) {
+	if (pthread_create(&t, NULL, fn, n)) {
 		n->busy = false;
-		event_log("manager", "node%u: cannot start the forced stop after its failure",
-			  n->id);
-		return;
+		return -1;
 	}
 	pthread_detach(t);
+	return 0;
+}
+
+/* mgr.lock held */
+static void failure_stop(struct node_rec *n)
+{
+	if (start_node_operation(n, failure_stop_thread))
+		event_log("manager", "node%u: cannot start the forced stop after its failure",
+			  n->id);
 }
 
 /* mgr.lock held. A failure: keep its log, decide on a restart. */
@@ -216,16 +223,9 @@ static void check_node(struct node_rec *n)
 		if (now.tv_sec > n->restart_at.tv_sec ||
 		    (now.tv_sec == n->restart_at.tv_sec &&
 		     now.tv_nsec >= n->restart_at.tv_nsec)) {
-			pthread_t t;
-
 			n->restart_pending = false;
-			n->busy = true;
-			if (pthread_create(&t, NULL, restart_thread, n)) {
-				n->busy = false;
+			if (start_node_operation(n, restart_thread))
 				n->restart_pending = true;
-			} else {
-				pthread_detach(t);
-			}
 		}
 		return;
 	}

@@ -143,6 +143,9 @@ int partition_take(struct node_rec *n, const struct plan_node *pn,
 void partition_give_back(struct node_rec *n, struct reply *r);
 /* Turns the node's devices off (the node is stopped) before a new load */
 void partition_quiesce(struct node_rec *n, struct reply *r);
+/* A detached device's bus address as node0's kernel takes it; false if
+ * the address is not DDDD:BB:DD.F. */
+bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out);
 /* partition_quiesce, then a function reset of each device. */
 void partition_reset(struct node_rec *n, struct reply *r);
 

@@ -49,16 +49,8 @@ int node_load_start(struct node_rec *n, struct reply *r)
 	pthread_mutex_unlock(&mgr.lock);
 	/* The devices as partition setup found them (a plan may name them
 	 * by vendor:device) */
-	for (i = 0; i < n->nr_pci && i < SHOJI_MAX_PCI; i++) {
-		unsigned seg, bus, dev, fn;
-
-		if (sscanf(n->pci[i].address, "%x:%x:%x.%x", &seg, &bus, &dev,
-			   &fn) != 4)
-			continue;
-		req.n.pci[i].seg = (uint16_t)seg;
-		req.n.pci[i].bus = (uint8_t)bus;
-		req.n.pci[i].devfn = (uint8_t)(dev << 3 | fn);
-	}
+	for (i = 0; i < n->nr_pci && i < SHOJI_MAX_PCI; i++)
+		pci_detached_dev(&n->pci[i], &req.n.pci[i]);
 	req.n.nr_pci = n->nr_pci;
 	partition_quiesce(n, r);
 	if (sl_load_node(mgr.dev, &req, 0, &res, err, sizeof(err))) {

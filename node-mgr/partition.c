@@ -127,19 +127,26 @@ static int pci_detach(const char *addr, char *driver, size_t len,
 	return 0;
 }
 
+bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out)
+{
+	unsigned seg, bus, slot, fn;
+
+	if (sscanf(d->address, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) != 4)
+		return false;
+	out->seg = (uint16_t)seg;
+	out->bus = (uint8_t)bus;
+	out->devfn = (uint8_t)(slot << 3 | fn);
+	return true;
+}
+
 /* Out of the node's IOMMU domain: node0's drivers may bind it again */
 static void pci_release_dma(unsigned node, const struct pci_detached *d,
 			    struct reply *r)
 {
 	struct shoji_dma_device dev = { .node = node };
-	unsigned seg, bus, slot, fn;
 
-	if (mgr.dev < 0 ||
-	    sscanf(d->address, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) != 4)
+	if (mgr.dev < 0 || !pci_detached_dev(d, &dev.dev))
 		return;
-	dev.dev.seg = (uint16_t)seg;
-	dev.dev.bus = (uint8_t)bus;
-	dev.dev.devfn = (uint8_t)(slot << 3 | fn);
 	/* ENOENT: it was never confined (no IOMMU, or never loaded) */
 	if (ioctl(mgr.dev, SHOJI_IOC_RELEASE_DMA, &dev) && errno != ENOENT)
 		reply_err(r, "shoji: node%u: PCI device %s: node0's kernel cannot release its DMA: %s\n",

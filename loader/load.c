@@ -88,11 +88,15 @@ static void fail_kernel(char *err, size_t errlen, unsigned node,
 }
 
 /* Each device of the node into the node's IOMMU domain; *confined counts
- * those an IOMMU translates (none on a machine without one). */
+ * those an IOMMU translates (none on a machine without one), *remapped
+ * those whose interrupts go through entries node0's IOMMU lends the node
+ * (none where nothing remaps interrupts). */
 static int confine_devices(int fd, unsigned node, const struct sl_node *n,
-			   unsigned *confined, char *err, size_t errlen)
+			   unsigned *confined, unsigned *remapped, char *err,
+			   size_t errlen)
 {
 	*confined = 0;
+	*remapped = 0;
 	for (unsigned i = 0; i < n->nr_pci; i++) {
 		struct shoji_dma_device dev = { .node = node, .dev = n->pci[i] };
 		char what[96];
@@ -110,6 +114,8 @@ static int confine_devices(int fd, unsigned node, const struct sl_node *n,
 			close(kmsg);
 		if (dev.flags & SHOJI_DMA_CONFINED)
 			(*confined)++;
+		if (dev.flags & SHOJI_DMA_IRQS_REMAPPED)
+			(*remapped)++;
 	}
 	return 0;
 }
@@ -126,7 +132,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	struct shoji_info info;
 	struct shoji_node_desc desc;
 	struct kexec_segment segs[SL_MAX_SEGMENTS];
-	unsigned confined = 0;
+	unsigned confined = 0, remapped = 0;
 	int ret = -1, kmsg;
 
 	n->cmdline = req->cmdline;
@@ -227,7 +233,8 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	if (kmsg >= 0)
 		close(kmsg);
 	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
-	if (confine_devices(fd, node, n, &confined, err, errlen))
+	if (confine_devices(fd, node, n, &confined, &remapped, err,
+			    errlen))
 		goto out;
 
 	if (sl_build_image(&img, n, &bz, idata, isize, err, errlen)) {
@@ -270,6 +277,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		res->la57 = n->la57;
 		res->nr_pci = n->nr_pci;
 		res->nr_pci_confined = confined;
+		res->nr_pci_remapped = remapped;
 	}
 	sl_image_free(&img);
 	ret = 0;

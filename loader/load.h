@@ -19,7 +19,7 @@ struct sl_load_result {
 	int la57;
 	/* the node's PCI devices whose DMA node0's IOMMU confines to the
 	 * node's memory (all of them, or none on a machine without one) */
-	unsigned nr_pci, nr_pci_confined;
+	unsigned nr_pci, nr_pci_confined, nr_pci_remapped;
 };
 
 /* Checks node0 gave the node's resources up, registers them with node0's

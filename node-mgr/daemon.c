@@ -98,7 +98,8 @@ int state_save(void)
 				n->pci[d].driver[0] ? n->pci[d].driver : "-");
 		if (n->last_failure[0])
 			fprintf(f, "failure %u %s\n", i, n->last_failure);
-		fprintf(f, "dma %u %u\n", i, n->pci_confined);
+		fprintf(f, "dma %u %u %u\n", i, n->pci_confined,
+			n->pci_remapped);
 	}
 	for (size_t i = 0; i < mgr.guest_count; i++)
 		fprintf(f, "guest %s %d %d\n", mgr.guests[i].name,
@@ -231,6 +232,7 @@ static void state_restore(void)
 	plan_adopt(plan, line + 5);
 	while (fgets(line, sizeof(line), f)) {
 		unsigned id, a, b;
+		int fields;
 		int p, w, h, on;
 		long long t, ft;
 		char addr[16], drv[64], gname[PLAN_GUEST_NAME_MAX + 1];
@@ -270,8 +272,11 @@ static void state_restore(void)
 				 strcmp(drv, "-") ? drv : "");
 			n->nr_pci++;
 		} else if (!strcmp(word, "dma") &&
-			   sscanf(line, "dma %u %u", &id, &a) == 2) {
+			   (fields = sscanf(line, "dma %u %u %u", &id, &a,
+					    &b)) >= 2) {
+			/* Managers before remapping wrote no third number */
 			n->pci_confined = a;
+			n->pci_remapped = fields == 3 ? b : 0;
 		} else if (!strcmp(word, "failure")) {
 			char *text = strchr(line + 8, ' ');
 

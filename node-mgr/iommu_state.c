@@ -9,6 +9,7 @@
 #include "sysroot.h"
 
 #define IOMMU_GROUPS "/sys/kernel/iommu_groups"
+#define IOMMU_CLASS "/sys/class/iommu"
 
 /* An interrupt chip of a remapping domain is named "IR-..." on Intel and
  * AMD alike; the name stands in the chip column, after a space. */
@@ -124,6 +125,26 @@ static int read_groups(struct iommu_state *state)
 	return e;
 }
 
+/* AMD's IOMMU driver names its units ivhdN, Intel's dmarN */
+static bool amd_vi_present(void)
+{
+	char *path = sysroot_path(IOMMU_CLASS);
+	struct dirent *entry;
+	bool found = false;
+	DIR *dir;
+
+	if (!path)
+		return false;
+	dir = opendir(path);
+	free(path);
+	if (!dir)
+		return false;
+	while (!found && (entry = readdir(dir)) != NULL)
+		found = strncmp(entry->d_name, "ivhd", 4) == 0;
+	closedir(dir);
+	return found;
+}
+
 int iommu_state_read(struct iommu_state *state)
 {
 	char *text = NULL;
@@ -135,6 +156,7 @@ int iommu_state_read(struct iommu_state *state)
 		return e;
 	state->interrupts_remapped = interrupts_text_remapped(text);
 	free(text);
+	state->amd_vi = amd_vi_present();
 	e = read_groups(state);
 	if (e)
 		iommu_state_free(state);

@@ -1,8 +1,8 @@
 /* What node0's IOMMU does, read from procfs and sysfs: whether it remaps
- * interrupts, and the IOMMU group of each PCI device with the kind of DMA
- * domain the group is in. A device given to a node keeps the group and
- * domain node0 gave it, and a node kernel, which has no IOMMU driver,
- * writes only compatibility-format MSI messages. */
+ * interrupts and whose IOMMU does it, and the IOMMU group of each PCI
+ * device with the kind of DMA domain the group is in. node0's kernel
+ * moves a device it gives to a node into a domain of the node's memory,
+ * and lends it remapping entries on Intel VT-d. */
 #ifndef SHOJI_IOMMU_STATE_H
 #define SHOJI_IOMMU_STATE_H
 
@@ -22,6 +22,9 @@ struct iommu_state {
 	/* An IOMMU remaps interrupts: node0's interrupt chips are named IR-
 	 * (IR-IO-APIC, IR-PCI-MSIX-...) in /proc/interrupts. */
 	bool interrupts_remapped;
+	/* An AMD IOMMU is in use (ivhd entries in /sys/class/iommu): node0's
+	 * kernel cannot lend its remapping entries to a node. */
+	bool amd_vi;
 	/* /sys/kernel/iommu_groups; none without an IOMMU in use */
 	struct iommu_group *groups;
 	size_t group_count;

@@ -284,9 +284,10 @@ static bool node_gets(const struct plan_node *node,
 	return false;
 }
 
-/* What node0's IOMMU would do to a device once a node drives it: the node
- * composes compatibility-format MSIs, which a remapping IOMMU blocks, and
- * its DMA addresses are physical, which only an identity domain passes.
+/* What node0's IOMMU would do to a device once a node drives it: with
+ * remapping on, a node's MSIs arrive only through entries node0's kernel
+ * lends it, which it can on Intel VT-d alone; its DMA addresses are
+ * physical, which node0's kernel maps in a domain of the node's memory.
  * An IOMMU group is isolated as a whole, so it goes to one node whole
  * (bridges aside, which no node gets). */
 static void check_iommu(const struct iommu_state *iommu,
@@ -297,14 +298,14 @@ static void check_iommu(const struct iommu_state *iommu,
 	char address[32], other[32];
 
 	units_format_pci(&now->dev->address, address, sizeof(address));
-	if (iommu->interrupts_remapped)
+	if (iommu->interrupts_remapped && iommu->amd_vi)
 		plan_key_error(d, now->entry->key,
-			       "%s: node0's IOMMU remaps interrupts (IR- "
-			       "chips in /proc/interrupts), and a node's "
-			       "devices cannot have remapping entries yet: "
-			       "their interrupts would never reach [%s]; "
-			       "boot node0 with intremap=off, or give the "
-			       "node no PCI devices",
+			       "%s: node0's AMD IOMMU remaps interrupts (IR- "
+			       "chips in /proc/interrupts), and node0's "
+			       "kernel lends remapping entries to a node only "
+			       "on Intel VT-d: the device's interrupts would "
+			       "never reach [%s]; boot node0 with "
+			       "intremap=off, or give the node no PCI devices",
 			       address, now->node->section->name);
 	group = iommu_group_of(iommu, &now->dev->address);
 	if (!group) {

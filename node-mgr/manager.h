@@ -80,6 +80,7 @@ struct node_rec {
 	bool restart_pending;
 	bool stopped_after_failure;	/* CPUs parked, devices reset since */
 	unsigned pci_confined;	/* devices whose DMA node0's IOMMU confines */
+	unsigned pci_remapped;	/* devices whose MSIs node0's IOMMU remaps */
 	unsigned dma_faults;	/* DMAs of its devices the IOMMU blocked */
 	struct timespec restart_at;
 	pthread_mutex_t op;	/* held by load/start/stop/restart */

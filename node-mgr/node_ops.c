@@ -75,6 +75,7 @@ int node_load_start(struct node_rec *n, struct reply *r)
 	}
 	pthread_mutex_lock(&mgr.lock);
 	n->pci_confined = res.nr_pci_confined;
+	n->pci_remapped = res.nr_pci_remapped;
 	n->started_at = time(NULL);
 	mono_now(&n->started_mono);
 	n->heartbeat_moved = n->started_mono;
@@ -93,6 +94,9 @@ int node_load_start(struct node_rec *n, struct reply *r)
 			  n->id);
 	else if (res.nr_pci)
 		reply_out(r, "node%u: no IOMMU translates its PCI devices: their DMA is not confined\n",
+			  n->id);
+	if (res.nr_pci && res.nr_pci_remapped == res.nr_pci)
+		reply_out(r, "node%u: its PCI devices interrupt it through remapping entries node0's IOMMU lends it\n",
 			  n->id);
 	ret = 0;
 out:

@@ -363,6 +363,7 @@ void partition_give_back(struct node_rec *n, struct reply *r)
 	}
 	n->nr_pci = 0;
 	n->pci_confined = 0;
+	n->pci_remapped = 0;
 	for (i = n->nr_cpus; i-- > 0;) {
 		int e;
 

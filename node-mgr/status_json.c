@@ -200,10 +200,13 @@ void status_json(struct reply *r)
 		}
 		if (n->agent_heard)
 			agent_age = (long long)mono_ms_since(&n->agent_moved);
-		reply_out(r, "], \"dma_confined\": %s, \"dma_faults\": %u, \"interrupts_remapped\": false",
+		reply_out(r, "], \"dma_confined\": %s, \"dma_faults\": %u, \"interrupts_remapped\": %s",
 			  !pn->pci_count || (n->nr_pci == pn->pci_count &&
 					     n->pci_confined == n->nr_pci)
-				  ? "true" : "false", n->dma_faults);
+				  ? "true" : "false", n->dma_faults,
+			  pn->pci_count && n->nr_pci == pn->pci_count &&
+					  n->pci_remapped == n->nr_pci
+				  ? "true" : "false");
 		reply_out(r, ", \"partitioned\": %s, \"uptime_s\": %lld, "
 			     "\"heartbeat\": %" PRIu64 ", \"heartbeat_age_ms\": %lld, "
 			     "\"restart_count\": %u, \"failures_in_a_row\": %u, "

@@ -491,21 +491,35 @@ static void test_iommu(void)
 
 	write_isolated_groups();
 	fixture_write(root, "proc/interrupts", interrupts_remapped);
+	/* Intel VT-d remaps: node0's kernel lends the node entries */
+	fixture_write(root, "sys/class/iommu/dmar0/uevent", "");
+	errors = check(node0, good_node1);
+	CHECK_STR(errors, "");
+	free(errors);
+	/* AMD-Vi remaps: it cannot */
+	fixture_write(root, "sys/class/iommu/ivhd0/uevent", "");
 	errors = check(node0, good_node1);
 	CHECK_STR(errors,
 		  "p.ini:9: [node1] pci = 00:03.0, 1af4:1042: 0000:00:03.0: "
-		  "node0's IOMMU remaps interrupts (IR- chips in "
-		  "/proc/interrupts), and a node's devices cannot have "
-		  "remapping entries yet: their interrupts would never reach "
-		  "[node1]; boot node0 with intremap=off, or give the node no "
-		  "PCI devices\n"
+		  "node0's AMD IOMMU remaps interrupts (IR- chips in "
+		  "/proc/interrupts), and node0's kernel lends remapping "
+		  "entries to a node only on Intel VT-d: the device's "
+		  "interrupts would never reach [node1]; boot node0 with "
+		  "intremap=off, or give the node no PCI devices\n"
 		  "p.ini:9: [node1] pci = 00:03.0, 1af4:1042: 0000:00:05.0: "
-		  "node0's IOMMU remaps interrupts (IR- chips in "
-		  "/proc/interrupts), and a node's devices cannot have "
-		  "remapping entries yet: their interrupts would never reach "
-		  "[node1]; boot node0 with intremap=off, or give the node no "
-		  "PCI devices\n");
+		  "node0's AMD IOMMU remaps interrupts (IR- chips in "
+		  "/proc/interrupts), and node0's kernel lends remapping "
+		  "entries to a node only on Intel VT-d: the device's "
+		  "interrupts would never reach [node1]; boot node0 with "
+		  "intremap=off, or give the node no PCI devices\n");
 	free(errors);
+	{
+		char class_dir[4096];
+
+		snprintf(class_dir, sizeof(class_dir), "%s/sys/class/iommu",
+			 root);
+		fixture_remove(class_dir);
+	}
 	fixture_write(root, "proc/interrupts", interrupts_xapic);
 
 	/* 00:03.0 alone in a translated group: the node gets its own

@@ -512,6 +512,74 @@ static void check_numa(const struct plan *plan, struct diag *d)
 	numa_map_free(&numa);
 }
 
+/* The kernel that gets a CPU: a node that names it, else node0 */
+static unsigned cpu_owner(const struct plan *plan, unsigned cpu)
+{
+	for (unsigned id = 1; id < PLAN_MAX_NODES; id++)
+		if (plan->nodes[id].present &&
+		    cpuset_has(&plan->nodes[id].cpus, cpu))
+			return id;
+	return 0;
+}
+
+/* The SMT siblings of a CPU, false when it has no topology to read (node0
+ * has it offline, or the machine does not say) */
+static bool read_siblings(unsigned cpu, struct cpuset *siblings)
+{
+	char path[96], *text;
+	struct units_err err;
+	bool ok;
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/cpu/cpu%u/topology/thread_siblings_list",
+		 cpu);
+	if (sysroot_read(path, &text))
+		return false;
+	text[strcspn(text, "\n")] = '\0';
+	ok = cpuset_parse(text, siblings, &err);
+	free(text);
+	return ok;
+}
+
+/*
+ * SMT siblings share their core's caches, execution units and some MSRs:
+ * two kernels on one core both run, but each slows the other and can time
+ * it. Warn once per pair of sibling CPUs that two kernels get, on the cpus
+ * key of the node (of the first node when both are nodes).
+ */
+static void check_smt(const struct plan *plan, struct diag *d)
+{
+	for (unsigned cpu = 0; cpu < CPUSET_MAX; cpu++) {
+		unsigned owner = cpu_owner(plan, cpu);
+		const struct plan_node *node = &plan->nodes[owner];
+		struct cpuset siblings;
+
+		if (!owner || !node->cpus_key || !read_siblings(cpu, &siblings))
+			continue;
+		for (unsigned s = 0; s < CPUSET_MAX; s++) {
+			unsigned other;
+			char other_name[16];
+
+			if (s == cpu || !cpuset_has(&siblings, s))
+				continue;
+			other = cpu_owner(plan, s);
+			/* a pair of two nodes is told from its lower CPU */
+			if (other == owner || (other && s < cpu))
+				continue;
+			snprintf(other_name, sizeof(other_name), "node%u", other);
+			plan_key_warning(d, node->cpus_key,
+					 "CPU %u shares its core with CPU %u of "
+					 "[%s] (SMT siblings): allowed, but the "
+					 "two kernels share the core's caches, "
+					 "execution units and some MSRs, and "
+					 "each slows the other; give [%s] whole "
+					 "cores",
+					 cpu, s, other_name,
+					 node->section->name);
+		}
+	}
+}
+
 void machine_check(const struct plan *plan, struct diag *d)
 {
 	if (plan->src->syntax_errors)
@@ -523,4 +591,6 @@ void machine_check(const struct plan *plan, struct diag *d)
 		check_pci(plan, d);
 	if (!diag_failed(d))
 		check_numa(plan, d);
+	if (!diag_failed(d))
+		check_smt(plan, d);
 }

@@ -60,7 +60,7 @@ teardown() {
 @test "the plan passes 'shoji check' against the live machine inside node0" {
 	run node0 shoji check /shoji/$PLAN
 	assert_status 0
-	# the testbed's default machine has no IOMMU
+	# a warning per node device unless the machine has an IOMMU
 	assert_only_unconfined_dma_warnings
 }
 

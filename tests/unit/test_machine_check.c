@@ -552,6 +552,86 @@ static void test_iommu(void)
 	write_isolated_groups();
 }
 
+static void write_siblings(unsigned cpu, const char *list)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path),
+		 "sys/devices/system/cpu/cpu%u/topology/thread_siblings_list",
+		 cpu);
+	fixture_write(root, path, list);
+}
+
+/* Two cores of two threads each: CPUs 0-1 and 2-3 */
+static void test_smt_split(void)
+{
+	static const char node1_core[] = "[node1]\ncpus = 2-3\n"
+					 "memory = 512M@0x100000000\n"
+					 "lowmem = 64K@0x80000\n"
+					 "pci = 00:03.0, 1af4:1042\n"
+					 "kernel = bzImage\n";
+	static const char two_nodes[] = "[node1]\ncpus = 1,3\n"
+					"memory = 256M@0x100000000\n"
+					"lowmem = 64K@0x80000\n"
+					"kernel = bzImage\n"
+					"[node2]\ncpus = 2\n"
+					"memory = 256M@0x110000000\n"
+					"lowmem = 64K@0x70000\n"
+					"kernel = bzImage\n";
+	char path[4096], *errors;
+
+	write_siblings(0, "0-1\n");
+	write_siblings(1, "0-1\n");
+	write_siblings(2, "2-3\n");
+	write_siblings(3, "2-3\n");
+
+	/* node1 on CPU 1, node0 on its sibling CPU 0 */
+	errors = check(node0, good_node1);
+	CHECK_STR(errors,
+		  "p.ini:6: warning: [node1] cpus = 1: CPU 1 shares its core "
+		  "with CPU 0 of [node0] (SMT siblings): allowed, but the two "
+		  "kernels share the core's caches, execution units and some "
+		  "MSRs, and each slows the other; give [node1] whole cores\n");
+	free(errors);
+
+	/* a whole core: nothing to say */
+	errors = check(node0, node1_core);
+	CHECK_STR(errors, "");
+	free(errors);
+
+	/* node1 and node2 split core 2-3 (told once) and node1 shares
+	 * node0's core; node0 reserved a low window for node2 too */
+	fixture_write(root, "proc/iomem",
+		      "00000000-00000fff : Reserved\n"
+		      "00001000-0006ffff : System RAM\n"
+		      "00070000-0008ffff : Reserved\n"
+		      "00090000-0009fbff : System RAM\n"
+		      "00100000-7effffff : System RAM\n"
+		      "7f000000-7f00ffff : Reserved\n"
+		      "7f010000-7fffffff : System RAM\n"
+		      "100000000-11fffffff : Reserved\n"
+		      "120000000-17fffffff : System RAM\n");
+	errors = check(node0, two_nodes);
+	CHECK_STR(errors,
+		  "p.ini:6: warning: [node1] cpus = 1,3: CPU 1 shares its "
+		  "core with CPU 0 of [node0] (SMT siblings): allowed, but the "
+		  "two kernels share the core's caches, execution units and "
+		  "some MSRs, and each slows the other; give [node1] whole "
+		  "cores\n"
+		  "p.ini:11: warning: [node2] cpus = 2: CPU 2 shares its core "
+		  "with CPU 3 of [node1] (SMT siblings): allowed, but the two "
+		  "kernels share the core's caches, execution units and some "
+		  "MSRs, and each slows the other; give [node2] whole cores\n");
+	free(errors);
+	fixture_write(root, "proc/iomem", iomem_reserved);
+
+	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu0", root);
+	for (unsigned cpu = 0; cpu < 4; cpu++) {
+		path[strlen(path) - 1] = (char)('0' + cpu);
+		fixture_remove(path);
+	}
+}
+
 int main(void)
 {
 	root = fixture_tempdir();
@@ -571,6 +651,7 @@ int main(void)
 	test_srat_parse();
 	test_numa_warning();
 	test_iommu();
+	test_smt_split();
 	fixture_remove(root);
 	free(root);
 	return check_summary();

@@ -22,9 +22,11 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "machine.h"
 #include "machine_check.h"
 #include "manager.h"
 #include "plan_check.h"
+#include "state_file.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -61,6 +63,64 @@ const struct plan_node *plan_node_of(unsigned id)
 
 /* ---- state kept across manager restarts ---- */
 
+/* mgr.lock held. The manager's records as the state file keeps them;
+ * NULL without memory (errno set). */
+static struct state_file *state_snapshot(void)
+{
+	struct state_file *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (mgr.plan)
+		snprintf(s->plan_path, sizeof(s->plan_path), "%s",
+			 mgr.plan_path);
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		const struct node_rec *n = &mgr.nodes[i];
+		struct state_node *sn = &s->nodes[i];
+
+		if (!n->in_plan)
+			continue;
+		sn->listed = true;
+		sn->partitioned = n->partitioned;
+		sn->wanted = n->wanted || n->restart_pending;
+		sn->restarts = n->restarts;
+		sn->failures = n->failures;
+		sn->started_at = (long long)n->started_at;
+		sn->health = (int)n->health;
+		sn->last_failure_at = (long long)n->last_failure_at;
+		sn->nr_cpus = n->nr_cpus;
+		memcpy(sn->cpus, n->cpus, sizeof(sn->cpus));
+		memcpy(sn->cpu_was_online, n->cpu_was_online,
+		       sizeof(sn->cpu_was_online));
+		sn->nr_pci = n->nr_pci;
+		for (unsigned d = 0; d < n->nr_pci; d++) {
+			snprintf(sn->pci_address[d], sizeof(sn->pci_address[d]),
+				 "%s", n->pci[d].address);
+			snprintf(sn->pci_driver[d], sizeof(sn->pci_driver[d]),
+				 "%s", n->pci[d].driver);
+		}
+		snprintf(sn->last_failure, sizeof(sn->last_failure), "%s",
+			 n->last_failure);
+		sn->pci_confined = n->pci_confined;
+		sn->pci_remapped = n->pci_remapped;
+	}
+	if (mgr.guest_count) {
+		s->guests = calloc(mgr.guest_count, sizeof(*s->guests));
+		if (!s->guests) {
+			free(s);
+			return NULL;
+		}
+		s->guest_count = mgr.guest_count;
+	}
+	for (size_t i = 0; i < mgr.guest_count; i++) {
+		snprintf(s->guests[i].name, sizeof(s->guests[i].name), "%s",
+			 mgr.guests[i].name);
+		s->guests[i].held_down = mgr.guests[i].held_down;
+		s->guests[i].started = mgr.guests[i].started_boot != UINT_MAX;
+	}
+	return s;
+}
+
 /*
  * mgr.lock held. What a new manager reads to give node CPUs and devices
  * back, so a failure to write it is said in the event log (once, until
@@ -71,40 +131,23 @@ int state_save(void)
 	static int failed_errno;
 	char path[PATH_MAX + 16], tmp[PATH_MAX + 16];
 	const char *step = "create";
+	struct state_file *state;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
 	snprintf(tmp, sizeof(tmp), "%s/state.tmp", mgr.state_dir);
-	f = fopen(tmp, "w");
-	if (!f)
+	state = state_snapshot();
+	if (!state)
 		goto fail;
-	fprintf(f, "shoji-state 1\n");
-	if (mgr.plan)
-		fprintf(f, "plan %s\n", mgr.plan_path);
-	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
-		const struct node_rec *n = &mgr.nodes[i];
-
-		if (!n->in_plan)
-			continue;
-		fprintf(f, "node %u %d %d %u %u %lld %d %lld\n", i,
-			n->partitioned, n->wanted || n->restart_pending,
-			n->restarts, n->failures, (long long)n->started_at,
-			(int)n->health, (long long)n->last_failure_at);
-		for (unsigned c = 0; c < n->nr_cpus; c++)
-			fprintf(f, "cpu %u %u %d\n", i, n->cpus[c],
-				n->cpu_was_online[c]);
-		for (unsigned d = 0; d < n->nr_pci; d++)
-			fprintf(f, "pci %u %s %s\n", i, n->pci[d].address,
-				n->pci[d].driver[0] ? n->pci[d].driver : "-");
-		if (n->last_failure[0])
-			fprintf(f, "failure %u %s\n", i, n->last_failure);
-		fprintf(f, "dma %u %u %u\n", i, n->pci_confined,
-			n->pci_remapped);
+	f = fopen(tmp, "w");
+	if (!f) {
+		free(state->guests);
+		free(state);
+		goto fail;
 	}
-	for (size_t i = 0; i < mgr.guest_count; i++)
-		fprintf(f, "guest %s %d %d\n", mgr.guests[i].name,
-			mgr.guests[i].held_down,
-			mgr.guests[i].started_boot != UINT_MAX);
+	state_file_write(f, state);
+	state_file_free(state);
+	free(state);
 	step = "write";
 	if (fflush(f) || fsync(fileno(f))) {
 		int e = errno;
@@ -204,91 +247,73 @@ static void plan_drop(void)
 	mgr.plan_path[0] = '\0';
 }
 
+/* mgr.lock held. A saved node's records into its node_rec */
+static void state_apply_node(struct node_rec *n, const struct state_node *sn)
+{
+	n->partitioned = sn->partitioned;
+	n->wanted = sn->wanted;
+	n->restarts = sn->restarts;
+	n->failures = sn->failures;
+	n->started_at = (time_t)sn->started_at;
+	n->health = sn->health >= H_STOPPED && sn->health <= H_FAILED
+			    ? (enum health)sn->health : H_STOPPED;
+	n->last_failure_at = (time_t)sn->last_failure_at;
+	n->nr_cpus = sn->nr_cpus;
+	memcpy(n->cpus, sn->cpus, sizeof(n->cpus));
+	memcpy(n->cpu_was_online, sn->cpu_was_online,
+	       sizeof(n->cpu_was_online));
+	n->nr_pci = sn->nr_pci;
+	for (unsigned d = 0; d < sn->nr_pci; d++) {
+		snprintf(n->pci[d].address, sizeof(n->pci[d].address), "%s",
+			 sn->pci_address[d]);
+		snprintf(n->pci[d].driver, sizeof(n->pci[d].driver), "%s",
+			 sn->pci_driver[d]);
+	}
+	snprintf(n->last_failure, sizeof(n->last_failure), "%s",
+		 sn->last_failure);
+	n->pci_confined = sn->pci_confined;
+	n->pci_remapped = sn->pci_remapped;
+}
+
 static void state_restore(void)
 {
-	char path[PATH_MAX + 16], line[PATH_MAX + 64], word[16];
+	char path[PATH_MAX + 16];
 	struct reply quiet = { .fd = -1, .gone = true };
+	struct state_file *state;
 	struct plan *plan;
-	FILE *f;
+	char *text;
+	int parsed;
 
 	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
-	f = fopen(path, "r");
-	if (!f)
+	text = sl_read_file(path, NULL);
+	if (!text)
 		return;
-	if (!fgets(line, sizeof(line), f) || strcmp(line, "shoji-state 1\n") ||
-	    !fgets(line, sizeof(line), f) || strncmp(line, "plan ", 5)) {
-		fclose(f);
+	state = malloc(sizeof(*state));
+	parsed = state ? state_file_parse(text, state) : -1;
+	free(text);
+	if (parsed) {
+		free(state);
 		return;
 	}
-	line[strcspn(line, "\n")] = '\0';
-	plan = plan_open(line + 5, &quiet, false);
+	plan = plan_open(state->plan_path, &quiet, false);
 	if (!plan) {
 		event_log("manager", "cannot read the plan %s again; nodes it started are left as they are",
-			  line + 5);
-		fclose(f);
+			  state->plan_path);
+		state_file_free(state);
+		free(state);
 		return;
 	}
 	pthread_mutex_lock(&mgr.lock);
-	plan_adopt(plan, line + 5);
-	while (fgets(line, sizeof(line), f)) {
-		unsigned id, a, b;
-		int fields;
-		int p, w, h, on;
-		long long t, ft;
-		char addr[16], drv[64], gname[PLAN_GUEST_NAME_MAX + 1];
-		int held, started;
-		struct node_rec *n;
-
-		if (sscanf(line, "guest %32s %d %d", gname, &held, &started) == 3) {
-			guests_restore(gname, held, started);
-			continue;
-		}
-		if (sscanf(line, "%15s %u", word, &id) != 2 || !id ||
-		    id >= PLAN_MAX_NODES || !mgr.nodes[id].in_plan)
-			continue;
-		n = &mgr.nodes[id];
-		if (!strcmp(word, "node") &&
-		    sscanf(line, "node %u %d %d %u %u %lld %d %lld", &id, &p, &w,
-			   &a, &b, &t, &h, &ft) == 8) {
-			n->partitioned = p;
-			n->wanted = w;
-			n->restarts = a;
-			n->failures = b;
-			n->started_at = (time_t)t;
-			n->health = h >= H_STOPPED && h <= H_FAILED ? h : H_STOPPED;
-			n->last_failure_at = (time_t)ft;
-		} else if (!strcmp(word, "cpu") &&
-			   sscanf(line, "cpu %u %u %d", &id, &a, &on) == 3 &&
-			   n->nr_cpus < SHOJI_MAX_CPUS) {
-			n->cpu_was_online[n->nr_cpus] = on;
-			n->cpus[n->nr_cpus++] = a;
-		} else if (!strcmp(word, "pci") &&
-			   sscanf(line, "pci %u %15s %63s", &id, addr, drv) == 3 &&
-			   n->nr_pci < SHOJI_MAX_PCI) {
-			snprintf(n->pci[n->nr_pci].address,
-				 sizeof(n->pci[0].address), "%s", addr);
-			snprintf(n->pci[n->nr_pci].driver,
-				 sizeof(n->pci[0].driver), "%s",
-				 strcmp(drv, "-") ? drv : "");
-			n->nr_pci++;
-		} else if (!strcmp(word, "dma") &&
-			   (fields = sscanf(line, "dma %u %u %u", &id, &a,
-					    &b)) >= 2) {
-			/* Managers before remapping wrote no third number */
-			n->pci_confined = a;
-			n->pci_remapped = fields == 3 ? b : 0;
-		} else if (!strcmp(word, "failure")) {
-			char *text = strchr(line + 8, ' ');
-
-			if (text) {
-				text[strcspn(text, "\n")] = '\0';
-				snprintf(n->last_failure,
-					 sizeof(n->last_failure), "%s",
-					 text + 1);
-			}
-		}
-	}
-	fclose(f);
+	plan_adopt(plan, state->plan_path);
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
+		if (mgr.nodes[i].in_plan && state->nodes[i].listed)
+			state_apply_node(&mgr.nodes[i], &state->nodes[i]);
+	for (size_t i = 0; i < state->guest_count; i++)
+		guests_restore(state->guests[i].name,
+			       state->guests[i].held_down,
+			       state->guests[i].started);
+	state_file_free(state);
+	free(state);
 	/* What runs now, as node0's kernel and the control pages say */
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
 		struct node_rec *n = &mgr.nodes[i];

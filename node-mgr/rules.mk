@@ -11,7 +11,7 @@
 
 NM_LIB_NAMES := units cpuset diag plan_source plan plan_check range_set \
 	sysroot memory_map numa_map iommu_state pci_devices machine_check \
-	boot_params cmd_check ctl_view protocol dma_fault
+	boot_params cmd_check ctl_view protocol dma_fault state_file
 NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
 # The manager and the agent: they drive node0's kernel through the loader
 # library (loader/rules.mk), so the unit tests do not link them.
@@ -20,10 +20,11 @@ NM_MGR_NAMES := daemon events partition node_ops health status_json \
 NM_MGR_SRCS := $(NM_MGR_NAMES:%=node-mgr/%.c)
 NM_MAIN_SRC := node-mgr/shoji.c $(NM_MGR_SRCS)
 NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check \
-	test_ctl_view test_protocol test_dma_fault
+	test_ctl_view test_protocol test_dma_fault test_state_file
 NM_TRUNCATE_TEST := test_truncate
 NM_FUZZ_SRC := tests/unit/fuzz_plan.c
 NM_FUZZ_CTL_SRC := tests/unit/fuzz_ctl_view.c
+NM_FUZZ_STATE_SRC := tests/unit/fuzz_state_file.c
 NM_FUZZ_SECONDS ?= 600
 
 # Package flags are asked of pkg-config only when a recipe first needs
@@ -104,12 +105,16 @@ $(OUT)/tests/fuzz_plan: $(call nm_objs,fuzz,$(NM_LIB_SRCS) $(NM_FUZZ_SRC))
 	@mkdir -p $(@D)
 	$(NM_CLANG) $(NM_FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ $(NM_LIBS)
 
+$(OUT)/tests/fuzz_state_file: $(call nm_objs,fuzz,node-mgr/state_file.c $(NM_FUZZ_STATE_SRC))
+	@mkdir -p $(@D)
+	$(NM_CLANG) $(NM_FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^
+
 $(OUT)/tests/fuzz_ctl_view: $(call nm_objs,fuzz,node-mgr/ctl_view.c $(NM_FUZZ_CTL_SRC))
 	@mkdir -p $(@D)
 	$(NM_CLANG) $(NM_FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -lm
 
 $(NM_OBJ)/clang/shoji: $(call nm_objs,clang,$(NM_ALL_SRCS) $(NM_FUZZ_SRC) \
-		$(NM_FUZZ_CTL_SRC)) $(NM_LOADER_OBJS)
+		$(NM_FUZZ_CTL_SRC) $(NM_FUZZ_STATE_SRC)) $(NM_LOADER_OBJS)
 	$(NM_CLANG) -o $@ $(call nm_objs,clang,$(NM_LIB_SRCS) $(NM_MAIN_SRC)) \
 		$(NM_LOADER_OBJS) $(NM_LIBS)
 
@@ -117,7 +122,7 @@ check-clang: $(NM_OBJ)/clang/shoji
 
 test-unit: check-clang $(NM_TEST_BINS) $(OUT)/tests/shoji-asan \
 		$(OUT)/bin/shoji $(OUT)/tests/fuzz_plan $(OUT)/tests/fuzz_ctl_view \
-		| $(DEPS_STAMP)
+		$(OUT)/tests/fuzz_state_file | $(DEPS_STAMP)
 	@set -e; for t in $(NM_UNIT_TESTS); do \
 		echo "== $$t"; $(OUT)/tests/$$t; done
 	@echo "== plan tests"
@@ -130,6 +135,9 @@ test-unit: check-clang $(NM_TEST_BINS) $(OUT)/tests/shoji-asan \
 	@tests/unit/run-fuzz.sh $(OUT)/tests/fuzz_plan $(OUT)/fuzz 20
 	@echo "== fuzz the control page reader (10 s)"
 	@tests/unit/run-fuzz-ctl.sh $(OUT)/tests/fuzz_ctl_view $(OUT)/fuzz-ctl 10
+	@echo "== fuzz the state file reader (10 s)"
+	@tests/unit/run-fuzz-ctl.sh $(OUT)/tests/fuzz_state_file \
+		$(OUT)/fuzz-state 10 tests/state-corpus
 
 fuzz: $(OUT)/tests/fuzz_plan
 	tests/unit/run-fuzz.sh $(OUT)/tests/fuzz_plan $(OUT)/fuzz \

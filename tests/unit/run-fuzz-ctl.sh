@@ -1,15 +1,17 @@
 #!/bin/sh
-# Runs the control page fuzzer for SECONDS on a corpus under WORK, seeded
-# with tests/ctl-corpus/. Crashes are written to WORK/crashes/ and fail.
-# Usage: run-fuzz-ctl.sh FUZZER WORK SECONDS
+# Runs a fuzzer of a binary reader (the control page, the state file) for
+# SECONDS on a corpus under WORK, seeded with SEEDS (default
+# tests/ctl-corpus/). Crashes are written to WORK/crashes/ and fail.
+# Usage: run-fuzz-ctl.sh FUZZER WORK SECONDS [SEEDS]
 set -u
 
 fuzzer=$1
 work=$2
 seconds=$3
+seeds=${4:-tests/ctl-corpus}
 
 mkdir -p "$work/corpus" "$work/crashes" || exit 1
-cp tests/ctl-corpus/* "$work/corpus/" 2>/dev/null
+cp "$seeds"/* "$work/corpus/" 2>/dev/null
 "$fuzzer" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
 	-artifact_prefix="$work/crashes/" -print_final_stats=1 \
 	"$work/corpus" >"$work/log" 2>&1

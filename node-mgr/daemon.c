@@ -93,12 +93,7 @@ static struct state_file *state_snapshot(void)
 		memcpy(sn->cpu_was_online, n->cpu_was_online,
 		       sizeof(sn->cpu_was_online));
 		sn->nr_pci = n->nr_pci;
-		for (unsigned d = 0; d < n->nr_pci; d++) {
-			snprintf(sn->pci_address[d], sizeof(sn->pci_address[d]),
-				 "%s", n->pci[d].address);
-			snprintf(sn->pci_driver[d], sizeof(sn->pci_driver[d]),
-				 "%s", n->pci[d].driver);
-		}
+		memcpy(sn->pci, n->pci, sizeof(sn->pci));
 		snprintf(sn->last_failure, sizeof(sn->last_failure), "%s",
 			 n->last_failure);
 		sn->pci_confined = n->pci_confined;
@@ -141,7 +136,7 @@ int state_save(void)
 		goto fail;
 	f = fopen(tmp, "w");
 	if (!f) {
-		free(state->guests);
+		state_file_free(state);
 		free(state);
 		goto fail;
 	}
@@ -263,12 +258,7 @@ static void state_apply_node(struct node_rec *n, const struct state_node *sn)
 	memcpy(n->cpu_was_online, sn->cpu_was_online,
 	       sizeof(n->cpu_was_online));
 	n->nr_pci = sn->nr_pci;
-	for (unsigned d = 0; d < sn->nr_pci; d++) {
-		snprintf(n->pci[d].address, sizeof(n->pci[d].address), "%s",
-			 sn->pci_address[d]);
-		snprintf(n->pci[d].driver, sizeof(n->pci[d].driver), "%s",
-			 sn->pci_driver[d]);
-	}
+	memcpy(n->pci, sn->pci, sizeof(n->pci));
 	snprintf(n->last_failure, sizeof(n->last_failure), "%s",
 		 sn->last_failure);
 	n->pci_confined = sn->pci_confined;

@@ -14,6 +14,7 @@
 #include "ctl_view.h"
 #include "plan.h"
 #include "protocol.h"
+#include "state_file.h"
 
 /* The health of a node as the manager sees it */
 enum health {
@@ -33,11 +34,6 @@ const char *health_name(enum health h);
 #define MGR_BOOT_TIMEOUT_MS 120000	/* from start to kernel running */
 #define MGR_HEALTHY_RESET_MS 300000	/* a node up this long: failures 0 */
 #define MGR_TICK_MS 100
-
-struct pci_detached {
-	char address[16];	/* DDDD:BB:DD.F */
-	char driver[64];	/* the node0 driver it had, "" if none */
-};
 
 struct node_rec {
 	unsigned id;

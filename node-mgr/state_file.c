@@ -20,8 +20,8 @@ int state_file_write(FILE *f, const struct state_file *s)
 			fprintf(f, "cpu %u %u %d\n", i, n->cpus[c],
 				n->cpu_was_online[c]);
 		for (unsigned d = 0; d < n->nr_pci; d++)
-			fprintf(f, "pci %u %s %s\n", i, n->pci_address[d],
-				n->pci_driver[d][0] ? n->pci_driver[d] : "-");
+			fprintf(f, "pci %u %s %s\n", i, n->pci[d].address,
+				n->pci[d].driver[0] ? n->pci[d].driver : "-");
 		if (n->last_failure[0])
 			fprintf(f, "failure %u %s\n", i, n->last_failure);
 		fprintf(f, "dma %u %u %u\n", i, n->pci_confined,
@@ -83,9 +83,9 @@ static int parse_line(const char *line, struct state_file *s)
 	} else if (!strcmp(word, "pci") &&
 		   sscanf(line, "pci %u %15s %63s", &id, addr, drv) == 3 &&
 		   n->nr_pci < SHOJI_MAX_PCI) {
-		snprintf(n->pci_address[n->nr_pci], sizeof(n->pci_address[0]),
-			 "%s", addr);
-		snprintf(n->pci_driver[n->nr_pci], sizeof(n->pci_driver[0]),
+		snprintf(n->pci[n->nr_pci].address,
+			 sizeof(n->pci[0].address), "%s", addr);
+		snprintf(n->pci[n->nr_pci].driver, sizeof(n->pci[0].driver),
 			 "%s", strcmp(drv, "-") ? drv : "");
 		n->nr_pci++;
 	} else if (!strcmp(word, "dma") &&

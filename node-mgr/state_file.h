@@ -26,6 +26,12 @@
 
 #define STATE_FILE_MAGIC "shoji-state 1"
 
+/* A PCI device node0 gave up for a node */
+struct pci_detached {
+	char address[16];	/* DDDD:BB:DD.F */
+	char driver[64];	/* the node0 driver it had, "" if none */
+};
+
 struct state_node {
 	bool listed;		/* a node line was read or is to be written */
 	bool partitioned, wanted;
@@ -36,8 +42,7 @@ struct state_node {
 	unsigned cpus[SHOJI_MAX_CPUS];
 	bool cpu_was_online[SHOJI_MAX_CPUS];
 	unsigned nr_pci;
-	char pci_address[SHOJI_MAX_PCI][16];
-	char pci_driver[SHOJI_MAX_PCI][64];	/* "" if none */
+	struct pci_detached pci[SHOJI_MAX_PCI];
 	char last_failure[256];
 	unsigned pci_confined, pci_remapped;
 };

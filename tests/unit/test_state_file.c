@@ -51,9 +51,9 @@ static void test_round_trip(void)
 	CHECK(n1->nr_cpus == 2 && n1->cpus[0] == 2 && n1->cpus[1] == 3);
 	CHECK(n1->cpu_was_online[0] && !n1->cpu_was_online[1]);
 	CHECK(n1->nr_pci == 2);
-	CHECK_STR(n1->pci_address[1], "0000:00:05.0");
-	CHECK_STR(n1->pci_driver[0], "nvme");
-	CHECK_STR(n1->pci_driver[1], "");
+	CHECK_STR(n1->pci[1].address, "0000:00:05.0");
+	CHECK_STR(n1->pci[0].driver, "nvme");
+	CHECK_STR(n1->pci[1].driver, "");
 	CHECK_STR(n1->last_failure,
 		  "crashed: Kernel panic - not syncing: sysrq triggered crash");
 	CHECK(n1->pci_confined == 2 && n1->pci_remapped == 2);

@@ -27,22 +27,53 @@ static void range_prefix(const struct plan_range *r, char *buf, size_t len)
 	snprintf(buf, len, "%s@0x%" PRIx64 ": ", size, r->range.addr);
 }
 
+/* "0x1000 or 0x3000": the aligned values either side of a misaligned one
+ * (the one below only when it is not zero), as sizes or as addresses. */
+static void nearest_aligned(uint64_t value, uint64_t align, bool as_size,
+			    char *buf, size_t len)
+{
+	uint64_t below = value - value % align, above = below + align;
+	char below_text[32], above_text[32];
+
+	if (as_size) {
+		units_format_size(below, below_text, sizeof(below_text));
+		units_format_size(above, above_text, sizeof(above_text));
+	} else {
+		snprintf(below_text, sizeof(below_text), "0x%" PRIx64, below);
+		snprintf(above_text, sizeof(above_text), "0x%" PRIx64, above);
+	}
+	if (above < below)
+		snprintf(buf, len, "%s", below_text);
+	else if (below == 0 && as_size)
+		snprintf(buf, len, "%s", above_text);
+	else
+		snprintf(buf, len, "%s or %s", below_text, above_text);
+}
+
 static void check_alignment(const struct plan_range *r, uint64_t align,
 			    const char *align_name, struct diag *d)
 {
-	char prefix[64];
+	char prefix[64], nearest[80];
 
 	range_prefix(r, prefix, sizeof(prefix));
 	if (r->range.size == 0)
 		plan_key_error(d, r->key, "%ssize must not be zero", prefix);
-	if (r->range.addr % align)
+	if (r->range.addr % align) {
+		nearest_aligned(r->range.addr, align, false, nearest,
+				sizeof(nearest));
 		plan_key_error(d, r->key,
-			       "%saddress 0x%" PRIx64 " is not %s aligned",
-			       prefix, r->range.addr, align_name);
-	if (r->range.size % align)
+			       "%saddress 0x%" PRIx64 " is not %s aligned "
+			       "(nearest: %s)",
+			       prefix, r->range.addr, align_name, nearest);
+	}
+	if (r->range.size % align) {
+		nearest_aligned(r->range.size, align, true, nearest,
+				sizeof(nearest));
 		plan_key_error(d, r->key,
-			       "%ssize 0x%" PRIx64 " is not a multiple of %s",
-			       prefix, r->range.size, align_name);
+			       "%ssize 0x%" PRIx64 " is not a multiple of %s "
+			       "(nearest: %s)",
+			       prefix, r->range.size, align_name, nearest);
+	}
 }
 
 static bool plan_has_nodes(const struct plan *plan)
@@ -139,6 +170,13 @@ static void check_cpus(const struct plan *plan, struct diag *d)
 
 		if (!node->present || !node->cpus_key)
 			continue;
+		/* x86 Linux has no way to take its boot CPU offline. */
+		if (id > 0 && cpuset_has(&node->cpus, 0))
+			plan_key_error(d, node->cpus_key,
+				       "CPU 0 is node0's boot CPU, which its "
+				       "kernel cannot take offline; give "
+				       "[node%u] other CPUs",
+				       id);
 		for (unsigned other = 0; other < id; other++) {
 			const struct plan_node *o = &plan->nodes[other];
 
@@ -382,7 +420,12 @@ static void check_file(const char *path, const struct plan_key *key,
 	struct stat st;
 
 	if (stat(path, &st) != 0) {
-		if (errno == ENOENT)
+		if (errno == ENOENT && strcmp(path, key->value))
+			plan_key_error(d, key, "no such file: %s (a relative "
+					       "path starts at the plan's "
+					       "directory)",
+				       path);
+		else if (errno == ENOENT)
 			plan_key_error(d, key, "no such file");
 		else
 			plan_key_error(d, key, "%s", strerror(errno));

@@ -79,6 +79,69 @@ static int suffix_shift(char c)
 	}
 }
 
+/*
+ * Sizes are whole numbers: "0.5G" is refused, naming the whole size it
+ * means in the largest unit that holds it exactly ("512M"). The value is
+ * (whole * 10^n + fraction) * 2^shift / 10^n, exact when the numerator is
+ * a multiple of 5^n and enough factors of two are left.
+ */
+static void explain_fraction(const char *s, uint64_t whole,
+			     const char *fraction, struct units_err *err)
+{
+	static const char *const suffixes[] = { "", "K", "M", "G", "T" };
+	uint64_t numerator = whole, pow5 = 1, bytes;
+	unsigned digits = 0, twos = 0;
+	int shift = 0;
+	const char *p, *unit = "";
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		goto not_whole;
+	for (p = fraction; isdigit((unsigned char)*p); p++, digits++) {
+		if (digits == 12 || numerator > (UINT64_MAX - 9) / 10)
+			goto not_whole;
+		numerator = numerator * 10 + (uint64_t)(*p - '0');
+		pow5 *= 5;
+	}
+	if (*p) {
+		shift = suffix_shift(*p);
+		if (shift < 0 || p[1]) {
+			set_err(err, "not a size (expected a whole number "
+				     "with an optional K, M, G or T suffix)");
+			return;
+		}
+	}
+	if (numerator % pow5)
+		goto not_whole;
+	numerator /= pow5;
+	while (numerator && !(numerator & 1) && twos < digits) {
+		numerator >>= 1;
+		twos++;
+	}
+	/* numerator * 2^(shift - digits + twos) is the size in bytes */
+	if ((int)(digits - twos) > shift)
+		goto not_whole;
+	shift -= (int)(digits - twos);
+	if (numerator > (UINT64_MAX >> shift)) {
+		set_err(err, "size does not fit in 64 bits");
+		return;
+	}
+	bytes = numerator << shift;
+	for (int i = 4; i > 0; i--)
+		if (bytes % (UINT64_C(1) << (10 * i)) == 0) {
+			unit = suffixes[i];
+			bytes >>= 10 * i;
+			break;
+		}
+	snprintf(err->msg, sizeof(err->msg),
+		 "a size is a whole number: write %" PRIu64 "%s instead of %s",
+		 bytes, unit, s);
+	return;
+not_whole:
+	snprintf(err->msg, sizeof(err->msg),
+		 "a size is a whole number of bytes, K, M, G or T, and %s is "
+		 "none of them", s);
+}
+
 bool units_parse_size(const char *s, uint64_t *out, struct units_err *err)
 {
 	uint64_t v;
@@ -92,6 +155,10 @@ bool units_parse_size(const char *s, uint64_t *out, struct units_err *err)
 	if (used == 0) {
 		set_err(err, "not a size (expected a number with an optional "
 			     "K, M, G or T suffix)");
+		return false;
+	}
+	if (s[used] == '.') {
+		explain_fraction(s, v, s + used + 1, err);
 		return false;
 	}
 	if (s[used] != '\0') {

@@ -117,7 +117,7 @@ wait_guest_state() {
 	want="bad-guests.ini:$((g1 + 1)): [guest.g1] node = node7: no such node in this plan (its nodes: node1, node2)
 bad-guests.ini:$((g2 + 2)): [guest.g2] vcpus = 3: more vCPUs than the 2 CPUs of [node2] (cpus at line $(grep -n '^cpus = 2-3' "$REPO/$PLAN" | cut -d: -f1))
 bad-guests.ini:$((g3 + 3)): [guest.g3] memory = 500M: the guests of [node2] up to this one need 692M, more than the 640M it can give them (its 768M less 128M it keeps for its own kernel and QEMU)
-bad-guests.ini:$((g3 + 4)): [guest.g3] kernel = ../out/guest/no-vmlinuz: no such file"
+bad-guests.ini:$((g3 + 4)): [guest.g3] kernel = ../out/guest/no-vmlinuz: no such file: /shoji/out/guest/no-vmlinuz (a relative path starts at the plan's directory)"
 	# without an IOMMU a warning for each node's disk; and the errors
 	[ "$(grep -c 'warning: .*: no IOMMU translates it' <<< "$output")" = "$(unconfined_dma_warnings 2)" ] ||
 		fail "warnings of unconfined DMA: $output"

@@ -4,6 +4,7 @@
 #   good/NAME.ini          exit 0, nothing on stderr (with --offline)
 #   good/NAME.boot-params  the exact stdout of --boot-params good/NAME.ini
 #   bad/NAME.ini           exit 2, stderr exactly bad/NAME.expected
+#                          (with this directory's absolute path as PLANS/)
 # plus the command line itself (help, version, usage errors).
 # Usage: run-plan-tests.sh SHOJI PLANS
 set -u
@@ -21,8 +22,10 @@ failed=0
 run() {
 	name=$1 want_status=$2 want_out=$3 want_err=$4
 	shift 4
-	"$shoji" "$@" >"$tmp/out" 2>"$tmp/err"
+	"$shoji" "$@" >"$tmp/out" 2>"$tmp/raw-err"
 	status=$?
+	# absolute paths in messages start here on every machine
+	sed "s|$PWD/|PLANS/|g" "$tmp/raw-err" >"$tmp/err"
 	ok=1
 	if [ "$status" -ne "$want_status" ]; then
 		echo "FAIL $name: exit status $status, want $want_status" >&2

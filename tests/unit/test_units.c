@@ -50,6 +50,35 @@ static void test_sizes(void)
 	CHECK(!units_parse_size("K", &v, &err));
 	CHECK(!units_parse_size("", &v, &err));
 	CHECK(!units_parse_size("1.5G", &v, &err));
+	CHECK_STR(err.msg, "a size is a whole number: write 1536M instead of "
+			   "1.5G");
+	CHECK(!units_parse_size("0.5G", &v, &err));
+	CHECK_STR(err.msg, "a size is a whole number: write 512M instead of "
+			   "0.5G");
+	CHECK(!units_parse_size("0.25t", &v, &err));
+	CHECK_STR(err.msg, "a size is a whole number: write 256G instead of "
+			   "0.25t");
+	CHECK(!units_parse_size("2.0M", &v, &err));
+	CHECK_STR(err.msg, "a size is a whole number: write 2M instead of "
+			   "2.0M");
+	CHECK(!units_parse_size("0.5K", &v, &err));
+	CHECK_STR(err.msg, "a size is a whole number: write 512 instead of "
+			   "0.5K");
+	CHECK(!units_parse_size("0.3G", &v, &err));
+	CHECK_STR(err.msg, "a size is a whole number of bytes, K, M, G or T, "
+			   "and 0.3G is none of them");
+	CHECK(!units_parse_size("1.5", &v, &err));
+	CHECK_STR(err.msg, "a size is a whole number of bytes, K, M, G or T, "
+			   "and 1.5 is none of them");
+	CHECK(!units_parse_size("0x1.8G", &v, &err));
+	CHECK_STR(err.msg, "a size is a whole number of bytes, K, M, G or T, "
+			   "and 0x1.8G is none of them");
+	CHECK(!units_parse_size("1.5GB", &v, &err));
+	CHECK_STR(err.msg, "not a size (expected a whole number with an "
+			   "optional K, M, G or T suffix)");
+	CHECK(!units_parse_size("0.0000000000001G", &v, &err));
+	CHECK(!units_parse_size("16777216.5T", &v, &err));
+	CHECK_STR(err.msg, "size does not fit in 64 bits");
 }
 
 static void test_ranges(void)

@@ -8,13 +8,55 @@
 
 #include "iommu_state.h"
 #include "memory_map.h"
+#include "node0_needs.h"
 #include "numa_map.h"
 #include "pci_devices.h"
 #include "range_set.h"
 #include "sysroot.h"
 
+/* The highest CPU id node0's kernel was built for (NR_CPUS - 1), or -1
+ * when it does not say. */
+static long kernel_max_cpu(void)
+{
+	char *text, *end;
+	long max;
+
+	if (sysroot_read("/sys/devices/system/cpu/kernel_max", &text))
+		return -1;
+	max = strtol(text, &end, 10);
+	if (end == text || max < 0)
+		max = -1;
+	free(text);
+	return max;
+}
+
+/* CPUs of a node above what node0's kernel was built for: it can neither
+ * see them nor take them offline, however many the machine has. */
+static bool report_above_kernel_max(const struct plan_node *node,
+				    long kernel_max, struct diag *d)
+{
+	struct cpuset above;
+	char text[128];
+
+	if (kernel_max < 0 || kernel_max + 1 >= CPUSET_MAX)
+		return false;
+	cpuset_from(&above, &node->cpus, (unsigned)kernel_max + 1);
+	if (cpuset_empty(&above))
+		return false;
+	cpuset_format(&above, text, sizeof(text));
+	plan_key_error(d, node->cpus_key,
+		       "%s %s %s above CPU %ld, the highest node0's kernel "
+		       "was built for (NR_CPUS=%ld): boot node0 with a kernel "
+		       "built for more CPUs",
+		       cpuset_count(&above) == 1 ? "CPU" : "CPUs", text,
+		       cpuset_count(&above) == 1 ? "is" : "are", kernel_max,
+		       kernel_max + 1);
+	return true;
+}
+
 static void check_cpus_present(const struct plan *plan, struct diag *d)
 {
+	long kernel_max = kernel_max_cpu();
 	struct cpuset present, missing;
 	struct units_err err;
 	char *text;
@@ -38,7 +80,8 @@ static void check_cpus_present(const struct plan *plan, struct diag *d)
 	for (unsigned id = 0; id < PLAN_MAX_NODES; id++) {
 		const struct plan_node *node = &plan->nodes[id];
 
-		if (!node->present || !node->cpus_key)
+		if (!node->present || !node->cpus_key ||
+		    report_above_kernel_max(node, kernel_max, d))
 			continue;
 		cpuset_and_not(&missing, &node->cpus, &present);
 		if (cpuset_empty(&missing))
@@ -337,6 +380,21 @@ static void check_iommu(const struct iommu_state *iommu,
 	}
 }
 
+static void check_node0_needs(const struct node0_needs *needs,
+			      const struct resolved *now, struct diag *d)
+{
+	const char *why = node0_needs_why(needs, &now->dev->address);
+	char address[32];
+
+	if (!why)
+		return;
+	units_format_pci(&now->dev->address, address, sizeof(address));
+	plan_key_error(d, now->entry->key,
+		       "%s is node0's: it carries %s; [%s] would take it from "
+		       "under node0",
+		       address, why, now->node->section->name);
+}
+
 static size_t count_pci(const struct plan *plan)
 {
 	size_t n = 0;
@@ -350,6 +408,7 @@ static void check_pci(const struct plan *plan, struct diag *d)
 {
 	struct pci_device_list list;
 	struct iommu_state iommu;
+	struct node0_needs needs;
 	struct resolved *done;
 	size_t count = 0;
 	int e;
@@ -365,8 +424,9 @@ static void check_pci(const struct plan *plan, struct diag *d)
 		return;
 	}
 	done = calloc(count_pci(plan), sizeof(*done));
-	if (!done) {
+	if (!done || node0_needs_read(&needs)) {
 		diag_fail(d, "out of memory");
+		free(done);
 		iommu_state_free(&iommu);
 		pci_devices_free(&list);
 		return;
@@ -382,11 +442,13 @@ static void check_pci(const struct plan *plan, struct diag *d)
 			if (!now.dev)
 				continue;
 			check_resolved_twice(done, count, &now, d);
+			check_node0_needs(&needs, &now, d);
 			check_iommu(&iommu, &list, &now, d);
 			done[count++] = now;
 		}
 	}
 	free(done);
+	node0_needs_free(&needs);
 	iommu_state_free(&iommu);
 	pci_devices_free(&list);
 }

@@ -11,7 +11,7 @@
 
 NM_LIB_NAMES := units cpuset diag plan_source plan plan_check range_set \
 	sysroot memory_map numa_map iommu_state pci_devices machine_check \
-	boot_params cmd_check ctl_view protocol dma_fault state_file
+	boot_params cmd_check ctl_view protocol dma_fault state_file node0_needs
 NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
 # The manager and the agent: they drive node0's kernel through the loader
 # library (loader/rules.mk), so the unit tests do not link them.

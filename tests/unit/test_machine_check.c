@@ -632,6 +632,152 @@ static void test_smt_split(void)
 	}
 }
 
+/* root/relative -> target, creating directories */
+static void write_link(const char *relative, const char *target)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", root, relative);
+	fixture_mkdirs(path);
+	if (symlink(target, path) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/*
+ * node0's root filesystem on an NVMe partition (00:03.0), its /srv on
+ * device mapper over md over a partition of 00:04.0 and a swap partition
+ * there too, its console on a PCI serial card (00:05.0) and its default
+ * route on a bond over a NIC of 00:05.0: none of them can go to a node.
+ */
+static void test_node0_needs(void)
+{
+	static const char nvme[] = "sys/devices/pci0000:00/0000:00:03.0/"
+				   "nvme/nvme0/nvme0n1";
+	static const char sata[] = "sys/devices/pci0000:00/0000:00:04.0/"
+				   "ata1/host0/target0:0:0/0:0:0:0/block/sda";
+	static const char card[] = "sys/devices/pci0000:00/0000:00:05.0";
+	char path[4096], *errors;
+
+	snprintf(path, sizeof(path), "%s/nvme0n1p2/dev", nvme);
+	fixture_write(root, path, "259:2\n");
+	write_link("sys/dev/block/259:2",
+		   "../../devices/pci0000:00/0000:00:03.0/nvme/nvme0/nvme0n1/"
+		   "nvme0n1p2");
+	snprintf(path, sizeof(path), "%s/sda1/dev", sata);
+	fixture_write(root, path, "8:1\n");
+	snprintf(path, sizeof(path), "%s/sda2/dev", sata);
+	fixture_write(root, path, "8:2\n");
+	write_link("sys/class/block/sda1",
+		   "../../devices/pci0000:00/0000:00:04.0/ata1/host0/"
+		   "target0:0:0/0:0:0:0/block/sda/sda1");
+	write_link("sys/class/block/sda2",
+		   "../../devices/pci0000:00/0000:00:04.0/ata1/host0/"
+		   "target0:0:0/0:0:0:0/block/sda/sda2");
+	fixture_write(root, "sys/devices/virtual/block/md0/slaves/sda1", "");
+	fixture_write(root, "sys/devices/virtual/block/dm-0/slaves/md0", "");
+	write_link("sys/class/block/md0", "../../devices/virtual/block/md0");
+	write_link("sys/dev/block/253:0", "../../devices/virtual/block/dm-0");
+	fixture_write(root, "dev/sda2", "");
+	fixture_write(root, "proc/self/mountinfo",
+		      "21 26 0:20 / /proc rw,relatime - proc proc rw\n"
+		      "26 1 259:2 / / rw,relatime - ext4 /dev/nvme0n1p2 rw\n"
+		      "30 26 253:0 / /srv rw - xfs /dev/mapper/srv rw\n");
+	fixture_write(root, "proc/swaps",
+		      "Filename\tType\t\tSize\tUsed\tPriority\n"
+		      "/dev/sda2\tpartition\t4194300\t0\t-2\n"
+		      "/swapfile\tfile\t\t1048572\t0\t-3\n");
+	snprintf(path, sizeof(path), "%s/tty/ttyS4/dev", card);
+	fixture_write(root, path, "4:68\n");
+	write_link("sys/class/tty/ttyS4",
+		   "../../devices/pci0000:00/0000:00:05.0/tty/ttyS4");
+	write_link("sys/devices/pci0000:00/0000:00:05.0/tty/ttyS4/device",
+		   "../../../0000:00:05.0");
+	fixture_write(root, "sys/class/tty/console/active", "tty0 ttyS4\n");
+	write_link("sys/class/net/eth0/device",
+		   "../../../devices/pci0000:00/0000:00:05.0");
+	write_link("sys/class/net/bond0/lower_eth0", "../eth0");
+	fixture_write(root, "proc/net/route",
+		      "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\t"
+		      "Metric\tMask\t\tMTU\tWindow\tIRTT\n"
+		      "bond0\t00000000\t0102000A\t0003\t0\t0\t0\t"
+		      "00000000\t0\t0\t0\n"
+		      "bond0\t0002000A\t00000000\t0001\t0\t0\t0\t"
+		      "00FFFFFF\t0\t0\t0\n");
+
+	errors = check(node0, "[node1]\ncpus = 1\n"
+				    "memory = 512M@0x100000000\n"
+				    "lowmem = 64K@0x80000\n"
+				    "pci = 00:03.0, 00:04.0, 00:05.0\n"
+				    "kernel = bzImage\n");
+	CHECK_STR(errors,
+		  "p.ini:9: [node1] pci = 00:03.0, 00:04.0, 00:05.0: "
+		  "0000:00:03.0 is node0's: it carries the filesystem on / "
+		  "(nvme0n1p2); [node1] would take it from under node0\n"
+		  "p.ini:9: [node1] pci = 00:03.0, 00:04.0, 00:05.0: "
+		  "0000:00:04.0 is node0's: it carries the filesystem on /srv "
+		  "(dm-0), swap (sda2); [node1] would take it from under "
+		  "node0\n"
+		  "p.ini:9: [node1] pci = 00:03.0, 00:04.0, 00:05.0: "
+		  "0000:00:05.0 is node0's: it carries the console (ttyS4), "
+		  "the default route (bond0); [node1] would take it from "
+		  "under node0\n");
+	free(errors);
+
+	/* what node0 does not use still goes to a node */
+	fixture_write(root, "proc/self/mountinfo",
+		      "26 1 259:2 / / rw,relatime - ext4 /dev/nvme0n1p2 rw\n");
+	fixture_write(root, "proc/swaps", "Filename\tType\n");
+	fixture_write(root, "sys/class/tty/console/active", "tty0\n");
+	fixture_write(root, "proc/net/route", "Iface\tDestination\n");
+	errors = check(node0, "[node1]\ncpus = 1\n"
+				    "memory = 512M@0x100000000\n"
+				    "lowmem = 64K@0x80000\n"
+				    "pci = 00:04.0, 00:05.0\n"
+				    "kernel = bzImage\n");
+	CHECK_STR(errors, "");
+	free(errors);
+
+	snprintf(path, sizeof(path), "%s/proc/self", root);
+	fixture_remove(path);
+	snprintf(path, sizeof(path), "%s/proc/swaps", root);
+	fixture_remove(path);
+	snprintf(path, sizeof(path), "%s/proc/net", root);
+	fixture_remove(path);
+	snprintf(path, sizeof(path), "%s/sys/class", root);
+	fixture_remove(path);
+	snprintf(path, sizeof(path), "%s/sys/dev", root);
+	fixture_remove(path);
+	snprintf(path, sizeof(path), "%s/sys/devices/virtual", root);
+	fixture_remove(path);
+	snprintf(path, sizeof(path), "%s/sys/devices/pci0000:00", root);
+	fixture_remove(path);
+}
+
+/* CPUs node0's kernel cannot see, however many the machine has */
+static void test_above_kernel_max(void)
+{
+	char path[4096], *errors;
+
+	fixture_write(root, "sys/devices/system/cpu/kernel_max", "1\n");
+	errors = check(node0, good_node1);
+	CHECK_STR(errors, "");
+	free(errors);
+	errors = check(node0, "[node1]\ncpus = 1-3\n"
+				    "memory = 512M@0x100000000\n"
+				    "lowmem = 64K@0x80000\n"
+				    "kernel = bzImage\n");
+	CHECK_STR(errors,
+		  "p.ini:6: [node1] cpus = 1-3: CPUs 2-3 are above CPU 1, the "
+		  "highest node0's kernel was built for (NR_CPUS=2): boot "
+		  "node0 with a kernel built for more CPUs\n");
+	free(errors);
+	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/kernel_max",
+		 root);
+	fixture_remove(path);
+}
+
 int main(void)
 {
 	root = fixture_tempdir();
@@ -652,6 +798,8 @@ int main(void)
 	test_numa_warning();
 	test_iommu();
 	test_smt_split();
+	test_node0_needs();
+	test_above_kernel_max();
 	fixture_remove(root);
 	free(root);
 	return check_summary();

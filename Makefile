@@ -5,6 +5,8 @@
 #   make test       unit tests, then the testbed tests
 #   make demo       boot the testbed from configs/ and show the nodes
 #   make bench      the benchmark suite on the testbed (out/bench/)
+#   make install    the tools under $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make deb        the tools' Debian package (out/deb/)
 #
 # The kernel builds outside the repository, under $(SHOJI_CACHE).
 
@@ -34,6 +36,7 @@ include node-mgr/rules.mk
 include bench/rules.mk
 include loader/rules.mk
 include tests/tools/rules.mk
+include dist/rules.mk
 
 # The same source without the patch series: the benchmarks' plain Linux.
 vanilla-kernel: $(VANILLA_KERNEL)
@@ -63,7 +66,7 @@ $(GUEST_INITRAMFS): scripts/build-guest-initramfs.sh scripts/lib/initramfs.sh \
 	scripts/build-guest-initramfs.sh $@ $$(cat $(OUT)/guest/version) \
 		$(OUT)/bin/shoji-bench
 
-test: all vanilla-kernel test-unit test-fresh-root test-testbed
+test: all vanilla-kernel test-unit test-dist test-fresh-root test-testbed
 
 # The README's build in a clean Debian 12 root: proves that every step
 # waits for the dependency install and that the install brings everything.

@@ -36,7 +36,7 @@ $(LOADER_OUT)/trampoline_blob.o: loader/trampoline_blob.S $(LOADER_OUT)/trampoli
 
 $(LOADER_OUT)/%.o: loader/%.c $(LOADER_HEADERS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(LOADER_CFLAGS) -c -o $@ $<
+	$(CC) $(LOADER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LOADER_OUT)/libshoji-load.a: $(LOADER_LIB_OBJS)
 	rm -f $@
@@ -45,12 +45,12 @@ $(LOADER_OUT)/libshoji-load.a: $(LOADER_LIB_OBJS)
 # shoji-load reads plans with node-mgr's plan library
 $(LOADER_OUT)/from_plan.o: loader/from_plan.c loader/load_req.h $(LOADER_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(LOADER_CFLAGS) $(NM_CPPFLAGS) -c -o $@ $<
+	$(CC) $(LOADER_CFLAGS) $(NM_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(SHOJI_LOAD): $(LOADER_OUT)/shoji-load.o $(LOADER_OUT)/from_plan.o \
 		$(LOADER_OUT)/libshoji-load.a $(call nm_objs,gcc,$(NM_LIB_SRCS))
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(NM_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NM_LIBS)
 
 tools: $(SHOJI_LOAD)
 

@@ -70,9 +70,11 @@ tools: $(TOOLS)
 
 # Objects, one tree per flavour: gcc (the tool), asan (tests), clang
 # (proof of a warning-free clang build) and fuzz (libFuzzer).
+# The tools honour the distribution's CPPFLAGS, CFLAGS and LDFLAGS
+# (hardening, in the Debian package).
 $(NM_OBJ)/gcc/%.o: %.c | $(OUT)/include/linux/shoji.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(NM_CPPFLAGS) $(NM_CFLAGS) -c -o $@ $<
+	$(CC) $(NM_CPPFLAGS) $(CPPFLAGS) $(NM_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(NM_OBJ)/asan/%.o: %.c | $(OUT)/include/linux/shoji.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -90,7 +92,7 @@ $(NM_OBJ)/fuzz/%.o: %.c | $(OUT)/include/linux/shoji.h $(DEPS_STAMP)
 $(OUT)/bin/shoji: $(call nm_objs,gcc,$(NM_LIB_SRCS) $(NM_MAIN_SRC)) \
 		$(NM_LOADER_OBJS)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(NM_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NM_LIBS)
 
 $(OUT)/tests/shoji-asan: $(NM_ASAN_LIB) $(call nm_objs,asan,$(NM_MAIN_SRC)) \
 		$(NM_LOADER_OBJS)

@@ -14,6 +14,7 @@ packages=(
 	busybox-static kexec-tools e2fsprogs
 	qemu-system-x86 qemu-utils ovmf
 	bats gnuplot-nox valgrind debootstrap
+	build-essential debhelper dpkg-dev lintian bash-completion
 )
 # PACKAGE=VERSION: at least that version.
 minimum_versions=(qemu-system-x86=1:10.0 qemu-utils=1:10.0)

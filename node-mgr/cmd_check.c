@@ -14,7 +14,7 @@
 
 static const char check_usage[] =
 	"Usage: shoji check [--offline] PLAN\n"
-	"       shoji check --boot-params PLAN\n"
+	"       shoji check --boot-params [--grub] PLAN\n"
 	"\n"
 	"Checks PLAN and prints every error as PLAN:LINE: message on "
 	"stderr.\n"
@@ -26,6 +26,10 @@ static const char check_usage[] =
 	"  --boot-params  check the plan alone; if it is good, print the "
 	"node0 kernel\n"
 	"                 parameters it needs on one line\n"
+	"  --grub         with --boot-params: print them as a line to append "
+	"to\n"
+	"                 /etc/default/grub, with every $ escaped as GRUB "
+	"needs\n"
 	"  -h, --help     show this help\n"
 	"\n"
 	"Exit status: 0 good plan, 2 the plan has errors, 1 the check could "
@@ -35,6 +39,7 @@ static const char check_usage[] =
 struct check_options {
 	bool offline;
 	bool boot_params;
+	bool grub;
 	const char *path;
 };
 
@@ -44,6 +49,7 @@ static int parse_options(int argc, char **argv, struct check_options *opt)
 	static const struct option longopts[] = {
 		{ "offline", no_argument, NULL, 'o' },
 		{ "boot-params", no_argument, NULL, 'b' },
+		{ "grub", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -58,6 +64,9 @@ static int parse_options(int argc, char **argv, struct check_options *opt)
 			break;
 		case 'b':
 			opt->boot_params = true;
+			break;
+		case 'g':
+			opt->grub = true;
 			break;
 		case 'h':
 			fputs(check_usage, stdout);
@@ -76,6 +85,12 @@ static int parse_options(int argc, char **argv, struct check_options *opt)
 		fputs("Try 'shoji check --help'.\n", stderr);
 		return EXIT_CANNOT;
 	}
+	if (opt->grub && !opt->boot_params) {
+		fputs("shoji check: --grub goes with --boot-params\n"
+		      "Try 'shoji check --help'.\n",
+		      stderr);
+		return EXIT_CANNOT;
+	}
 	opt->path = argv[optind];
 	return -1;
 }
@@ -90,7 +105,26 @@ static int report(struct diag *d, const char *path)
 	return diag_errors(d) ? EXIT_BAD_PLAN : EXIT_GOOD;
 }
 
-static int print_boot_params(const struct plan *plan)
+/*
+ * /etc/default/grub is read by the shell inside double quotes, and what
+ * it leaves goes into grub.cfg, where GRUB takes "$0x..." for a variable:
+ * a $ must reach grub.cfg as \$, so it is written \\\$ here.
+ */
+static void print_grub_line(const char *params)
+{
+	fputs("GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX ", stdout);
+	for (const char *p = params; *p; p++) {
+		if (*p == '$')
+			fputs("\\\\\\$", stdout);
+		else if (*p == '"' || *p == '\\' || *p == '`')
+			printf("\\%c", *p);
+		else
+			putchar(*p);
+	}
+	fputs("\"\n", stdout);
+}
+
+static int print_boot_params(const struct plan *plan, bool grub)
 {
 	char *line = boot_params_format(plan);
 
@@ -98,7 +132,10 @@ static int print_boot_params(const struct plan *plan)
 		fputs("shoji: out of memory\n", stderr);
 		return EXIT_CANNOT;
 	}
-	puts(line);
+	if (grub)
+		print_grub_line(line);
+	else
+		puts(line);
 	free(line);
 	return EXIT_GOOD;
 }
@@ -121,7 +158,7 @@ int cmd_check(int argc, char **argv)
 	}
 	status = report(&d, opt.path);
 	if (status == EXIT_GOOD && opt.boot_params)
-		status = print_boot_params(plan);
+		status = print_boot_params(plan, opt.grub);
 	plan_free(plan);
 	diag_free(&d);
 	return status;

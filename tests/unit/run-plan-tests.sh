@@ -72,6 +72,20 @@ done
 
 run "boot-params of a bad plan" 2 /dev/null - check --boot-params \
 	bad/many-errors.ini
+# The GRUB line: sourced as /etc/default/grub is, it leaves each $ as \$
+# for grub.cfg and keeps what GRUB_CMDLINE_LINUX had.
+run "boot-params for GRUB" 0 - /dev/null check --boot-params --grub \
+	good/three-nodes.ini
+grub_value=$(GRUB_CMDLINE_LINUX=quiet && eval "$(cat "$tmp/out")" &&
+	echo "$GRUB_CMDLINE_LINUX")
+if [ "$grub_value" = "quiet $(sed 's/\$/\\$/g' good/three-nodes.boot-params)" ]; then
+	passed=$((passed + 1))
+else
+	echo "FAIL boot-params for GRUB: sourced, it gives '$grub_value'" >&2
+	failed=$((failed + 1))
+fi
+run "--grub alone" 1 /dev/null - check --grub good/three-nodes.ini
+contains "--grub alone" "$tmp/err" "goes with --boot-params"
 run "shoji --help" 0 - /dev/null --help
 contains "shoji --help" "$tmp/out" "check"
 run "shoji check --help" 0 - /dev/null check --help

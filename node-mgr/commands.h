@@ -9,6 +9,8 @@ enum shoji_exit {
 };
 
 int cmd_check(int argc, char **argv);
+/* plan create */
+int cmd_plan(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 /* up, down, start, stop, restart, status, logs, exec, events, guest */

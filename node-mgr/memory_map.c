@@ -120,7 +120,19 @@ static bool parse_iomem_line(const char *line, uint64_t *first,
 	return true;
 }
 
-bool iomem_parse(const char *text, struct range_set *ram, bool *all_zero)
+static bool is_system_ram(const char *name)
+{
+	return strcmp(name, "System RAM") == 0;
+}
+
+/* "Kernel code", "Kernel rodata", "Kernel data", "Kernel bss" */
+static bool is_kernel_image(const char *name)
+{
+	return strncmp(name, "Kernel ", 7) == 0;
+}
+
+static bool iomem_collect(const char *text, struct range_set *set,
+			  bool *all_zero, bool (*wanted)(const char *name))
 {
 	const char *line = text;
 	bool any = false;
@@ -140,13 +152,23 @@ bool iomem_parse(const char *text, struct range_set *ram, bool *all_zero)
 		any = true;
 		if (first || last)
 			*all_zero = false;
-		if (strcmp(name, "System RAM") == 0 &&
-		    !range_set_add(ram, first, last))
+		if (wanted(name) && !range_set_add(set, first, last))
 			return false;
 	}
 	if (!any)
 		*all_zero = false;
 	return true;
+}
+
+bool iomem_parse(const char *text, struct range_set *ram, bool *all_zero)
+{
+	return iomem_collect(text, ram, all_zero, is_system_ram);
+}
+
+bool iomem_kernel_parse(const char *text, struct range_set *image,
+			bool *all_zero)
+{
+	return iomem_collect(text, image, all_zero, is_kernel_image);
 }
 
 bool iomem_ram_read(struct range_set *ram, struct diag *d)

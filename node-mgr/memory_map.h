@@ -16,5 +16,9 @@ bool iomem_ram_read(struct range_set *ram, struct diag *d);
 /* Adds the "System RAM" entries of /proc/iomem text; sets *all_zero when
  * every address reads as zero, which is what an unprivileged reader sees. */
 bool iomem_parse(const char *text, struct range_set *ram, bool *all_zero);
+/* The same for the running kernel's image (its "Kernel code", "Kernel
+ * data", ... entries). */
+bool iomem_kernel_parse(const char *text, struct range_set *image,
+			bool *all_zero);
 
 #endif

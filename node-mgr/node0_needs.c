@@ -38,11 +38,14 @@ static bool parse_pci_component(const char *s, size_t len,
 	return units_parse_pci(text, out, &err) && !out->by_id;
 }
 
+/* One reason per block device: "(vda)" names it in every reason of
+ * the filesystems on it, and the first (the root, mounted first) is told. */
 static void append_why(struct node0_need *need, const char *why)
 {
 	size_t used = strlen(need->why);
+	const char *device = strrchr(why, '(');
 
-	if (strstr(need->why, why))
+	if (strstr(need->why, why) || (device && strstr(need->why, device)))
 		return;
 	if (used + 2 + strlen(why) + 1 > sizeof(need->why)) {
 		if (!strstr(need->why, ", and more"))

@@ -15,6 +15,7 @@ struct command {
 static const struct command commands[] = {
 	{ "check", cmd_check, "check a plan; print the node0 boot parameters "
 			      "it needs" },
+	{ "plan", cmd_plan, "write a plan from what this machine has" },
 	{ "up", cmd_client, "check a plan, set up the partition, start the "
 			    "nodes" },
 	{ "down", cmd_client, "stop nodes, give their CPUs and devices back" },

@@ -116,6 +116,8 @@ FAKE
 	export PATH="$root/bin:$PATH"
 	[ "$(complete_words shoji st)" = "$(printf 'start\nstatus\nstop')" ]
 	[ "$(complete_words shoji check --o)" = "--offline" ]
+	[ "$(complete_words shoji plan "")" = "create" ]
+	[ "$(complete_words shoji plan create --no)" = "$(printf -- '--node0-memory\n--nodes')" ]
 	[ "$(complete_words shoji restart "")" = "$(printf 'node1\nnode2')" ]
 	[ "$(complete_words shoji logs node)" = "$(printf 'node1\nnode2')" ]
 	[ "$(complete_words shoji guest stop "")" = "web" ]

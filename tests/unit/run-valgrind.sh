@@ -38,6 +38,13 @@ vg 1 check --bogus
 # Against this machine: the plan may or may not fit it, and without root
 # /proc/iomem cannot be read; what matters here is memory hygiene.
 vg "0 1 2" check "$plans/good/three-nodes.ini"
+vg 0 check --boot-params --grub "$plans/good/three-nodes.ini"
+# A plan of this machine (or why it cannot have one), and usage errors
+vg "0 1" plan create --kernel /boot/vmlinuz
+vg "0 1" plan create --nodes 2 --node0-memory 1G --kernel /boot/vmlinuz --initrd /boot/initrd.img
+vg 1 plan create --nodes 0
+vg 1 plan create --node0-memory 1.5G
+vg 1 plan frobnicate
 
 # The manager and its commands. This machine has no /dev/shoji, so no
 # node can run, but every command must answer, and cleanly. The daemon is

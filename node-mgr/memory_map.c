@@ -171,7 +171,12 @@ bool iomem_kernel_parse(const char *text, struct range_set *image,
 	return iomem_collect(text, image, all_zero, is_kernel_image);
 }
 
-bool iomem_ram_read(struct range_set *ram, struct diag *d)
+/* The entries of /proc/iomem that PARSE collects; WITHOUT_ROOT says what
+ * needs root when only root may see their addresses. */
+static bool iomem_read(struct range_set *set, struct diag *d,
+		       bool (*parse)(const char *text, struct range_set *set,
+				     bool *all_zero),
+		       const char *without_root)
 {
 	char *text;
 	bool all_zero;
@@ -181,18 +186,30 @@ bool iomem_ram_read(struct range_set *ram, struct diag *d)
 		diag_fail(d, "cannot read /proc/iomem: %s", strerror(err));
 		return false;
 	}
-	if (!iomem_parse(text, ram, &all_zero)) {
+	if (!parse(text, set, &all_zero)) {
 		free(text);
 		diag_fail(d, "out of memory");
 		return false;
 	}
 	free(text);
 	if (all_zero) {
-		diag_fail(d, "/proc/iomem shows every address as zero: "
-			     "checking a plan against the machine needs root "
-			     "(or use --offline)");
+		diag_fail(d, "/proc/iomem shows every address as zero: %s",
+			  without_root);
 		return false;
 	}
-	range_set_normalize(ram);
+	range_set_normalize(set);
 	return true;
+}
+
+bool iomem_ram_read(struct range_set *ram, struct diag *d)
+{
+	return iomem_read(ram, d, iomem_parse,
+			  "checking a plan against the machine needs root "
+			  "(or use --offline)");
+}
+
+bool iomem_kernel_read(struct range_set *image, struct diag *d)
+{
+	return iomem_read(image, d, iomem_kernel_parse,
+			  "reading the machine needs root");
 }

@@ -12,6 +12,8 @@
  * the sets come back normalized. */
 bool firmware_ram_read(struct range_set *ram, struct diag *d);
 bool iomem_ram_read(struct range_set *ram, struct diag *d);
+/* The running kernel's image in /proc/iomem */
+bool iomem_kernel_read(struct range_set *image, struct diag *d);
 
 /* Adds the "System RAM" entries of /proc/iomem text; sets *all_zero when
  * every address reads as zero, which is what an unprivileged reader sees. */

@@ -70,31 +70,6 @@ static void read_cores(const struct cpuset *present, unsigned *core_of)
 	}
 }
 
-static bool read_kernel_image(struct range_set *image, struct diag *d)
-{
-	char *text;
-	bool all_zero;
-	int e = sysroot_read("/proc/iomem", &text);
-
-	if (e) {
-		diag_fail(d, "cannot read /proc/iomem: %s", strerror(e));
-		return false;
-	}
-	if (!iomem_kernel_parse(text, image, &all_zero)) {
-		free(text);
-		diag_fail(d, "out of memory");
-		return false;
-	}
-	free(text);
-	if (all_zero) {
-		diag_fail(d, "/proc/iomem shows every address as zero: reading "
-			     "the machine needs root");
-		return false;
-	}
-	range_set_normalize(image);
-	return true;
-}
-
 bool machine_facts_read(struct machine_facts *m, struct diag *d)
 {
 	int e;
@@ -108,7 +83,7 @@ bool machine_facts_read(struct machine_facts *m, struct diag *d)
 		return false;
 	}
 	if (!read_present(&m->present, d) || !firmware_ram_read(&m->ram, d) ||
-	    !read_kernel_image(&m->kernel_image, d) ||
+	    !iomem_kernel_read(&m->kernel_image, d) ||
 	    !pci_devices_scan(&m->pci, d)) {
 		machine_facts_free(m);
 		return false;

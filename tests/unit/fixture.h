@@ -52,6 +52,36 @@ static inline void fixture_write(const char *root, const char *relative,
 	fixture_write_bytes(root, relative, text, strlen(text));
 }
 
+/* A firmware memory map entry of a fake machine */
+static inline void fixture_memmap_entry(const char *root, int index,
+					const char *start, const char *end,
+					const char *type)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/start", index);
+	fixture_write(root, path, start);
+	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/end", index);
+	fixture_write(root, path, end);
+	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/type", index);
+	fixture_write(root, path, type);
+}
+
+/* A PCI function of a fake machine, as libpci reads it from sysfs */
+static inline void fixture_pci_device(const char *root, const char *address,
+				      const char *vendor, const char *device,
+				      const char *class_code)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/vendor", address);
+	fixture_write(root, path, vendor);
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/device", address);
+	fixture_write(root, path, device);
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/class", address);
+	fixture_write(root, path, class_code);
+}
+
 static inline char *fixture_tempdir(void)
 {
 	char *dir = strdup("/tmp/shoji-test-XXXXXX");

@@ -16,19 +16,6 @@
 
 static char *root;
 
-static void write_memmap_entry(int index, const char *start, const char *end,
-			       const char *type)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/start", index);
-	fixture_write(root, path, start);
-	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/end", index);
-	fixture_write(root, path, end);
-	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/type", index);
-	fixture_write(root, path, type);
-}
-
 static const char iomem_reserved[] =
 	"00000000-00000fff : Reserved\n"
 	"00001000-0007ffff : System RAM\n"
@@ -51,19 +38,6 @@ static const char interrupts_remapped[] =
 	"            CPU0       CPU1\n"
 	"   0:         41          0  IR-IO-APIC    2-edge      timer\n"
 	"  24:        310          0  IR-PCI-MSIX-0000:00:02.0    0-edge      nvme0q0\n";
-
-static void write_pci_device(const char *address, const char *vendor,
-			     const char *device, const char *class_code)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/vendor", address);
-	fixture_write(root, path, vendor);
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/device", address);
-	fixture_write(root, path, device);
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/class", address);
-	fixture_write(root, path, class_code);
-}
 
 static void write_iommu_group(unsigned id, const char *type,
 			      const char *device)
@@ -89,16 +63,16 @@ static void write_isolated_groups(void)
 static void build_machine(void)
 {
 	fixture_write(root, "sys/devices/system/cpu/present", "0-3\n");
-	write_memmap_entry(0, "0x0\n", "0x9fbff\n", "System RAM\n");
-	write_memmap_entry(1, "0x9fc00\n", "0x9ffff\n", "Reserved\n");
-	write_memmap_entry(2, "0x100000\n", "0x7fffffff\n", "System RAM\n");
-	write_memmap_entry(3, "0x100000000\n", "0x17fffffff\n",
+	fixture_memmap_entry(root, 0, "0x0\n", "0x9fbff\n", "System RAM\n");
+	fixture_memmap_entry(root, 1, "0x9fc00\n", "0x9ffff\n", "Reserved\n");
+	fixture_memmap_entry(root, 2, "0x100000\n", "0x7fffffff\n", "System RAM\n");
+	fixture_memmap_entry(root, 3, "0x100000000\n", "0x17fffffff\n",
 			   "System RAM\n");
 	fixture_write(root, "proc/iomem", iomem_reserved);
-	write_pci_device("0000:00:03.0", "0x1af4\n", "0x1001\n", "0x010000\n");
-	write_pci_device("0000:00:04.0", "0x1af4\n", "0x1001\n", "0x010000\n");
-	write_pci_device("0000:00:05.0", "0x1af4\n", "0x1042\n", "0x010000\n");
-	write_pci_device("0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060400\n");
+	fixture_pci_device(root, "0000:00:03.0", "0x1af4\n", "0x1001\n", "0x010000\n");
+	fixture_pci_device(root, "0000:00:04.0", "0x1af4\n", "0x1001\n", "0x010000\n");
+	fixture_pci_device(root, "0000:00:05.0", "0x1af4\n", "0x1042\n", "0x010000\n");
+	fixture_pci_device(root, "0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060400\n");
 	fixture_write(root, "proc/interrupts", interrupts_xapic);
 	write_isolated_groups();
 	fixture_write(root, "plans/bzImage", "kernel\n");

@@ -13,31 +13,6 @@
 
 static char *root;
 
-static void write_memmap_entry(int index, const char *start, const char *end)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/start", index);
-	fixture_write(root, path, start);
-	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/end", index);
-	fixture_write(root, path, end);
-	snprintf(path, sizeof(path), "sys/firmware/memmap/%d/type", index);
-	fixture_write(root, path, "System RAM\n");
-}
-
-static void write_pci_device(const char *address, const char *vendor,
-			     const char *device, const char *class_code)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/vendor", address);
-	fixture_write(root, path, vendor);
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/device", address);
-	fixture_write(root, path, device);
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/class", address);
-	fixture_write(root, path, class_code);
-}
-
 static void build_machine(void)
 {
 	char path[4096];
@@ -54,9 +29,9 @@ static void build_machine(void)
 			 cpu | 1u);
 		fixture_write(root, topology, siblings);
 	}
-	write_memmap_entry(0, "0x0\n", "0x9fbff\n");
-	write_memmap_entry(1, "0x100000\n", "0x7fffffff\n");
-	write_memmap_entry(2, "0x100000000\n", "0x27fffffff\n");
+	fixture_memmap_entry(root, 0, "0x0\n", "0x9fbff\n", "System RAM\n");
+	fixture_memmap_entry(root, 1, "0x100000\n", "0x7fffffff\n", "System RAM\n");
+	fixture_memmap_entry(root, 2, "0x100000000\n", "0x27fffffff\n", "System RAM\n");
 	fixture_write(root, "proc/iomem",
 		      "00000000-00000fff : Reserved\n"
 		      "00001000-0009fbff : System RAM\n"
@@ -65,9 +40,9 @@ static void build_machine(void)
 		      "  02000000-023fffff : Kernel rodata\n"
 		      "  02400000-027fffff : Kernel data\n"
 		      "100000000-27fffffff : System RAM\n");
-	write_pci_device("0000:00:03.0", "0x1b36\n", "0x0010\n", "0x010802\n");
-	write_pci_device("0000:00:04.0", "0x8086\n", "0x10d3\n", "0x020000\n");
-	write_pci_device("0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060400\n");
+	fixture_pci_device(root, "0000:00:03.0", "0x1b36\n", "0x0010\n", "0x010802\n");
+	fixture_pci_device(root, "0000:00:04.0", "0x8086\n", "0x10d3\n", "0x020000\n");
+	fixture_pci_device(root, "0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060400\n");
 	fixture_write(root, "proc/interrupts", "           CPU0\n");
 	fixture_write(root, "sys/kernel/iommu_groups/7/type", "DMA\n");
 	fixture_write(root, "sys/kernel/iommu_groups/7/devices/0000:00:04.0",
@@ -244,14 +219,14 @@ static void test_too_little(void)
 	free(text);
 
 	/* low RAM that ends at 128 KiB: one window (0x10000) fits */
-	write_memmap_entry(0, "0x0\n", "0x1ffff\n");
+	fixture_memmap_entry(root, 0, "0x0\n", "0x1ffff\n", "System RAM\n");
 	text = create(2, 0, &failure);
 	CHECK(text == NULL);
 	CHECK_STR(failure, "RAM between 64 KiB and 640 KiB has room for 1 low "
 			   "window of 64K, fewer than the 2 nodes");
 	free(failure);
 	free(text);
-	write_memmap_entry(0, "0x0\n", "0x9fbff\n");
+	fixture_memmap_entry(root, 0, "0x0\n", "0x9fbff\n", "System RAM\n");
 }
 
 int main(void)

@@ -632,6 +632,10 @@ static void test_node0_needs(void)
 	static const char sata[] = "sys/devices/pci0000:00/0000:00:04.0/"
 				   "ata1/host0/target0:0:0/0:0:0:0/block/sda";
 	static const char card[] = "sys/devices/pci0000:00/0000:00:05.0";
+	static const char *const written[] = {
+		"proc/self", "proc/swaps", "proc/net", "sys/class", "sys/dev",
+		"sys/devices/virtual", "sys/devices/pci0000:00",
+	};
 	char path[4096], *errors;
 
 	snprintf(path, sizeof(path), "%s/nvme0n1p2/dev", nvme);
@@ -713,20 +717,10 @@ static void test_node0_needs(void)
 	CHECK_STR(errors, "");
 	free(errors);
 
-	snprintf(path, sizeof(path), "%s/proc/self", root);
-	fixture_remove(path);
-	snprintf(path, sizeof(path), "%s/proc/swaps", root);
-	fixture_remove(path);
-	snprintf(path, sizeof(path), "%s/proc/net", root);
-	fixture_remove(path);
-	snprintf(path, sizeof(path), "%s/sys/class", root);
-	fixture_remove(path);
-	snprintf(path, sizeof(path), "%s/sys/dev", root);
-	fixture_remove(path);
-	snprintf(path, sizeof(path), "%s/sys/devices/virtual", root);
-	fixture_remove(path);
-	snprintf(path, sizeof(path), "%s/sys/devices/pci0000:00", root);
-	fixture_remove(path);
+	for (size_t i = 0; i < sizeof(written) / sizeof(*written); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, written[i]);
+		fixture_remove(path);
+	}
 }
 
 /* CPUs node0's kernel cannot see, however many the machine has */

@@ -1,7 +1,17 @@
 #!/bin/bash
 # Build a kernel from Debian's linux-source-6.12 outside the repository.
 #
-#   build-kernel.sh VARIANT SERIES_DIR CONFIG_FRAGMENT OUTPUT
+#   build-kernel.sh [--base-config FILE] [--objects] VARIANT SERIES_DIR
+#                   CONFIG_FRAGMENT OUTPUT
+#
+# The fragment is merged on top of `make tinyconfig`, or on top of FILE
+# (xz-compressed or not) with --base-config. --objects builds, instead of
+# a bzImage, the object of every C file the patch series touches (those
+# the configuration builds) and writes their list to OUTPUT: the proof
+# that the series compiles under a configuration too big to build in full
+# in a test. --package builds the kernel's own Debian packages
+# (bindeb-pkg: the image with its modules, the headers) into the directory
+# OUTPUT.
 #
 # VARIANT names the tree in the cache. SERIES_DIR "none" builds the source
 # as Debian ships it (the Vanilla kernel of the benchmarks): the options the
@@ -13,6 +23,16 @@
 # rebuild after no change does almost no work.
 set -euo pipefail
 
+base_config="" objects_only=0 package=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--base-config) base_config=$2; shift 2 ;;
+	--objects) objects_only=1; shift ;;
+	--package) package=1; shift ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 4 ] || { echo "usage: build-kernel.sh [--base-config FILE] [--objects | --package] VARIANT SERIES_DIR CONFIG_FRAGMENT OUTPUT" >&2; exit 1; }
 variant=$1 series_dir=$2 fragment=$3 output=$4
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
@@ -104,11 +124,24 @@ cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
 kmake() { make -s -C "$work" O="$obj" CC="$cc" HOSTCC="$cc" "$@"; }
 
-config_key=$(cat "$fragment" | sha256sum | cut -c1-16)
+if [ -n "$base_config" ]; then
+	[ -f "$base_config" ] || die "$base_config is missing"
+	config_key=$(cat "$fragment" "$base_config" | sha256sum | cut -c1-16)
+else
+	config_key=$(cat "$fragment" | sha256sum | cut -c1-16)
+fi
 if [ "$(cat "$obj/.shoji-config" 2>/dev/null)" != "$config_key" ] || [ ! -f "$obj/.config" ]; then
-	echo "build-kernel: configuring $variant kernel (tinyconfig + $(basename "$fragment"))"
 	mkdir -p "$obj"
-	kmake tinyconfig >/dev/null
+	if [ -n "$base_config" ]; then
+		echo "build-kernel: configuring $variant kernel ($(basename "$base_config") + $(basename "$fragment"))"
+		case "$base_config" in
+		*.xz) xzcat "$base_config" > "$obj/.config" ;;
+		*) cp "$base_config" "$obj/.config" ;;
+		esac
+	else
+		echo "build-kernel: configuring $variant kernel (tinyconfig + $(basename "$fragment"))"
+		kmake tinyconfig >/dev/null
+	fi
 	"$work/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" >/dev/null
 	kmake olddefconfig >/dev/null
 	# Every option the fragment asks for must have survived its dependencies.
@@ -129,6 +162,41 @@ if [ "$(cat "$obj/.shoji-config" 2>/dev/null)" != "$config_key" ] || [ ! -f "$ob
 	done < "$fragment"
 	[ $missing = 0 ] || die "the kernel configuration differs from $fragment"
 	echo "$config_key" > "$obj/.shoji-config"
+fi
+
+if [ $objects_only = 1 ]; then
+	# The C files the series touches that this configuration builds:
+	# those kbuild lists in its directory's built-in or module objects.
+	objects=()
+	kmake -j"$(nproc)" prepare
+	while read -r f; do
+		# The real-mode setup code is built only with the bzImage.
+		case "$f" in arch/x86/boot/*) continue ;; *.c) ;; *) continue ;; esac
+		o=${f%.c}.o
+		if kmake -n "$o" >/dev/null 2>&1; then
+			objects+=("$o")
+		else
+			echo "build-kernel: $f is not built in this configuration"
+		fi
+	done < "$work/.shoji-files"
+	[ ${#objects[@]} -gt 0 ] || die "this configuration builds none of the series' files"
+	echo "build-kernel: compiling the series' ${#objects[@]} files in the $variant configuration"
+	kmake -j"$(nproc)" "${objects[@]}"
+	mkdir -p "$(dirname "$output")"
+	printf '%s\n' "${objects[@]}" > "$output"
+	exit 0
+fi
+
+if [ $package = 1 ]; then
+	echo "build-kernel: building the $variant kernel's Debian packages in $obj"
+	start=$(date +%s)
+	# bindeb-pkg leaves the packages next to the object tree.
+	rm -f "$base"/linux-*.deb "$base"/linux-upstream_*
+	kmake -j"$(nproc)" bindeb-pkg
+	mkdir -p "$output"
+	cp "$base"/linux-image-*.deb "$base"/linux-headers-*.deb "$output"/
+	echo "build-kernel: $(ls "$output"/linux-*.deb | wc -l) packages in $output, built in $(($(date +%s) - start)) s"
+	exit 0
 fi
 
 echo "build-kernel: building $variant kernel in $obj"

@@ -141,6 +141,17 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	assert_status 0
 }
 
+@test "suspend is refused in node1, and in node0 while node1 runs" {
+	run node_exec 1 'echo freeze > /sys/power/state; dmesg | grep "cannot suspend"'
+	assert_output_contains "Operation not permitted"
+	assert_output_contains "a Shoji node cannot suspend: it owns a part of the machine only"
+	run node0 'echo freeze > /sys/power/state; dmesg | grep "cannot suspend"'
+	assert_output_contains "Device or resource busy"
+	assert_output_contains "node0 cannot suspend while nodes run (node1); stop them first"
+	run node_exec 1 hostname
+	assert_status 0
+}
+
 @test "node1 stops and starts again" {
 	run node0 'shoji-load stop 1 && shoji-load status 1'
 	assert_status 0

@@ -43,7 +43,7 @@ teardown() {
 	[[ "$(plan_value "$CREATED" node2 memory)" =~ ^([0-9]+)M@0x([0-9a-f]+)$ ]] || fail "node2's memory: $output"
 	[ $(( (BASH_REMATCH[1] << 20) + 0x${BASH_REMATCH[2]} )) = $((10 << 30)) ] || fail "node2's memory: $output"
 	# node0's own disk, where /shoji is, is listed as node0's
-	grep -q '^;   0000:00:02.0  .* the filesystem on /shoji (nvme0n1)$' <<< "$output" ||
+	grep -q '^;   0000:00:02.0  .* the filesystem on /shoji (nvme[0-9]*n1)$' <<< "$output" ||
 		fail "node0's disk is not listed as node0's: $output"
 	grep -q '^;   0000:00:03.0  .*  IOMMU group\|^;   0000:00:03.0  .*  no IOMMU translates it' <<< "$output" ||
 		fail "node1's disk is not listed as free: $output"

@@ -54,28 +54,36 @@ static bool report_above_kernel_max(const struct plan_node *node,
 	return true;
 }
 
-static void check_cpus_present(const struct plan *plan, struct diag *d)
+bool machine_present_cpus(struct cpuset *present, struct diag *d)
 {
-	long kernel_max = kernel_max_cpu();
-	struct cpuset present, missing;
 	struct units_err err;
 	char *text;
-	char present_text[128], missing_text[128];
 	int errnum = sysroot_read("/sys/devices/system/cpu/present", &text);
 
 	if (errnum) {
 		diag_fail(d, "cannot read /sys/devices/system/cpu/present: %s",
 			  strerror(errnum));
-		return;
+		return false;
 	}
 	text[strcspn(text, "\n")] = '\0';
-	if (!cpuset_parse(text, &present, &err)) {
+	if (!cpuset_parse(text, present, &err)) {
 		diag_fail(d, "cannot parse /sys/devices/system/cpu/present: %s",
 			  err.msg);
 		free(text);
-		return;
+		return false;
 	}
 	free(text);
+	return true;
+}
+
+static void check_cpus_present(const struct plan *plan, struct diag *d)
+{
+	long kernel_max = kernel_max_cpu();
+	struct cpuset present, missing;
+	char present_text[128], missing_text[128];
+
+	if (!machine_present_cpus(&present, d))
+		return;
 	cpuset_format(&present, present_text, sizeof(present_text));
 	for (unsigned id = 0; id < PLAN_MAX_NODES; id++) {
 		const struct plan_node *node = &plan->nodes[id];
@@ -584,9 +592,7 @@ static unsigned cpu_owner(const struct plan *plan, unsigned cpu)
 	return 0;
 }
 
-/* The SMT siblings of a CPU, false when it has no topology to read (node0
- * has it offline, or the machine does not say) */
-static bool read_siblings(unsigned cpu, struct cpuset *siblings)
+bool machine_cpu_siblings(unsigned cpu, struct cpuset *siblings)
 {
 	char path[96], *text;
 	struct units_err err;
@@ -616,7 +622,8 @@ static void check_smt(const struct plan *plan, struct diag *d)
 		const struct plan_node *node = &plan->nodes[owner];
 		struct cpuset siblings;
 
-		if (!owner || !node->cpus_key || !read_siblings(cpu, &siblings))
+		if (!owner || !node->cpus_key ||
+		    !machine_cpu_siblings(cpu, &siblings))
 			continue;
 		for (unsigned s = 0; s < CPUSET_MAX; s++) {
 			unsigned other;

@@ -4,8 +4,16 @@
 #ifndef SHOJI_MACHINE_CHECK_H
 #define SHOJI_MACHINE_CHECK_H
 
+#include "cpuset.h"
 #include "diag.h"
 #include "plan.h"
+
+/* The present CPUs (/sys/devices/system/cpu/present); false with d's
+ * failure set when they cannot be read. */
+bool machine_present_cpus(struct cpuset *present, struct diag *d);
+/* The SMT siblings of a CPU, CPU included; false when it has no topology
+ * to read (node0 has it offline, or the machine does not say). */
+bool machine_cpu_siblings(unsigned cpu, struct cpuset *siblings);
 
 /* Plan errors go to d; a machine that cannot be read is d's failure. */
 void machine_check(const struct plan *plan, struct diag *d);

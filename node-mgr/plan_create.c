@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "machine_check.h"
 #include "memory_map.h"
 #include "plan.h"
 #include "sysroot.h"
@@ -19,54 +20,22 @@
 #define LOWMEM_BOTTOM UINT64_C(0x10000)
 #define PLAN_CREATE_MAX_RANGES 16
 
-static bool read_present(struct cpuset *present, struct diag *d)
-{
-	struct units_err err;
-	char *text;
-	int e = sysroot_read("/sys/devices/system/cpu/present", &text);
-
-	if (e) {
-		diag_fail(d, "cannot read /sys/devices/system/cpu/present: %s",
-			  strerror(e));
-		return false;
-	}
-	text[strcspn(text, "\n")] = '\0';
-	if (!cpuset_parse(text, present, &err)) {
-		diag_fail(d, "cannot parse /sys/devices/system/cpu/present: %s",
-			  err.msg);
-		free(text);
-		return false;
-	}
-	free(text);
-	return true;
-}
-
 /* A CPU without topology (offline, or a machine that does not say) is a
  * core of its own. */
 static void read_cores(const struct cpuset *present, unsigned *core_of)
 {
 	for (unsigned cpu = 0; cpu < CPUSET_MAX; cpu++) {
-		char path[96], *text;
 		struct cpuset siblings;
-		struct units_err err;
 
 		core_of[cpu] = cpu;
-		if (!cpuset_has(present, cpu))
+		if (!cpuset_has(present, cpu) ||
+		    !machine_cpu_siblings(cpu, &siblings))
 			continue;
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/cpu/cpu%u/topology/"
-			 "thread_siblings_list",
-			 cpu);
-		if (sysroot_read(path, &text))
-			continue;
-		text[strcspn(text, "\n")] = '\0';
-		if (cpuset_parse(text, &siblings, &err))
-			for (unsigned s = 0; s < cpu; s++)
-				if (cpuset_has(&siblings, s)) {
-					core_of[cpu] = core_of[s];
-					break;
-				}
-		free(text);
+		for (unsigned s = 0; s < cpu; s++)
+			if (cpuset_has(&siblings, s)) {
+				core_of[cpu] = core_of[s];
+				break;
+			}
 	}
 }
 
@@ -82,7 +51,7 @@ bool machine_facts_read(struct machine_facts *m, struct diag *d)
 		diag_fail(d, "out of memory");
 		return false;
 	}
-	if (!read_present(&m->present, d) || !firmware_ram_read(&m->ram, d) ||
+	if (!machine_present_cpus(&m->present, d) || !firmware_ram_read(&m->ram, d) ||
 	    !iomem_kernel_read(&m->kernel_image, d) ||
 	    !pci_devices_scan(&m->pci, d)) {
 		machine_facts_free(m);

@@ -119,9 +119,10 @@ static void failure_stop(struct node_rec *n)
 static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
 			const char *fmt, ...)
 {
-	const struct plan_node *pn = plan_node_of(n->id);
+	struct restart_policy policy =
+		restart_policy_of(plan_node_of(n->id), MGR_HEALTHY_RESET_MS);
+	struct restart_decision d;
 	char cause[200], logpath[PATH_MAX + 64], name[16];
-	uint64_t delay;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -138,29 +139,25 @@ static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
 		   (unsigned long long)ms_of_tsc(n->failure_tsc, tsc_now()),
 		   logpath[0] ? logpath : "not kept");
 	failure_stop(n);
-	if (!pn || pn->restart != RESTART_ON_FAILURE) {
+	d = restart_after_failure(&policy, n->failures, mono_ms());
+	switch (d.action) {
+	case RESTART_NOT_WANTED:
 		event_log(name, "not restarted: its restart policy is never");
 		n->wanted = false;
 		return;
-	}
-	if (n->failures >= pn->restart_max) {
+	case RESTART_GIVE_UP:
 		n->wanted = false;
 		health_set(n, H_FAILED, "failed %u times in a row, restart_max %u reached; last failure: %s",
-			   n->failures + 1, pn->restart_max, n->last_failure);
+			   n->failures + 1, policy.max, n->last_failure);
 		return;
+	case RESTART_AFTER_BACKOFF:
+		break;
 	}
-	n->failures++;
-	delay = pn->restart_backoff_ms << (n->failures - 1 < 6 ? n->failures - 1 : 6);
-	mono_now(&n->restart_at);
-	n->restart_at.tv_sec += (time_t)(delay / 1000);
-	n->restart_at.tv_nsec += (long)(delay % 1000) * 1000000;
-	if (n->restart_at.tv_nsec >= 1000000000) {
-		n->restart_at.tv_sec++;
-		n->restart_at.tv_nsec -= 1000000000;
-	}
+	n->failures = d.failures;
+	n->restart_at_ms = d.at_ms;
 	n->restart_pending = true;
 	event_log(name, "restart %u of %u in %llu ms (restart = on-failure)",
-		  n->failures, pn->restart_max, (unsigned long long)delay);
+		  n->failures, policy.max, (unsigned long long)d.delay_ms);
 }
 
 static void *restart_thread(void *arg)
@@ -202,7 +199,6 @@ static void check_node(struct node_rec *n)
 	static struct ctl_copy copy;
 	const struct plan_node *pn = plan_node_of(n->id);
 	struct ctl_view *v = &n->view;
-	struct timespec now;
 	double since_start;
 
 	if (!n->page)
@@ -219,10 +215,7 @@ static void check_node(struct node_rec *n)
 	if (n->busy || !n->wanted)
 		return;
 	if (n->restart_pending) {
-		mono_now(&now);
-		if (now.tv_sec > n->restart_at.tv_sec ||
-		    (now.tv_sec == n->restart_at.tv_sec &&
-		     now.tv_nsec >= n->restart_at.tv_nsec)) {
+		if (restart_due(n->restart_at_ms, mono_ms())) {
 			n->restart_pending = false;
 			if (start_node_operation(n, restart_thread))
 				n->restart_pending = true;
@@ -295,9 +288,14 @@ static void check_node(struct node_rec *n)
 			n->failure_tsc = 0;
 		}
 		health_set(n, H_RUNNING, "kernel heartbeat and agent reports");
-		if (n->failures && pn &&
-		    since_start > MGR_HEALTHY_RESET_MS)
-			n->failures = 0;
+		if (pn) {
+			struct restart_policy policy =
+				restart_policy_of(pn, MGR_HEALTHY_RESET_MS);
+
+			n->failures = restart_failures_when_healthy(
+				&policy, n->failures,
+				since_start > 0 ? (uint64_t)since_start : 0);
+		}
 	} else if (!n->agent_heard && since_start <= MGR_BOOT_TIMEOUT_MS) {
 		health_set(n, H_BOOTING, "the kernel runs; waiting for its agent");
 	} else {

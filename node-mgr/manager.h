@@ -14,6 +14,7 @@
 #include "ctl_view.h"
 #include "plan.h"
 #include "protocol.h"
+#include "restart_policy.h"
 #include "state_file.h"
 
 /* The health of a node as the manager sees it */
@@ -78,7 +79,7 @@ struct node_rec {
 	unsigned pci_confined;	/* devices whose DMA node0's IOMMU confines */
 	unsigned pci_remapped;	/* devices whose MSIs node0's IOMMU remaps */
 	unsigned dma_faults;	/* DMAs of its devices the IOMMU blocked */
-	struct timespec restart_at;
+	uint64_t restart_at_ms;	/* on mono_ms's clock */
 	pthread_mutex_t op;	/* held by load/start/stop/restart */
 	pthread_mutex_t chan;	/* held while the command channel is used */
 };
@@ -125,6 +126,7 @@ extern struct manager mgr;
 /* time */
 double mono_ms_since(const struct timespec *t);
 void mono_now(struct timespec *t);
+uint64_t mono_ms(void);		/* CLOCK_MONOTONIC in milliseconds */
 
 /* events.c: the journal, kept in the state directory */
 void event_log(const char *node, const char *fmt, ...)

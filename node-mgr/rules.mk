@@ -12,7 +12,7 @@
 NM_LIB_NAMES := units cpuset diag plan_source plan plan_check range_set \
 	sysroot memory_map numa_map iommu_state pci_devices machine_check \
 	boot_params cmd_check ctl_view protocol dma_fault state_file node0_needs \
-	plan_create cmd_plan
+	plan_create cmd_plan restart_policy
 NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
 # The manager and the agent: they drive node0's kernel through the loader
 # library (loader/rules.mk), so the unit tests do not link them.
@@ -21,7 +21,8 @@ NM_MGR_NAMES := daemon events partition node_ops health status_json \
 NM_MGR_SRCS := $(NM_MGR_NAMES:%=node-mgr/%.c)
 NM_MAIN_SRC := node-mgr/shoji.c $(NM_MGR_SRCS)
 NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check \
-	test_ctl_view test_protocol test_dma_fault test_state_file test_plan_create
+	test_ctl_view test_protocol test_dma_fault test_state_file test_plan_create \
+	test_restart_policy
 NM_TRUNCATE_TEST := test_truncate
 NM_FUZZ_SRC := tests/unit/fuzz_plan.c
 NM_FUZZ_CTL_SRC := tests/unit/fuzz_ctl_view.c

@@ -124,17 +124,46 @@ static struct state_file *state_snapshot(void)
 	return s;
 }
 
+/* The errno of this thread's last state save, 0 if it succeeded: a
+ * command tells its caller when its effect could not be saved. */
+static __thread int save_errno;
+
+int state_save_failure(void)
+{
+	return save_errno;
+}
+
+/* A renamed file is only there after a crash once its directory is
+ * synced too. */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = fsync(fd);
+	if (ret) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
 /*
  * mgr.lock held. What a new manager reads to give node CPUs and devices
  * back, so a failure to write it is said in the event log (once, until
- * a save succeeds again) and to the caller.
+ * a save succeeds again) and to the caller, with errno set.
  */
 int state_save(void)
 {
 	static int failed_errno;
 	char path[PATH_MAX + 16], tmp[PATH_MAX + 16];
-	const char *step = "create";
+	const char *step = "create", *what = tmp;
 	struct state_file *state;
+	int written, e;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
@@ -148,39 +177,49 @@ int state_save(void)
 		free(state);
 		goto fail;
 	}
-	state_file_write(f, state);
+	written = state_file_write(f, state);
 	state_file_free(state);
 	free(state);
 	step = "write";
-	if (fflush(f) || fsync(fileno(f))) {
-		int e = errno;
-
+	if (written || fflush(f)) {
+		e = errno ? errno : EIO;
 		fclose(f);
 		errno = e;
 		goto fail_written;
 	}
+	step = "fsync";
+	if (fsync(fileno(f))) {
+		e = errno;
+		fclose(f);
+		errno = e;
+		goto fail_written;
+	}
+	step = "close";
 	if (fclose(f))
 		goto fail_written;
 	step = "rename";
 	if (rename(tmp, path))
 		goto fail_written;
+	step = "fsync";
+	what = mgr.state_dir;
+	if (sync_dir(mgr.state_dir))
+		goto fail;
 	if (failed_errno)
 		event_log("manager", "state saved again in %s", path);
-	failed_errno = 0;
+	failed_errno = save_errno = 0;
 	return 0;
 
 fail_written:
-	{
-		int e = errno;
-
-		unlink(tmp);
-		errno = e;
-	}
+	e = errno;
+	unlink(tmp);
+	errno = e;
 fail:
-	if (failed_errno != errno)
+	e = errno;
+	if (failed_errno != e)
 		event_log("manager", "cannot save the state (%s %s): %s; a new manager would not find the nodes",
-			  step, tmp, strerror(errno));
-	failed_errno = errno;
+			  step, what, strerror(e));
+	failed_errno = save_errno = e;
+	errno = e;
 	return -1;
 }
 
@@ -501,6 +540,8 @@ static int do_up(int argc, char **argv, struct reply *r)
 		reply_err(r, "shoji: up: cannot save the manager's state in %s: %s; nothing was changed\n",
 			  mgr.state_dir, strerror(errno));
 		plan_drop();
+		/* said above; the file still holds what was before */
+		save_errno = 0;
 		pthread_mutex_unlock(&mgr.lock);
 		guests_unlock();
 		return EXIT_CANNOT;
@@ -883,7 +924,7 @@ static void *client_thread(void *arg)
 	socklen_t len = sizeof(cred);
 	char **argv = NULL;
 	FILE *in;
-	int argc;
+	int argc, status;
 
 	in = fdopen(dup(fd), "r");
 	if (!in)
@@ -900,7 +941,11 @@ static void *client_thread(void *arg)
 		reply_exit(&r, EXIT_CANNOT);
 		goto out;
 	}
-	reply_exit(&r, dispatch(argc, argv, &r));
+	status = dispatch(argc, argv, &r);
+	if (state_save_failure())
+		reply_err(&r, "shoji: the manager could not save its state in %s: %s; a manager started after this one would not know what this command did\n",
+			  mgr.state_dir, strerror(state_save_failure()));
+	reply_exit(&r, status);
 out:
 	proto_free_args(argv);
 	if (in)
@@ -1007,7 +1052,8 @@ static const char daemon_usage[] =
 	", root only)\nand keeps its journal (events.log), the logs of failed "
 	"nodes (logs/) and\nits state in DIR (default /var/lib/shoji). A new "
 	"manager finds the nodes\nthe last one left running. --background "
-	"returns once it listens, with its\noutput in DIR/daemon.log; its pid is in DIR/daemon.pid.\n";
+	"returns once it listens and watches\n(non-zero if it could not start), with its "
+	"output in DIR/daemon.log;\nits pid is in DIR/daemon.pid.\n";
 
 static int start_thread(void *(*fn)(void *), const char *what)
 {
@@ -1015,8 +1061,8 @@ static int start_thread(void *(*fn)(void *), const char *what)
 	int err = pthread_create(&t, NULL, fn, NULL);
 
 	if (err) {
-		fprintf(stderr, "shoji daemon: cannot start the %s thread: %s\n",
-			what, strerror(err));
+		event_log("manager", "cannot start the %s thread: %s; the manager stops rather than run blind",
+			  what, strerror(err));
 		return -1;
 	}
 	pthread_detach(t);
@@ -1037,7 +1083,7 @@ int cmd_daemon(int argc, char **argv)
 	bool background = false;
 	struct shoji_info info;
 	pthread_t t;
-	int c, lfd;
+	int c, lfd, err, ready[2] = { -1, -1 };
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -1071,19 +1117,39 @@ int cmd_daemon(int argc, char **argv)
 	if (lfd < 0)
 		return EXIT_CANNOT;
 	if (background) {
-		char log[PATH_MAX + 16];
-		pid_t pid = fork();
+		char log[PATH_MAX + 16], byte;
+		pid_t pid;
 		int fd;
 
+		/* The caller (init, systemd) learns whether the manager really
+		 * runs: the parent returns once the child has its threads, or
+		 * fails if the child ended before. */
+		if (pipe2(ready, O_CLOEXEC)) {
+			perror("shoji daemon: pipe");
+			return EXIT_CANNOT;
+		}
+		pid = fork();
 		if (pid < 0) {
 			perror("shoji daemon: fork");
 			return EXIT_CANNOT;
 		}
 		if (pid > 0) {
+			ssize_t got;
+
+			close(ready[1]);
+			close(lfd);
+			while ((got = read(ready[0], &byte, 1)) < 0 && errno == EINTR)
+				;
+			if (got != 1) {
+				fprintf(stderr, "shoji daemon: the manager did not start; see %s/daemon.log\n",
+					mgr.state_dir);
+				return EXIT_CANNOT;
+			}
 			printf("shoji daemon: running (pid %d), socket %s, state in %s\n",
 			       (int)pid, sock, mgr.state_dir);
 			return EXIT_GOOD;
 		}
+		close(ready[0]);
 		setsid();
 		snprintf(log, sizeof(log), "%s/daemon.log", mgr.state_dir);
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -1105,9 +1171,11 @@ int cmd_daemon(int argc, char **argv)
 
 		snprintf(pidfile, sizeof(pidfile), "%s/daemon.pid", mgr.state_dir);
 		pf = fopen(pidfile, "w");
-		if (pf) {
-			fprintf(pf, "%d\n", (int)getpid());
-			fclose(pf);
+		if (!pf || fprintf(pf, "%d\n", (int)getpid()) < 0 || fclose(pf)) {
+			fprintf(stderr, "shoji daemon: cannot write %s: %s\n", pidfile,
+				strerror(errno));
+			if (pf)
+				fclose(pf);
 		}
 	}
 	for (unsigned i = 0; i < PLAN_MAX_NODES; i++) {
@@ -1133,8 +1201,17 @@ int cmd_daemon(int argc, char **argv)
 	/* Without them no failure would be seen: no manager rather than a blind one. */
 	if (start_thread(watcher, "watcher") || start_thread(agent_poller, "agent poller") ||
 	    start_thread(guest_poller, "guest poller") ||
-	    start_thread(dma_fault_watcher, "DMA fault watcher"))
+	    start_thread(dma_fault_watcher, "DMA fault watcher")) {
+		close(lfd);
+		unlink(mgr.socket_path);
 		return EXIT_CANNOT;
+	}
+	if (ready[1] >= 0) {
+		if (write(ready[1], "r", 1) != 1)
+			event_log("manager", "cannot tell the starting command that the manager runs: %s",
+				  strerror(errno));
+		close(ready[1]);
+	}
 	signal(SIGTERM, on_stop_signal);
 	signal(SIGINT, on_stop_signal);
 	while (!stop_signal) {
@@ -1149,7 +1226,16 @@ int cmd_daemon(int argc, char **argv)
 				usleep(10000);
 			continue;
 		}
-		if (pthread_create(&t, NULL, client_thread, (void *)(intptr_t)fd)) {
+		err = pthread_create(&t, NULL, client_thread, (void *)(intptr_t)fd);
+		if (err) {
+			/* the command waits for an answer: it gets one */
+			struct reply r = { .fd = fd };
+
+			event_log("manager", "cannot start a thread for a command: %s",
+				  strerror(err));
+			reply_err(&r, "shoji: the manager cannot take the command: it cannot start a thread: %s\n",
+				  strerror(err));
+			reply_exit(&r, EXIT_CANNOT);
 			close(fd);
 			continue;
 		}

@@ -93,15 +93,18 @@ static void *failure_stop_thread(void *arg)
 	return NULL;
 }
 
-/* mgr.lock held. The node is busy until fn, in a thread, says otherwise. */
+/* mgr.lock held. The node is busy until fn, in a thread, says otherwise.
+ * Returns 0 or pthread_create's error. */
 static int start_node_operation(struct node_rec *n, void *(*fn)(void *))
 {
 	pthread_t t;
+	int err;
 
 	n->busy = true;
-	if (pthread_create(&t, NULL, fn, n)) {
+	err = pthread_create(&t, NULL, fn, n);
+	if (err) {
 		n->busy = false;
-		return -1;
+		return err;
 	}
 	pthread_detach(t);
 	return 0;
@@ -110,10 +113,15 @@ static int start_node_operation(struct node_rec *n, void *(*fn)(void *))
 /* mgr.lock held */
 static void failure_stop(struct node_rec *n)
 {
-	if (start_node_operation(n, failure_stop_thread))
-		event_log("manager", "node%u: cannot start the forced stop after its failure",
-			  n->id);
+	int err = start_node_operation(n, failure_stop_thread);
+
+	if (err)
+		event_log("manager", "node%u: cannot start the forced stop after its failure: %s",
+			  n->id, strerror(err));
 }
+
+/* A restart that could not start is tried again after this */
+#define RESTART_RETRY_MS 1000
 
 /* mgr.lock held. A failure: keep its log, decide on a restart. */
 static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
@@ -216,9 +224,17 @@ static void check_node(struct node_rec *n)
 		return;
 	if (n->restart_pending) {
 		if (restart_due(n->restart_at_ms, mono_ms())) {
-			n->restart_pending = false;
-			if (start_node_operation(n, restart_thread))
-				n->restart_pending = true;
+			int err = start_node_operation(n, restart_thread);
+
+			n->restart_pending = err != 0;
+			if (err) {
+				char name[16];
+
+				snprintf(name, sizeof(name), "node%u", n->id);
+				event_log(name, "cannot start its restart: %s; tried again in %d ms",
+					  strerror(err), RESTART_RETRY_MS);
+				n->restart_at_ms = mono_ms() + RESTART_RETRY_MS;
+			}
 		}
 		return;
 	}

@@ -187,7 +187,10 @@ void status_json(struct reply *r);
 void *dma_fault_watcher(void *arg);
 
 /* daemon.c */
+/* mgr.lock held. 0, or -1 with errno once the failure is in the journal */
 int state_save(void);
+/* The errno of the calling thread's last state_save, 0 if it succeeded */
+int state_save_failure(void);
 const struct plan_node *plan_node_of(unsigned id);
 
 #endif

@@ -495,6 +495,23 @@ static int node_bring_up(struct node_rec *n, struct reply *r)
 	return ret;
 }
 
+/* mgr.lock held. Whether a plan is up or being brought up; if so says
+ * which to r. */
+static bool plan_taken(struct reply *r)
+{
+	if (mgr.bringing_up) {
+		reply_err(r, "shoji: the plan %s is being brought up (another shoji up); wait for it to finish\n",
+			  mgr.plan_path);
+		return true;
+	}
+	if (mgr.plan) {
+		reply_err(r, "shoji: the plan %s is up; take it down first (shoji down)\n",
+			  mgr.plan_path);
+		return true;
+	}
+	return false;
+}
+
 static int do_up(int argc, char **argv, struct reply *r)
 {
 	struct plan *plan;
@@ -507,9 +524,7 @@ static int do_up(int argc, char **argv, struct reply *r)
 		return EXIT_CANNOT;
 	}
 	pthread_mutex_lock(&mgr.lock);
-	if (mgr.plan) {
-		reply_err(r, "shoji: the plan %s is up; take it down first (shoji down)\n",
-			  mgr.plan_path);
+	if (plan_taken(r)) {
 		pthread_mutex_unlock(&mgr.lock);
 		return EXIT_CANNOT;
 	}
@@ -526,20 +541,23 @@ static int do_up(int argc, char **argv, struct reply *r)
 	}
 	guests_lock();
 	pthread_mutex_lock(&mgr.lock);
-	/* Checked again: another up may have adopted a plan meanwhile. */
-	if (mgr.plan) {
-		reply_err(r, "shoji: the plan %s is up; take it down first (shoji down)\n",
-			  mgr.plan_path);
+	/* Checked again: another up may have adopted a plan while this one
+	 * read its plan. The check and the adoption are one critical
+	 * section, so of two ups only one adopts; bringing_up keeps the
+	 * plan this up works with from being dropped under it. */
+	if (plan_taken(r)) {
 		pthread_mutex_unlock(&mgr.lock);
 		guests_unlock();
 		plan_free(plan);
 		return EXIT_CANNOT;
 	}
 	plan_adopt(plan, argv[1]);
+	mgr.bringing_up = true;
 	if (state_save()) {
 		reply_err(r, "shoji: up: cannot save the manager's state in %s: %s; nothing was changed\n",
 			  mgr.state_dir, strerror(errno));
 		plan_drop();
+		mgr.bringing_up = false;
 		/* said above; the file still holds what was before */
 		save_errno = 0;
 		pthread_mutex_unlock(&mgr.lock);
@@ -587,6 +605,9 @@ static int do_up(int argc, char **argv, struct reply *r)
 			goto undo;
 		}
 	}
+	pthread_mutex_lock(&mgr.lock);
+	mgr.bringing_up = false;
+	pthread_mutex_unlock(&mgr.lock);
 	reply_out(r, "up: %u node(s) running from %s\n", nr, argv[1]);
 	return EXIT_GOOD;
 undo:
@@ -600,6 +621,7 @@ undo:
 	guests_lock();
 	pthread_mutex_lock(&mgr.lock);
 	plan_drop();
+	mgr.bringing_up = false;
 	state_save();
 	pthread_mutex_unlock(&mgr.lock);
 	guests_unlock();
@@ -619,6 +641,14 @@ static int do_down(int argc, char **argv, struct reply *r)
 		pthread_mutex_unlock(&mgr.lock);
 		reply_out(r, "No plan is up.\n");
 		return EXIT_GOOD;
+	}
+	/* up undoes what it did itself if it fails; a down meanwhile would
+	 * free the plan up still reads */
+	if (mgr.bringing_up) {
+		reply_err(r, "shoji: the plan %s is being brought up; take it down once shoji up has finished\n",
+			  mgr.plan_path);
+		pthread_mutex_unlock(&mgr.lock);
+		return EXIT_CANNOT;
 	}
 	if (argc == 2 && parse_node_name(argv[1], r, &one)) {
 		pthread_mutex_unlock(&mgr.lock);

@@ -115,6 +115,7 @@ struct manager {
 	char socket_path[PATH_MAX];
 	char plan_path[PATH_MAX];	/* "" if no plan is up */
 	struct plan *plan;
+	bool bringing_up;	/* an up adopted plan and has not finished */
 	uint64_t hung_timeout_ms;
 	struct node_rec nodes[PLAN_MAX_NODES];
 	struct guest_rec *guests;	/* the plan's guests, in its order */

@@ -124,13 +124,70 @@ static struct state_file *state_snapshot(void)
 	return s;
 }
 
-/* The errno of this thread's last state save, 0 if it succeeded: a
- * command tells its caller when its effect could not be saved. */
+/* The errno of this thread's last state file write, 0 if it succeeded:
+ * a command tells its caller when its effect could not be saved. */
 static __thread int save_errno;
+static __thread bool holds_mgr_lock;
+/* This thread changed what the state file keeps under its hold of mgr.lock */
+static __thread bool changed_here;
+
+/* Changes to what the state file keeps (mgr.lock), and the changes the
+ * file holds, or that its last write tried to save (save_lock) */
+static uint64_t state_gen, saved_gen;
+static int saved_errno;
+static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int state_save_failure(void)
 {
 	return save_errno;
+}
+
+void mgr_lock(void)
+{
+	pthread_mutex_lock(&mgr.lock);
+	holds_mgr_lock = true;
+}
+
+bool mgr_locked(void)
+{
+	return holds_mgr_lock;
+}
+
+static int state_flush_to(uint64_t want);
+
+void cmd_lock(struct reply *r)
+{
+	reply_hold(r);
+	mgr_lock();
+}
+
+void cmd_unlock(struct reply *r)
+{
+	mgr_unlock();
+	reply_release(r);
+}
+
+void mgr_unlock(void)
+{
+	uint64_t want = state_gen;
+	bool changed = changed_here;
+
+	changed_here = false;
+	holds_mgr_lock = false;
+	pthread_mutex_unlock(&mgr.lock);
+	/* the journal first: it says what the state then records */
+	if (event_queued())
+		event_flush();
+	/* also when another thread's write saved the change: its result
+	 * is this thread's to tell */
+	if (changed)
+		state_flush_to(want);
+}
+
+void state_changed(void)
+{
+	state_gen++;
+	changed_here = true;
 }
 
 /* A renamed file is only there after a crash once its directory is
@@ -152,75 +209,115 @@ static int sync_dir(const char *dir)
 	return close(fd);
 }
 
-/*
- * mgr.lock held. What a new manager reads to give node CPUs and devices
- * back, so a failure to write it is said in the event log (once, until
- * a save succeeds again) and to the caller, with errno set.
- */
-int state_save(void)
+/* Writes state to the state file; on failure *step and *what say what
+ * failed, with errno. save_lock held, not mgr.lock. */
+static int state_write(const struct state_file *state, const char **step,
+		       const char **what)
 {
-	static int failed_errno;
-	char path[PATH_MAX + 16], tmp[PATH_MAX + 16];
-	const char *step = "create", *what = tmp;
-	struct state_file *state;
+	static char path[PATH_MAX + 16], tmp[PATH_MAX + 16];
 	int written, e;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
 	snprintf(tmp, sizeof(tmp), "%s/state.tmp", mgr.state_dir);
-	state = state_snapshot();
-	if (!state)
-		goto fail;
+	*step = "create";
+	*what = tmp;
 	f = fopen(tmp, "w");
-	if (!f) {
-		state_file_free(state);
-		free(state);
-		goto fail;
-	}
+	if (!f)
+		return -1;
 	written = state_file_write(f, state);
-	state_file_free(state);
-	free(state);
-	step = "write";
+	*step = "write";
 	if (written || fflush(f)) {
 		e = errno ? errno : EIO;
 		fclose(f);
 		errno = e;
 		goto fail_written;
 	}
-	step = "fsync";
+	*step = "fsync";
 	if (fsync(fileno(f))) {
 		e = errno;
 		fclose(f);
 		errno = e;
 		goto fail_written;
 	}
-	step = "close";
+	*step = "close";
 	if (fclose(f))
 		goto fail_written;
-	step = "rename";
+	*step = "rename";
 	if (rename(tmp, path))
 		goto fail_written;
-	step = "fsync";
-	what = mgr.state_dir;
-	if (sync_dir(mgr.state_dir))
-		goto fail;
-	if (failed_errno)
-		event_log("manager", "state saved again in %s", path);
-	failed_errno = save_errno = 0;
-	return 0;
+	*step = "fsync";
+	*what = mgr.state_dir;
+	return sync_dir(mgr.state_dir);
 
 fail_written:
 	e = errno;
 	unlink(tmp);
 	errno = e;
-fail:
-	e = errno;
-	if (failed_errno != e)
+	return -1;
+}
+
+/*
+ * What a new manager reads to give node CPUs and devices back, so a
+ * failure to write it is said in the journal (once, until a save
+ * succeeds again) and to the caller. Writes a snapshot taken now, under
+ * save_lock: a write never replaces a newer snapshot by an older one,
+ * and a caller whose change a concurrent write already saved gets that
+ * write's result.
+ */
+static int state_flush_to(uint64_t want)
+{
+	static int failed_errno;
+	const char *step = "create", *what = mgr.state_dir;
+	struct state_file *state;
+	uint64_t gen;
+	int ret = 0, e;
+
+	pthread_mutex_lock(&save_lock);
+	if (saved_gen >= want) {
+		/* a write since the change saved it, or tried to */
+		e = saved_errno;
+		pthread_mutex_unlock(&save_lock);
+		save_errno = e;
+		errno = e;
+		return e ? -1 : 0;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	state = state_snapshot();
+	gen = state_gen;
+	pthread_mutex_unlock(&mgr.lock);
+	if (!state || state_write(state, &step, &what))
+		ret = -1;
+	e = ret ? errno : 0;
+	if (state) {
+		state_file_free(state);
+		free(state);
+	}
+	/* a snapshot that could not be made counts nothing as saved */
+	if (state)
+		__atomic_store_n(&saved_gen, gen, __ATOMIC_RELEASE);
+	saved_errno = e;
+	if (e && failed_errno != e)
 		event_log("manager", "cannot save the state (%s %s): %s; a new manager would not find the nodes",
 			  step, what, strerror(e));
-	failed_errno = save_errno = e;
+	else if (!e && failed_errno)
+		event_log("manager", "state saved again in %s/state",
+			  mgr.state_dir);
+	failed_errno = e;
+	pthread_mutex_unlock(&save_lock);
+	save_errno = e;
 	errno = e;
-	return -1;
+	return ret;
+}
+
+int state_flush(void)
+{
+	uint64_t want;
+
+	pthread_mutex_lock(&mgr.lock);
+	want = state_gen;
+	pthread_mutex_unlock(&mgr.lock);
+	return state_flush_to(want);
 }
 
 static struct plan *plan_open(const char *path, struct reply *r, bool machine)
@@ -316,8 +413,11 @@ static void state_restore(void)
 {
 	char path[PATH_MAX + 16];
 	struct reply quiet = { .fd = -1, .gone = true };
+	struct shoji_status st[PLAN_MAX_NODES];
+	bool found[PLAN_MAX_NODES];
 	struct state_file *state;
 	struct plan *plan;
+	uint64_t *offsets;
 	char *text;
 	int parsed;
 
@@ -340,7 +440,21 @@ static void state_restore(void)
 		free(state);
 		return;
 	}
-	pthread_mutex_lock(&mgr.lock);
+	/* What runs now, as node0's kernel and the control pages say, and
+	 * how much of each guest's console was copied: asked before
+	 * mgr.lock is taken, like all I/O. No other thread runs yet. */
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		st[i] = (struct shoji_status){ .node = i };
+		found[i] = plan->nodes[i].present && mgr.dev >= 0 &&
+			   !ioctl(mgr.dev, SHOJI_IOC_STATUS, &st[i]);
+		if (found[i])
+			node_map(&mgr.nodes[i]);
+	}
+	offsets = calloc(state->guest_count + 1, sizeof(*offsets));
+	for (size_t i = 0; offsets && i < state->guest_count; i++)
+		if (plan_guest_named(plan, state->guests[i].name))
+			offsets[i] = guest_console_offset(state->guests[i].name);
+	mgr_lock();
 	plan_adopt(plan, state->plan_path);
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
 		if (mgr.nodes[i].in_plan && state->nodes[i].listed)
@@ -348,41 +462,40 @@ static void state_restore(void)
 	for (size_t i = 0; i < state->guest_count; i++)
 		guests_restore(state->guests[i].name,
 			       state->guests[i].held_down,
-			       state->guests[i].started);
+			       state->guests[i].started,
+			       offsets ? offsets[i] : 0);
+	free(offsets);
 	state_file_free(state);
 	free(state);
-	/* What runs now, as node0's kernel and the control pages say */
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
 		struct node_rec *n = &mgr.nodes[i];
-		struct shoji_status st = { .node = i };
 		char name[16];
 
 		if (!n->in_plan)
 			continue;
 		snprintf(name, sizeof(name), "node%u", i);
-		if (mgr.dev < 0 || ioctl(mgr.dev, SHOJI_IOC_STATUS, &st)) {
+		if (!found[i]) {
 			if (n->wanted)
 				event_log(name, "found nothing loaded; it was running before the manager restarted");
 			n->wanted = false;
 			n->health = n->health == H_FAILED ? H_FAILED : H_STOPPED;
 			continue;
 		}
-		node_map(n);
 		mono_now(&n->started_mono);
 		n->started_mono.tv_sec -= n->started_at ? time(NULL) - n->started_at : 0;
 		mono_now(&n->heartbeat_moved);
-		n->last_heartbeat = st.heartbeat;
-		if (st.started && n->wanted) {
+		n->last_heartbeat = st[i].heartbeat;
+		if (st[i].started && n->wanted) {
 			if (n->health != H_CRASHED && n->health != H_HUNG)
 				n->health = H_BOOTING;
 			event_log(name, "found again: kernel %s, heartbeat %llu",
-				  ctl_state_name(st.state),
-				  (unsigned long long)st.heartbeat);
+				  ctl_state_name(st[i].state),
+				  (unsigned long long)st[i].heartbeat);
 		} else {
 			n->wanted = false;
 		}
 	}
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 }
 
 /* ---- commands ---- */
@@ -421,9 +534,9 @@ static int wait_running(struct node_rec *n, struct reply *r, double timeout_s)
 
 	mono_now(&start);
 	for (;;) {
-		pthread_mutex_lock(&mgr.lock);
+		mgr_lock();
 		h = n->health;
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_unlock();
 		if (h == H_RUNNING) {
 			reply_out(r, "node%u: running\n", n->id);
 			return 0;
@@ -449,19 +562,19 @@ static void node_take_down(struct node_rec *n, bool give_back, const char *why,
 	const struct plan_node *pn = plan_node_of(n->id);
 
 	pthread_mutex_lock(&n->op);
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	n->wanted = false;
 	n->restart_pending = false;
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	node_stop(n, pn ? pn->stop_timeout_ms : PLAN_DEFAULT_STOP_TIMEOUT_MS, r);
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	health_set(n, H_STOPPED, "%s", why);
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	if (give_back && n->partitioned)
 		partition_give_back(n, r);
-	pthread_mutex_lock(&mgr.lock);
-	state_save();
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_lock();
+	state_changed();
+	mgr_unlock();
 	pthread_mutex_unlock(&n->op);
 }
 
@@ -474,22 +587,22 @@ static int node_bring_up(struct node_rec *n, struct reply *r)
 	if (!n->partitioned && partition_take(n, pn, r))
 		ret = -1;
 	if (!ret) {
-		pthread_mutex_lock(&mgr.lock);
-		state_save();
+		mgr_lock();
+		state_changed();
 		n->busy = true;
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_unlock();
 		/* A node that crashed, hung or halted is still started in
 		 * node0's kernel: take its CPUs back with INIT first. */
 		ret = node_stop(n, 0, r);
 		if (!ret)
 			ret = node_load_start(n, r);
-		pthread_mutex_lock(&mgr.lock);
+		mgr_lock();
 		n->busy = false;
 		n->stopped_after_failure = false;
 		if (!ret)
 			health_set(n, H_BOOTING, "started by the manager");
-		state_save();
-		pthread_mutex_unlock(&mgr.lock);
+		state_changed();
+		mgr_unlock();
 	}
 	pthread_mutex_unlock(&n->op);
 	return ret;
@@ -518,17 +631,17 @@ static int do_up(int argc, char **argv, struct reply *r)
 	unsigned done[PLAN_MAX_NODES], nr = 0;
 	const char *step = "";
 	int ret = EXIT_CANNOT;
+	bool taken;
 
 	if (argc != 2) {
 		reply_err(r, "Usage: shoji up PLAN\n");
 		return EXIT_CANNOT;
 	}
-	pthread_mutex_lock(&mgr.lock);
-	if (plan_taken(r)) {
-		pthread_mutex_unlock(&mgr.lock);
+	cmd_lock(r);
+	taken = plan_taken(r);
+	cmd_unlock(r);
+	if (taken)
 		return EXIT_CANNOT;
-	}
-	pthread_mutex_unlock(&mgr.lock);
 	plan = plan_open(argv[1], r, true);
 	if (!plan) {
 		reply_err(r, "shoji: up: the plan does not fit this machine; nothing was changed\n");
@@ -540,32 +653,37 @@ static int do_up(int argc, char **argv, struct reply *r)
 		return EXIT_CANNOT;
 	}
 	guests_lock();
-	pthread_mutex_lock(&mgr.lock);
+	cmd_lock(r);
 	/* Checked again: another up may have adopted a plan while this one
 	 * read its plan. The check and the adoption are one critical
 	 * section, so of two ups only one adopts; bringing_up keeps the
 	 * plan this up works with from being dropped under it. */
 	if (plan_taken(r)) {
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		guests_unlock();
 		plan_free(plan);
 		return EXIT_CANNOT;
 	}
 	plan_adopt(plan, argv[1]);
 	mgr.bringing_up = true;
-	if (state_save()) {
+	state_changed();
+	cmd_unlock(r);
+	if (state_save_failure()) {
 		reply_err(r, "shoji: up: cannot save the manager's state in %s: %s; nothing was changed\n",
-			  mgr.state_dir, strerror(errno));
+			  mgr.state_dir, strerror(state_save_failure()));
+		mgr_lock();
 		plan_drop();
 		mgr.bringing_up = false;
-		/* said above; the file still holds what was before */
+		state_changed();
+		mgr_unlock();
+		/* said above; the file holds no plan either way */
 		save_errno = 0;
-		pthread_mutex_unlock(&mgr.lock);
 		guests_unlock();
 		return EXIT_CANNOT;
 	}
+	mgr_lock();
 	event_log("manager", "up %s", argv[1]);
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	guests_unlock();
 
 	/* partition setup, then load and start, node by node */
@@ -583,9 +701,9 @@ static int do_up(int argc, char **argv, struct reply *r)
 		}
 		pthread_mutex_unlock(&n->op);
 		done[nr++] = i;
-		pthread_mutex_lock(&mgr.lock);
-		state_save();
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_lock();
+		state_changed();
+		mgr_unlock();
 	}
 	for (unsigned k = 0; k < nr; k++) {
 		struct node_rec *n = &mgr.nodes[done[k]];
@@ -605,9 +723,9 @@ static int do_up(int argc, char **argv, struct reply *r)
 			goto undo;
 		}
 	}
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	mgr.bringing_up = false;
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	reply_out(r, "up: %u node(s) running from %s\n", nr, argv[1]);
 	return EXIT_GOOD;
 undo:
@@ -615,15 +733,15 @@ undo:
 	while (nr--)
 		node_take_down(&mgr.nodes[done[nr]], true,
 			       "up failed; undone", r);
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	event_log("manager", "up %s failed at %s; undone", argv[1], step);
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	guests_lock();
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	plan_drop();
 	mgr.bringing_up = false;
-	state_save();
-	pthread_mutex_unlock(&mgr.lock);
+	state_changed();
+	mgr_unlock();
 	guests_unlock();
 	return ret;
 }
@@ -636,9 +754,9 @@ static int do_down(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji down [NODE]\n");
 		return EXIT_CANNOT;
 	}
-	pthread_mutex_lock(&mgr.lock);
+	cmd_lock(r);
 	if (!mgr.plan) {
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		reply_out(r, "No plan is up.\n");
 		return EXIT_GOOD;
 	}
@@ -647,14 +765,14 @@ static int do_down(int argc, char **argv, struct reply *r)
 	if (mgr.bringing_up) {
 		reply_err(r, "shoji: the plan %s is being brought up; take it down once shoji up has finished\n",
 			  mgr.plan_path);
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		return EXIT_CANNOT;
 	}
 	if (argc == 2 && parse_node_name(argv[1], r, &one)) {
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		return EXIT_CANNOT;
 	}
-	pthread_mutex_unlock(&mgr.lock);
+	cmd_unlock(r);
 	for (unsigned i = PLAN_MAX_NODES; i-- > 1;) {
 		struct node_rec *n = &mgr.nodes[i];
 
@@ -665,11 +783,11 @@ static int do_down(int argc, char **argv, struct reply *r)
 	}
 	if (!one) {
 		guests_lock();
-		pthread_mutex_lock(&mgr.lock);
+		cmd_lock(r);
 		event_log("manager", "down %s", mgr.plan_path);
 		plan_drop();
-		state_save();
-		pthread_mutex_unlock(&mgr.lock);
+		state_changed();
+		cmd_unlock(r);
 		guests_unlock();
 	}
 	return EXIT_GOOD;
@@ -689,18 +807,18 @@ static int do_lifecycle(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji %s NODE [--no-wait]\n", cmd);
 		return EXIT_CANNOT;
 	}
-	pthread_mutex_lock(&mgr.lock);
+	cmd_lock(r);
 	if (parse_node_name(argv[1], r, &n)) {
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		return EXIT_CANNOT;
 	}
 	if (!strcmp(cmd, "start") && (n->wanted || n->busy)) {
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		reply_err(r, "shoji: node%u is already %s\n", n->id,
 			  health_name(n->health));
 		return EXIT_CANNOT;
 	}
-	pthread_mutex_unlock(&mgr.lock);
+	cmd_unlock(r);
 	if (strcmp(cmd, "start")) {
 		node_take_down(n, false, !strcmp(cmd, "stop") ? "stopped (shoji stop)"
 						    : "stopped to restart (shoji restart)", r);
@@ -708,9 +826,9 @@ static int do_lifecycle(int argc, char **argv, struct reply *r)
 		if (!strcmp(cmd, "stop"))
 			return EXIT_GOOD;
 	}
-	pthread_mutex_lock(&mgr.lock);
+	cmd_lock(r);
 	n->failures = 0;
-	pthread_mutex_unlock(&mgr.lock);
+	cmd_unlock(r);
 	if (node_bring_up(n, r))
 		return EXIT_CANNOT;
 	if (wait && wait_running(n, r, MGR_BOOT_TIMEOUT_MS / 1000))
@@ -726,12 +844,12 @@ static int do_status(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji status [--json]\n");
 		return EXIT_CANNOT;
 	}
-	pthread_mutex_lock(&mgr.lock);
+	cmd_lock(r);
 	if (json)
 		status_json(r);
 	else
 		status_table(r);
-	pthread_mutex_unlock(&mgr.lock);
+	cmd_unlock(r);
 	return EXIT_GOOD;
 }
 
@@ -775,12 +893,12 @@ static int do_logs(int argc, char **argv, struct reply *r)
 		} else if (!strcmp(argv[i], "--previous")) {
 			previous = true;
 		} else if (!n) {
-			pthread_mutex_lock(&mgr.lock);
+			cmd_lock(r);
 			if (parse_node_name(argv[i], r, &n)) {
-				pthread_mutex_unlock(&mgr.lock);
+				cmd_unlock(r);
 				return EXIT_CANNOT;
 			}
-			pthread_mutex_unlock(&mgr.lock);
+			cmd_unlock(r);
 		} else {
 			n = NULL;
 			break;
@@ -857,9 +975,9 @@ static int do_exec(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji exec NODE [--timeout SECONDS] -- COMMAND...\n");
 		return EXIT_CANNOT;
 	}
-	pthread_mutex_lock(&mgr.lock);
+	cmd_lock(r);
 	ret = parse_node_name(argv[1], r, &n);
-	pthread_mutex_unlock(&mgr.lock);
+	cmd_unlock(r);
 	if (ret)
 		return EXIT_CANNOT;
 	if (i + 1 < argc && !strcmp(argv[i], "--timeout")) {
@@ -892,15 +1010,15 @@ static int do_exec(int argc, char **argv, struct reply *r)
 		reply_err(r, "shoji: exec: bad command\n");
 		return EXIT_CANNOT;
 	}
-	pthread_mutex_lock(&mgr.lock);
+	cmd_lock(r);
 	if (!n->page || !n->view.valid || n->view.state != SHOJI_STATE_RUNNING) {
 		reply_err(r, "shoji: node%u is %s, not running%s%s\n", n->id,
 			  health_name(n->health), n->cause[0] ? ": " : "",
 			  n->cause);
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		return 125;
 	}
-	pthread_mutex_unlock(&mgr.lock);
+	cmd_unlock(r);
 	ret = node_channel(n, cmd, timeout, true, out, &outlen, err,
 			   sizeof(err));
 	if (ret < 0) {

@@ -28,7 +28,7 @@ static void report(const struct dma_fault *f)
 	struct node_rec *n;
 	char name[16];
 
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	n = node_of_device(f->device);
 	if (n) {
 		n->dma_faults++;
@@ -38,7 +38,7 @@ static void report(const struct dma_fault *f)
 			  (unsigned long long)f->address, f->device,
 			  f->reason[0] ? ": " : "", f->reason);
 	}
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 }
 
 void *dma_fault_watcher(void *arg)

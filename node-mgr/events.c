@@ -1,7 +1,9 @@
 /* The journal of every node state change: one line per event in
  * STATE_DIR/events.log, "TIME NODE TEXT", kept across manager restarts.
  * The kernel log of a node that crashed or hung is kept beside it in
- * STATE_DIR/logs/. */
+ * STATE_DIR/logs/. Both are queued in memory and written, in order, by
+ * the first of the caller (if it does not hold mgr.lock) and mgr_unlock:
+ * nothing waits for a disk while holding mgr.lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,6 +16,20 @@
 
 #include "manager.h"
 
+/* Lines and kept logs not written yet, oldest first. Only memory is
+ * touched under queue_lock: event_log may be called with mgr.lock held. */
+struct pending {
+	struct pending *next;
+	char *path;		/* a kept log: its file; NULL: a journal line */
+	char *text;		/* the line ("TIME NODE TEXT\n") or the log */
+	size_t len;
+	size_t what;		/* a line: where "NODE TEXT" starts */
+};
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pending *queue_head, **queue_tail = &queue_head;
+/* Held while the queue is written out, so that lines reach the journal
+ * in the order they were queued. */
 static pthread_mutex_t event_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void stamp(char *buf, size_t len, time_t t, bool for_file)
@@ -25,76 +41,187 @@ static void stamp(char *buf, size_t len, time_t t, bool for_file)
 		 &tm);
 }
 
-void event_log(const char *node, const char *fmt, ...)
+static void enqueue(struct pending *p)
 {
-	char path[PATH_MAX + 16], when[32], *text = NULL;
-	struct timespec ts;
-	va_list ap;
-	FILE *f;
-	int len;
+	pthread_mutex_lock(&queue_lock);
+	p->next = NULL;
+	__atomic_store_n(queue_tail, p, __ATOMIC_RELEASE);
+	queue_tail = &p->next;
+	pthread_mutex_unlock(&queue_lock);
+}
 
-	va_start(ap, fmt);
-	len = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		return;
-	for (char *p = text; *p; p++)
-		if (*p == '\n' || (unsigned char)*p < 0x20)
-			*p = ' ';
+/* "TIME NODE TEXT\n" with TIME now, in UTC with milliseconds; *what is
+ * where NODE starts. NULL without memory. */
+static char *journal_line(const char *node, const char *text, size_t *what)
+{
+	char when[32], *line;
+	struct timespec ts;
+
 	clock_gettime(CLOCK_REALTIME, &ts);
 	stamp(when, sizeof(when), ts.tv_sec, false);
 	/* milliseconds: 2026-01-02T03:04:05.678Z */
 	when[19] = '\0';
 	snprintf(when + 19, sizeof(when) - 19, ".%03dZ",
 		 (int)(ts.tv_nsec / 1000000) % 1000);
-	snprintf(path, sizeof(path), "%s/events.log", mgr.state_dir);
-	pthread_mutex_lock(&event_lock);
-	f = fopen(path, "a");
-	if (f) {
-		fprintf(f, "%s %s %s\n", when, node, text);
-		fflush(f);
-		fsync(fileno(f));
+	if (asprintf(&line, "%s %s %s\n", when, node, text) < 0)
+		return NULL;
+	*what = strlen(when) + 1;
+	return line;
+}
+
+/* A kept log that could not be written is said after it in the journal */
+static void write_kept_log(const struct pending *p, FILE *journal)
+{
+	char dir[PATH_MAX + 8], *why = NULL, *line = NULL;
+	size_t what;
+	FILE *f;
+	int e;
+
+	snprintf(dir, sizeof(dir), "%s/logs", mgr.state_dir);
+	mkdir(dir, 0700);
+	f = fopen(p->path, "w");
+	if (f && fwrite(p->text, 1, p->len, f) == p->len && !fclose(f))
+		return;
+	e = errno;
+	if (f)
 		fclose(f);
+	if (asprintf(&why, "cannot keep the log %s: %s", p->path,
+		     strerror(e)) >= 0)
+		line = journal_line("manager", why, &what);
+	if (line) {
+		if (journal)
+			fputs(line, journal);
+		fprintf(stderr, "shoji: %s", line + what);
+	}
+	free(line);
+	free(why);
+}
+
+bool event_queued(void)
+{
+	return __atomic_load_n(&queue_head, __ATOMIC_ACQUIRE) != NULL;
+}
+
+void event_flush(void)
+{
+	char path[PATH_MAX + 16];
+	struct pending *list, *next;
+	FILE *journal = NULL;
+	int open_errno = 0;
+
+	pthread_mutex_lock(&event_lock);
+	pthread_mutex_lock(&queue_lock);
+	list = queue_head;
+	queue_head = NULL;
+	queue_tail = &queue_head;
+	pthread_mutex_unlock(&queue_lock);
+	for (; list; list = next) {
+		next = list->next;
+		if (!list->path && !journal && !open_errno) {
+			snprintf(path, sizeof(path), "%s/events.log",
+				 mgr.state_dir);
+			journal = fopen(path, "a");
+			if (!journal) {
+				open_errno = errno;
+				fprintf(stderr, "shoji: manager cannot write the journal %s: %s\n",
+					path, strerror(open_errno));
+			}
+		}
+		if (list->path) {
+			write_kept_log(list, journal);
+		} else {
+			if (journal)
+				fwrite(list->text, 1, list->len, journal);
+			fprintf(stderr, "shoji: %s", list->text + list->what);
+		}
+		free(list->path);
+		free(list->text);
+		free(list);
+	}
+	if (journal) {
+		/* one sync per batch: the watcher may queue several lines a tick */
+		if (fflush(journal) || fsync(fileno(journal)))
+			fprintf(stderr, "shoji: manager cannot write the journal: %s\n",
+				strerror(errno));
+		fclose(journal);
 	}
 	pthread_mutex_unlock(&event_lock);
-	fprintf(stderr, "shoji: %s %s\n", node, text);
+}
+
+void event_log(const char *node, const char *fmt, ...)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+	char *text = NULL;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (len >= 0) {
+		for (char *c = text; *c; c++)
+			if (*c == '\n' || (unsigned char)*c < 0x20)
+				*c = ' ';
+		if (p)
+			p->text = journal_line(node, text, &p->what);
+	}
 	free(text);
+	if (!p || !p->text) {
+		free(p);
+		fprintf(stderr, "shoji: %s: an event was lost: out of memory\n",
+			node);
+		return;
+	}
+	p->len = strlen(p->text);
+	enqueue(p);
+	if (!mgr_locked())
+		event_flush();
 }
 
 void event_keep_log(unsigned node, const char *why, char *out, size_t outlen)
 {
-	static struct ctl_copy copy;
-	static char text[SHOJI_CONTROL_SIZE + 1];
+	static struct ctl_copy copy;	/* mgr.lock held: one user */
 	struct node_rec *n = &mgr.nodes[node];
-	char dir[PATH_MAX + 8], path[PATH_MAX + 64], when[32];
+	char when[32], *path = NULL, *text = NULL, *head = NULL;
+	struct pending *p = NULL;
 	struct ctl_view v;
 	size_t len;
-	FILE *f;
+	int hlen;
 
 	out[0] = '\0';
 	if (!n->page)
 		return;
-	pthread_mutex_lock(&event_lock);
 	ctl_copy_page(&copy, n->page, SHOJI_CONTROL_SIZE);
 	ctl_read(&copy, &v);
-	len = ctl_console(&copy, &v, 0, text, sizeof(text) - 1, NULL, NULL);
-	snprintf(dir, sizeof(dir), "%s/logs", mgr.state_dir);
-	mkdir(dir, 0700);
 	stamp(when, sizeof(when), time(NULL), true);
-	snprintf(path, sizeof(path), "%s/node%u-%s-%s.log", dir, node, when,
-		 why);
-	f = fopen(path, "w");
-	if (f) {
-		fprintf(f, "# node%u %s at %s; state %s; reason: %s\n", node, why,
-			when, v.valid ? ctl_state_name(v.state) : "invalid",
+	hlen = asprintf(&head, "# node%u %s at %s; state %s; reason: %s\n", node,
+			why, when, v.valid ? ctl_state_name(v.state) : "invalid",
 			v.valid ? v.reason : v.why);
-		fwrite(text, 1, len, f);
-		if (len && text[len - 1] != '\n')
-			fputc('\n', f);
-		fclose(f);
-		snprintf(out, outlen, "%s", path);
+	text = malloc(SHOJI_CONTROL_SIZE + (hlen > 0 ? (size_t)hlen : 0) + 2);
+	p = calloc(1, sizeof(*p));
+	if (hlen < 0 || !text || !p ||
+	    asprintf(&path, "%s/logs/node%u-%s-%s.log", mgr.state_dir, node,
+		     when, why) < 0) {
+		free(head);
+		free(text);
+		free(p);
+		return;
 	}
-	pthread_mutex_unlock(&event_lock);
+	memcpy(text, head, (size_t)hlen);
+	free(head);
+	len = (size_t)hlen;
+	len += ctl_console(&copy, &v, 0, text + len, SHOJI_CONTROL_SIZE, NULL,
+			   NULL);
+	if (len > (size_t)hlen && text[len - 1] != '\n')
+		text[len++] = '\n';
+	p->path = path;
+	p->text = text;
+	p->len = len;
+	snprintf(out, outlen, "%s", path);
+	/* written before the journal line that names it: queued first */
+	enqueue(p);
+	if (!mgr_locked())
+		event_flush();
 }
 
 void event_print(struct reply *r, bool follow)

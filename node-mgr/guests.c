@@ -98,7 +98,7 @@ static void guest_set(struct guest_rec *g, enum guest_state s,
 			  guest_state_name(s), cause);
 	g->state = s;
 	snprintf(g->cause, sizeof(g->cause), "%s", cause);
-	state_save();
+	state_changed();
 }
 
 static void log_path(const struct guest_rec *g, char *path, size_t len)
@@ -122,13 +122,26 @@ static void offset_save(const struct guest_rec *g, uint64_t off)
 	fclose(f);
 }
 
-/* mgr.lock held */
-void guests_restore(const char *name, bool held_down, bool started)
+uint64_t guest_console_offset(const char *name)
 {
 	char path[PATH_MAX + 64];
 	unsigned long long off = 0;
 	FILE *f;
 
+	snprintf(path, sizeof(path), "%s/guests/%s.off", mgr.state_dir, name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &off) != 1)
+			off = 0;
+		fclose(f);
+	}
+	return off;
+}
+
+/* mgr.lock held */
+void guests_restore(const char *name, bool held_down, bool started,
+		    uint64_t console_off)
+{
 	for (size_t i = 0; i < mgr.guest_count; i++) {
 		struct guest_rec *g = &mgr.guests[i];
 
@@ -143,14 +156,7 @@ void guests_restore(const char *name, bool held_down, bool started)
 		else if (started)
 			snprintf(g->cause, sizeof(g->cause),
 				 "started before the manager restarted");
-		snprintf(path, sizeof(path), "%s/guests/%s.off", mgr.state_dir,
-			 name);
-		f = fopen(path, "r");
-		if (f) {
-			if (fscanf(f, "%llu", &off) == 1)
-				g->console_off = off;
-			fclose(f);
-		}
+		g->console_off = console_off;
 	}
 }
 
@@ -206,19 +212,19 @@ static void sync_console(struct node_rec *n, struct guest_rec *g,
 	for (int i = 0; i < GUEST_SYNC_PIECES; i++) {
 		uint64_t off;
 
-		pthread_mutex_lock(&mgr.lock);
+		mgr_lock();
 		off = g->console_off;
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_unlock();
 		if (node_size != UINT64_MAX && off >= node_size)
 			return;
 		snprintf(cmd, sizeof(cmd), "read %s %" PRIu64, g->name, off);
 		if (ctl(n, cmd, 10, out, &len, err, sizeof(err)) != 0 || !len)
 			return;
 		log_append(g, out, len);
-		pthread_mutex_lock(&mgr.lock);
+		mgr_lock();
 		g->console_off += len;
 		off = g->console_off;
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_unlock();
 		offset_save(g, off);
 	}
 }
@@ -274,14 +280,14 @@ static int guest_start(struct node_rec *n, struct guest_rec *g,
 	struct tm tm;
 	int ret;
 
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	pg = guest_plan(g);
 	boots = n->boots;
 	/* Its strings stay valid: only up and down replace the plan, and
 	 * they take guest_op first. */
 	if (pg)
 		copy = *pg;
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	if (!pg) {
 		snprintf(msg, msglen, "not in the plan that is up");
 		return -1;
@@ -316,10 +322,10 @@ static int guest_start(struct node_rec *n, struct guest_rec *g,
 		snprintf(msg, msglen, "cannot send its definition to node%u: %.400s",
 			 n->id, err[0] ? err : out);
 		msg[strcspn(msg, "\n")] = '\0';
-		pthread_mutex_lock(&mgr.lock);
+		mgr_lock();
 		g->started_boot = boots;
 		guest_set(g, G_FAILED, "%s", msg);
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_unlock();
 		return -1;
 	}
 	/* What the console of the guest's last run still had on the node's
@@ -327,7 +333,7 @@ static int guest_start(struct node_rec *n, struct guest_rec *g,
 	sync_console(n, g, UINT64_MAX);
 	snprintf(cmd, sizeof(cmd), "start %s", g->name);
 	ret = ctl(n, cmd, GUEST_START_TIMEOUT_S, out, &len, err, sizeof(err));
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	g->started_boot = boots;
 	if (ret) {
 		if (ret < 0)
@@ -337,16 +343,16 @@ static int guest_start(struct node_rec *n, struct guest_rec *g,
 		/* one line, without launch-guest's prefix */
 		msg[strcspn(msg, "\n")] = '\0';
 		guest_set(g, G_FAILED, "start failed: %s", msg);
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_unlock();
 		return -1;
 	}
 	sscanf(out, "started (QEMU pid %ld)", &pid);
 	g->pid = pid;
 	g->console_off = 0;
-	offset_save(g, 0);
 	g->started_at = now;
 	guest_set(g, G_RUNNING, "started on node%u (QEMU pid %ld)", n->id, pid);
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
+	offset_save(g, 0);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(marker, sizeof(marker),
@@ -381,7 +387,7 @@ static int list_node(struct node_rec *n, struct listed *seen, char *err,
 		if (sscanf(line, "%33s %15s %23s %llu", name, state, pid,
 			   &size) != 4)
 			continue;
-		pthread_mutex_lock(&mgr.lock);
+		mgr_lock();
 		for (size_t i = 0; i < mgr.guest_count; i++) {
 			if (strcmp(mgr.guests[i].name, name) ||
 			    mgr.guests[i].node != n->id)
@@ -391,7 +397,7 @@ static int list_node(struct node_rec *n, struct listed *seen, char *err,
 			seen[i].pid = strtol(pid, NULL, 10);
 			seen[i].size = size;
 		}
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_unlock();
 	}
 	return 0;
 }
@@ -414,7 +420,7 @@ static void pass_node(unsigned id, struct listed *seen)
 	bool any = false, runs;
 	unsigned boots;
 
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	for (size_t i = 0; i < mgr.guest_count; i++)
 		any |= mgr.guests[i].node == id;
 	runs = node_runs(n);
@@ -431,7 +437,7 @@ static void pass_node(unsigned id, struct listed *seen)
 					  id, health_name(n->health));
 		}
 	}
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	if (!any || !runs)
 		return;
 	memset(seen, 0, mgr.guest_count * sizeof(*seen));
@@ -444,7 +450,7 @@ static void pass_node(unsigned id, struct listed *seen)
 
 		if (g->node != id)
 			continue;
-		pthread_mutex_lock(&mgr.lock);
+		mgr_lock();
 		pg = guest_plan(g);
 		if (seen[i].running) {
 			if (g->started_boot == UINT_MAX)
@@ -464,7 +470,7 @@ static void pass_node(unsigned id, struct listed *seen)
 		if (!seen[i].running && pg && pg->autostart && !g->held_down &&
 		    g->started_boot != boots)
 			start = true;
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_unlock();
 		if (seen[i].found)
 			sync_console(n, g, seen[i].size);
 		if (start)
@@ -480,7 +486,7 @@ void *guest_poller(void *arg)
 	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&guest_op);
-		pthread_mutex_lock(&mgr.lock);
+		mgr_lock();
 		if (cap < mgr.guest_count) {
 			struct listed *grown = realloc(seen, mgr.guest_count *
 							       sizeof(*seen));
@@ -489,7 +495,7 @@ void *guest_poller(void *arg)
 				cap = mgr.guest_count;
 			}
 		}
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_unlock();
 		for (unsigned id = 1; id < PLAN_MAX_NODES && cap >= mgr.guest_count;
 		     id++)
 			pass_node(id, seen);
@@ -564,16 +570,16 @@ static int guest_logs(const char *name, bool follow, struct reply *r)
 
 	/* bring the copy up to date first, if the node can be asked */
 	pthread_mutex_lock(&guest_op);
-	pthread_mutex_lock(&mgr.lock);
+	cmd_lock(r);
 	g = find_guest(name, r);
 	if (!g) {
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		pthread_mutex_unlock(&guest_op);
 		return EXIT_CANNOT;
 	}
 	n = &mgr.nodes[g->node];
 	runs = node_runs(n);
-	pthread_mutex_unlock(&mgr.lock);
+	cmd_unlock(r);
 	if (runs)
 		sync_console(n, g, UINT64_MAX);
 	log_path(g, path, sizeof(path));
@@ -616,12 +622,12 @@ int do_guest(int argc, char **argv, struct reply *r)
 	int ret;
 
 	if (!strcmp(sub, "list") && argc == 2) {
-		pthread_mutex_lock(&mgr.lock);
+		cmd_lock(r);
 		if (!mgr.plan)
 			reply_out(r, "No plan is up (shoji up PLAN).\n");
 		else
 			guests_table(r, false);
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		return EXIT_GOOD;
 	}
 	if (!strcmp(sub, "logs") && argc == 4 &&
@@ -636,10 +642,10 @@ int do_guest(int argc, char **argv, struct reply *r)
 		return guest_logs(argv[2], follow, r);
 
 	pthread_mutex_lock(&guest_op);
-	pthread_mutex_lock(&mgr.lock);
+	cmd_lock(r);
 	g = find_guest(argv[2], r);
 	if (!g) {
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		pthread_mutex_unlock(&guest_op);
 		return EXIT_CANNOT;
 	}
@@ -649,7 +655,7 @@ int do_guest(int argc, char **argv, struct reply *r)
 
 		if (stop) {
 			g->held_down = true;
-			state_save();
+			state_changed();
 			reply_out(r, "%s: not running (node%u is %s); it will "
 				     "not start when its node comes back\n",
 				  g->name, g->node, health_name(n->health));
@@ -658,11 +664,11 @@ int do_guest(int argc, char **argv, struct reply *r)
 				  g->name, g->node, health_name(n->health),
 				  n->cause[0] ? ": " : "", n->cause);
 		}
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		pthread_mutex_unlock(&guest_op);
 		return stop ? EXIT_GOOD : EXIT_CANNOT;
 	}
-	pthread_mutex_unlock(&mgr.lock);
+	cmd_unlock(r);
 	/* what runs now, as the node says */
 	memset(seen, 0, sizeof(seen));
 	{
@@ -685,9 +691,9 @@ int do_guest(int argc, char **argv, struct reply *r)
 			pthread_mutex_unlock(&guest_op);
 			return EXIT_CANNOT;
 		}
-		pthread_mutex_lock(&mgr.lock);
+		cmd_lock(r);
 		g->held_down = false;
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		ret = guest_start(n, g, msg, sizeof(msg));
 		pthread_mutex_unlock(&guest_op);
 		if (ret) {
@@ -698,14 +704,14 @@ int do_guest(int argc, char **argv, struct reply *r)
 		return EXIT_GOOD;
 	}
 	/* stop */
-	pthread_mutex_lock(&mgr.lock);
+	cmd_lock(r);
 	g->held_down = true;
-	pthread_mutex_unlock(&mgr.lock);
+	cmd_unlock(r);
 	if (!seen[0].running) {
-		pthread_mutex_lock(&mgr.lock);
+		cmd_lock(r);
 		if (g->state == G_RUNNING)
 			guest_set(g, G_STOPPED, "its QEMU ended by itself");
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 		pthread_mutex_unlock(&guest_op);
 		reply_out(r, "%s: not running\n", g->name);
 		return EXIT_GOOD;
@@ -724,9 +730,9 @@ int do_guest(int argc, char **argv, struct reply *r)
 			return EXIT_CANNOT;
 		}
 		sync_console(n, g, UINT64_MAX);
-		pthread_mutex_lock(&mgr.lock);
+		cmd_lock(r);
 		guest_set(g, G_STOPPED, "stopped (shoji guest stop)");
-		pthread_mutex_unlock(&mgr.lock);
+		cmd_unlock(r);
 	}
 	pthread_mutex_unlock(&guest_op);
 	reply_out(r, "%s: stopped\n", g->name);

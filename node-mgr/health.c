@@ -46,7 +46,7 @@ void health_set(struct node_rec *n, enum health h, const char *fmt, ...)
 			  health_name(h), cause);
 	n->health = h;
 	snprintf(n->cause, sizeof(n->cause), "%s", cause);
-	state_save();
+	state_changed();
 }
 
 static uint64_t ms_of_tsc(uint64_t from, uint64_t to)
@@ -72,7 +72,7 @@ static void *failure_stop_thread(void *arg)
 	snprintf(name, sizeof(name), "node%u", n->id);
 	pthread_mutex_lock(&n->op);
 	ret = node_stop(n, 0, &quiet);
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	n->busy = false;
 	n->stopped_after_failure = !ret;
 	if (ret)
@@ -88,7 +88,7 @@ static void *failure_stop_thread(void *arg)
 			  devices);
 	} else
 		event_log(name, "stopped by force after its failure; its CPUs are parked");
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	pthread_mutex_unlock(&n->op);
 	return NULL;
 }
@@ -184,7 +184,7 @@ static void *restart_thread(void *arg)
 		node_stop(n, 0, &quiet);
 	}
 	ret = node_load_start(n, &quiet);
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	n->busy = false;
 	n->stopped_after_failure = false;
 	if (ret) {
@@ -195,8 +195,8 @@ static void *restart_thread(void *arg)
 		health_set(n, H_BOOTING, "restarted by its policy (restart %u)",
 			   n->restarts);
 	}
-	state_save();
-	pthread_mutex_unlock(&mgr.lock);
+	state_changed();
+	mgr_unlock();
 	pthread_mutex_unlock(&n->op);
 	return NULL;
 }
@@ -321,13 +321,16 @@ static void check_node(struct node_rec *n)
 	}
 }
 
+/* What the pass decides to write (journal lines, kept logs, the state
+ * file) is written by mgr_unlock, after the lock: a slow disk does not
+ * hold up status or the other threads. */
 void health_tick(void)
 {
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
 		if (mgr.nodes[i].in_plan)
 			check_node(&mgr.nodes[i]);
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 }
 
 void *agent_poller(void *arg)
@@ -344,11 +347,11 @@ void *agent_poller(void *arg)
 			bool ask;
 			int ret;
 
-			pthread_mutex_lock(&mgr.lock);
+			mgr_lock();
 			ask = n->in_plan && n->page && n->wanted && !n->busy &&
 			      n->view.valid &&
 			      n->view.state == SHOJI_STATE_RUNNING;
-			pthread_mutex_unlock(&mgr.lock);
+			mgr_unlock();
 			if (!ask)
 				continue;
 			ret = node_channel(n, AGENT_REPORT_REQUEST, 2, false,
@@ -357,7 +360,7 @@ void *agent_poller(void *arg)
 				/* an exec runs: the agent is at work */
 				continue;
 			}
-			pthread_mutex_lock(&mgr.lock);
+			mgr_lock();
 			if (ret == 0 && agent_report_parse(out, len, &rep) &&
 			    (!n->agent_heard || rep.seq != n->agent_seq)) {
 				n->agent_heard = true;
@@ -365,7 +368,7 @@ void *agent_poller(void *arg)
 				n->report = rep;
 				mono_now(&n->agent_moved);
 			}
-			pthread_mutex_unlock(&mgr.lock);
+			mgr_unlock();
 		}
 		usleep(MGR_AGENT_PERIOD_MS * 1000);
 	}

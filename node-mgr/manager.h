@@ -1,7 +1,44 @@
 /* The node manager daemon: its nodes, their health and what it keeps on
- * disk. One mutex (mgr.lock) guards every node record; operations that
- * take long (load, stop, exec) hold only their node's op lock, so status
- * always answers. */
+ * disk.
+ *
+ * Threads: the main thread accepts commands, one thread per command
+ * (daemon.c); the watcher looks at every node ten times a second
+ * (health.c), the agent poller asks agents for reports, the guest poller
+ * looks at guests (guests.c), the DMA fault reader reads /dev/kmsg
+ * (dma_watch.c); a forced stop or a restart after a failure runs in a
+ * thread of its own, holding the node's op lock.
+ *
+ * Locks, outermost first: a thread takes a lock only while it holds
+ * none listed below it.
+ *
+ *   n->op        one node's long operations: partition changes, load,
+ *                start, stop, the forced stop and restart after a
+ *                failure. May block on anything: ioctls, sysfs, files.
+ *   guest_op     (guests.c) what is done to guests: the poller's passes
+ *                and shoji guest. May block like n->op. Never held with
+ *                an n->op, either way round.
+ *   n->chan      the node's command channel (node_channel). Blocks on
+ *                the agent and on the flock of /dev/shoji.
+ *   req_lock     (node_ops.c) the one load request buffer; held across
+ *                a load.
+ *   save_lock    (daemon.c) the state file: one writer at a time, and
+ *                never an older snapshot after a newer one.
+ *   event_lock   (events.c) the journal and kept logs, written in the
+ *                order they were queued.
+ *   mgr.lock     every node and guest record, the plan, the state's
+ *                change count. Memory only: no file, socket or device
+ *                I/O and no sleep under it. What a holder decides to
+ *                write (journal lines, kept logs, the state file) is
+ *                queued or counted and written by mgr_unlock after it
+ *                releases the lock; replies to commands are held in
+ *                memory (reply_hold) and sent once it is released.
+ *   queue_lock   (events.c) the queue of journal lines and kept logs.
+ *
+ * So status always answers and the watcher never waits for a disk or a
+ * command's reader: operations that take long hold only their node's
+ * op lock (or guest_op, or chan) and take mgr.lock for moments. Take
+ * and release mgr.lock with mgr_lock and mgr_unlock only.
+ */
 #ifndef SHOJI_MANAGER_H
 #define SHOJI_MANAGER_H
 
@@ -124,6 +161,17 @@ struct manager {
 
 extern struct manager mgr;
 
+/* mgr.lock, and whether the calling thread holds it */
+void mgr_lock(void);
+/* Releases mgr.lock, then writes the journal lines, kept logs and state
+ * that were queued under it. */
+void mgr_unlock(void);
+bool mgr_locked(void);
+/* mgr_lock and mgr_unlock for a command: what it replies meanwhile is
+ * held (reply_hold) and sent after the lock is released */
+void cmd_lock(struct reply *r);
+void cmd_unlock(struct reply *r);
+
 /* time */
 double mono_ms_since(const struct timespec *t);
 void mono_now(struct timespec *t);
@@ -135,6 +183,9 @@ void event_log(const char *node, const char *fmt, ...)
 /* Keeps the node's console in a file beside the journal; returns its
  * name in path ("" on failure). */
 void event_keep_log(unsigned node, const char *why, char *path, size_t len);
+/* Writes what was queued; mgr.lock not held */
+void event_flush(void);
+bool event_queued(void);
 void event_print(struct reply *r, bool follow);
 
 /* partition.c: take CPUs and devices from node0 and give them back */
@@ -170,8 +221,12 @@ void health_set(struct node_rec *n, enum health h, const char *fmt, ...)
 
 /* guests.c */
 void guests_adopt(const struct plan *plan);	/* mgr.lock held */
-/* What state_save kept of a guest (mgr.lock held) */
-void guests_restore(const char *name, bool held_down, bool started);
+/* What the state file kept of a guest (mgr.lock held) */
+void guests_restore(const char *name, bool held_down, bool started,
+		    uint64_t console_off);
+/* How much of guest name's console an earlier manager copied; reads a
+ * file, so not under mgr.lock */
+uint64_t guest_console_offset(const char *name);
 void *guest_poller(void *arg);
 /* Held while guests are worked on; take it before mgr.lock */
 void guests_lock(void);
@@ -188,9 +243,14 @@ void status_json(struct reply *r);
 void *dma_fault_watcher(void *arg);
 
 /* daemon.c */
-/* mgr.lock held. 0, or -1 with errno once the failure is in the journal */
-int state_save(void);
-/* The errno of the calling thread's last state_save, 0 if it succeeded */
+/* mgr.lock held: the records the state file keeps changed. mgr_unlock
+ * writes the file. */
+void state_changed(void);
+/* mgr.lock not held: writes the state file if it changed since it was
+ * last written. 0, or -1 with errno once the failure is in the journal. */
+int state_flush(void);
+/* The errno of the calling thread's last state file write (by
+ * state_flush or mgr_unlock), 0 if it succeeded */
 int state_save_failure(void);
 const struct plan_node *plan_node_of(unsigned id);
 

@@ -38,15 +38,15 @@ int node_load_start(struct node_rec *n, struct reply *r)
 	int ret = -1, kmsg = -1;
 
 	pthread_mutex_lock(&req_lock);
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	if (!mgr.plan ||
 	    load_req_from_plan_node(&req, mgr.plan, n->id, err, sizeof(err))) {
-		pthread_mutex_unlock(&mgr.lock);
+		mgr_unlock();
 		reply_err(r, "shoji: node%u: %s\n", n->id,
 			  mgr.plan ? err : "no plan is up");
 		goto out;
 	}
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	/* The devices as partition setup found them (a plan may name them
 	 * by vendor:device) */
 	for (i = 0; i < n->nr_pci && i < SHOJI_MAX_PCI; i++)
@@ -73,7 +73,7 @@ int node_load_start(struct node_rec *n, struct reply *r)
 			  err);
 		goto out;
 	}
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	n->pci_confined = res.nr_pci_confined;
 	n->pci_remapped = res.nr_pci_remapped;
 	n->started_at = time(NULL);
@@ -85,7 +85,7 @@ int node_load_start(struct node_rec *n, struct reply *r)
 	memset(&n->report, 0, sizeof(n->report));
 	n->wanted = true;
 	n->boots++;
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	reply_out(r, "node%u: loaded (kernel at %#llx, initrd %zu bytes) and started on CPU %u\n",
 		  n->id, (unsigned long long)res.kernel, res.initrd_size,
 		  req.cpus[0]);
@@ -158,9 +158,9 @@ int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
 		flock(lock, LOCK_EX);
 	/* The agent answers one request at a time: while it works on a
 	 * command it cannot report, and that is no sign of trouble. */
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	n->in_command = strcmp(cmd, AGENT_REPORT_REQUEST) != 0;
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	for (size_t i = 0; i <= len; i++)
 		c->cmd[i] = cmd[i];
 	seq = __atomic_load_n(&c->cmd_seq, __ATOMIC_ACQUIRE) + 1;
@@ -192,11 +192,11 @@ int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
 		}
 		usleep(10000);
 	}
-	pthread_mutex_lock(&mgr.lock);
+	mgr_lock();
 	n->in_command = false;
 	if (ret >= 0 && n->agent_heard)
 		mono_now(&n->agent_moved);	/* it answered: it is alive */
-	pthread_mutex_unlock(&mgr.lock);
+	mgr_unlock();
 	if (lock >= 0)
 		close(lock);
 	pthread_mutex_unlock(&n->chan);

@@ -126,12 +126,45 @@ void reply_write(struct reply *r, char stream, const void *buf, size_t len)
 		size_t n = len > PROTO_MAX_FRAME ? PROTO_MAX_FRAME : len;
 
 		snprintf(head, sizeof(head), "%c %zu\n", stream, n);
-		if (write_all(r->fd, head, strlen(head)) ||
-		    write_all(r->fd, p, n))
+		if (r->hold) {
+			/* a memory stream fails only without memory: then the
+			 * command gets less output, not a broken frame */
+			if (fputs(head, r->hold) == EOF ||
+			    fwrite(p, 1, n, r->hold) != n)
+				r->gone = true;
+		} else if (write_all(r->fd, head, strlen(head)) ||
+			   write_all(r->fd, p, n)) {
 			r->gone = true;
+		}
 		p += n;
 		len -= n;
 	}
+}
+
+void reply_hold(struct reply *r)
+{
+	if (!r->held++ && !r->gone)
+		r->hold = open_memstream(&r->hold_buf, &r->hold_len);
+}
+
+static void send_held(struct reply *r)
+{
+	if (!r->hold)
+		return;
+	if (fclose(r->hold))
+		r->gone = true;
+	r->hold = NULL;
+	if (!r->gone && r->hold_len && write_all(r->fd, r->hold_buf, r->hold_len))
+		r->gone = true;
+	free(r->hold_buf);
+	r->hold_buf = NULL;
+	r->hold_len = 0;
+}
+
+void reply_release(struct reply *r)
+{
+	if (r->held && !--r->held)
+		send_held(r);
 }
 
 void reply_vprintf(struct reply *r, char stream, const char *fmt, va_list ap)
@@ -166,6 +199,8 @@ void reply_exit(struct reply *r, int status)
 {
 	char line[32];
 
+	r->held = 0;
+	send_held(r);
 	snprintf(line, sizeof(line), "x %d\n", status);
 	if (!r->gone && write_all(r->fd, line, strlen(line)))
 		r->gone = true;

@@ -36,6 +36,11 @@ void proto_free_args(char **argv);
 struct reply {
 	int fd;
 	bool gone;
+	/* reply_hold: frames kept in memory until reply_release */
+	unsigned held;
+	FILE *hold;
+	char *hold_buf;
+	size_t hold_len;
 };
 
 void reply_write(struct reply *r, char stream, const void *buf, size_t len);
@@ -45,6 +50,13 @@ void reply_err(struct reply *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void reply_vprintf(struct reply *r, char stream, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
+/* Until as many reply_release as reply_hold, frames are kept in memory
+ * and then sent in one go: a reply formatted under a lock that must not
+ * wait for the command's reader. Without memory for them frames are sent
+ * as they come. */
+void reply_hold(struct reply *r);
+void reply_release(struct reply *r);
+/* Sends what is held, whatever the holds, then the exit status */
 void reply_exit(struct reply *r, int status);
 /* false once the command has closed its end (for -f loops) */
 bool reply_alive(struct reply *r);

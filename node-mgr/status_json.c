@@ -1,6 +1,7 @@
 /* shoji status: a table for people and JSON for scripts (the schema is in
- * docs/status-json.md; fields are only ever added). mgr.lock is held by
- * the caller. */
+ * docs/status-json.md; fields are only ever added). The caller holds
+ * mgr.lock and the reply (cmd_lock): the text goes to the command once
+ * the lock is released. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

@@ -77,13 +77,12 @@ static void test_bad_requests(void)
 static void test_frames(void)
 {
 	int sv[2], status;
-	struct reply r;
+	struct reply r = { .fd = -1 };
 	FILE *out;
 	char buf[64] = "";
 
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	r.fd = sv[0];
-	r.gone = false;
 	reply_out(&r, "hello %d\n", 1);
 	reply_exit(&r, 3);
 	/* the client copies frames to stdout: catch it */
@@ -109,10 +108,63 @@ static void test_frames(void)
 	close(sv[0]);
 }
 
+/* Bytes waiting on fd, without waiting for more; NUL-terminated */
+static size_t waiting(int fd, char *buf, size_t len)
+{
+	ssize_t got = recv(fd, buf, len - 1, MSG_DONTWAIT);
+
+	got = got < 0 ? 0 : got;
+	buf[got] = '\0';
+	return (size_t)got;
+}
+
+/* A held reply is sent only at its last release, frames and streams as
+ * they would have gone, or at its exit. */
+static void test_held(void)
+{
+	int sv[2];
+	struct reply r = { .fd = -1 };
+	char buf[256];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	r.fd = sv[0];
+	reply_hold(&r);
+	reply_out(&r, "a\n");
+	reply_hold(&r);
+	reply_err(&r, "bc\n");
+	reply_release(&r);
+	CHECK(waiting(sv[1], buf, sizeof(buf)) == 0);
+	reply_release(&r);
+	waiting(sv[1], buf, sizeof(buf));
+	CHECK_STR(buf, "o 2\na\ne 3\nbc\n");
+	/* not held: at once */
+	reply_out(&r, "d\n");
+	waiting(sv[1], buf, sizeof(buf));
+	CHECK_STR(buf, "o 2\nd\n");
+	/* a release too many changes nothing */
+	reply_release(&r);
+	CHECK(waiting(sv[1], buf, sizeof(buf)) == 0);
+	/* the exit sends what is held first */
+	reply_hold(&r);
+	reply_out(&r, "e\n");
+	reply_exit(&r, 4);
+	waiting(sv[1], buf, sizeof(buf));
+	CHECK_STR(buf, "o 2\ne\nx 4\n");
+	CHECK(!r.hold && !r.held);
+	/* held output for a command that went away is dropped, quietly */
+	close(sv[1]);
+	reply_hold(&r);
+	reply_out(&r, "f\n");
+	reply_release(&r);
+	CHECK(r.gone);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	test_roundtrip();
 	test_bad_requests();
 	test_frames();
+	test_held();
 	return check_summary();
 }

@@ -132,7 +132,12 @@ unsigned sl_build_e820(const struct sl_node *n, struct boot_e820_entry *e,
 {
 	unsigned nr = 0, i;
 
-	add_e820(e, &nr, max, n->lowmem.start, n->lowmem.size, E820_RAM);
+	/* The park page is node0's: the node must not take it for RAM */
+	add_e820(e, &nr, max, n->lowmem.start,
+		 n->lowmem.size - SHOJI_PARK_SIZE, E820_RAM);
+	add_e820(e, &nr, max,
+		 SHOJI_PARK_PAGE(n->lowmem.start, n->lowmem.size),
+		 SHOJI_PARK_SIZE, E820_RESERVED);
 	for (i = 0; i < n->nr_ranges; i++)
 		add_e820(e, &nr, max, n->ranges[i].start, n->ranges[i].size,
 			 E820_RAM);
@@ -332,7 +337,8 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 		fail(err, errlen, "the node has no memory or no CPU");
 		return -1;
 	}
-	if (n->lowmem.start % SL_PAGE || n->lowmem.size < 4 * SL_PAGE ||
+	if (n->lowmem.start % SL_PAGE || n->lowmem.size % SL_PAGE ||
+	    n->lowmem.size < 4 * SL_PAGE ||
 	    n->lowmem.start + n->lowmem.size > 0x100000) {
 		fail(err, errlen, "the low window must be at least 16 KiB, page aligned, below 1 MiB");
 		return -1;
@@ -358,8 +364,11 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 		return -1;
 	}
 
-	/* Low window: the trampoline page, then the page tables */
-	low_size = (size_t)n->lowmem.size;
+	/*
+	 * Low window: the trampoline page, then the page tables; its last
+	 * page, where node0 parks the node's CPUs, is never loaded.
+	 */
+	low_size = (size_t)n->lowmem.size - SHOJI_PARK_SIZE;
 	low = page_buf(low_size);
 	data = page_buf(3 * SL_PAGE);
 	kbuf = page_buf(kernel_size);

@@ -66,11 +66,13 @@ static void test_e820(void)
 
 	node2(&n);
 	nr = sl_build_e820(&n, e, 8);
-	CHECK(nr == 4);
-	CHECK(e[0].addr == 0x70000 && e[0].size == 0x10000 && e[0].type == 1);
-	CHECK(e[1].addr == 0x7f002000 && e[1].size == 4096 && e[1].type == 2);
-	CHECK(e[2].addr == 0x120000000 && e[2].size == 512 << 20 && e[2].type == 1);
-	CHECK(e[3].addr == 0x140000000 && e[3].size == 256 << 20 && e[3].type == 1);
+	CHECK(nr == 5);
+	CHECK(e[0].addr == 0x70000 && e[0].size == 0xf000 && e[0].type == 1);
+	/* The park page */
+	CHECK(e[1].addr == 0x7f000 && e[1].size == 4096 && e[1].type == 2);
+	CHECK(e[2].addr == 0x7f002000 && e[2].size == 4096 && e[2].type == 2);
+	CHECK(e[3].addr == 0x120000000 && e[3].size == 512 << 20 && e[3].type == 1);
+	CHECK(e[4].addr == 0x140000000 && e[4].size == 256 << 20 && e[4].type == 1);
 	CHECK(sl_build_e820(&n, e, 2) == 2);
 }
 
@@ -265,10 +267,11 @@ static void test_image(void)
 	CHECK(img.entry == 0x80000);
 	CHECK(img.kernel == 0x100000000);
 	for (i = 0; i < img.nr; i++) {
+		/* In the node's memory; in the low window, below the park page */
 		bool inside = (img.seg[i].mem >= 0x100000000 &&
 			       img.seg[i].mem + img.seg[i].memsz <= 0x120000000) ||
 			      (img.seg[i].mem >= 0x80000 &&
-			       img.seg[i].mem + img.seg[i].memsz <= 0x90000);
+			       img.seg[i].mem + img.seg[i].memsz <= 0x8f000);
 
 		CHECK(inside);
 		CHECK(img.seg[i].mem % 4096 == 0 && img.seg[i].memsz % 4096 == 0);
@@ -282,10 +285,11 @@ static void test_image(void)
 	bp = (const struct boot_params *)((const uint8_t *)s->buf + (img.boot_params - s->mem));
 	CHECK(bp->hdr.header == 0x53726448);
 	CHECK(bp->hdr.type_of_loader == 0xff);
-	CHECK(bp->e820_entries == 3);
+	CHECK(bp->e820_entries == 4);
 	CHECK(bp->e820_table[0].addr == 0x80000 && bp->e820_table[0].type == 1);
-	CHECK(bp->e820_table[1].addr == 0x7f001000 && bp->e820_table[1].type == 2);
-	CHECK(bp->e820_table[2].addr == 0x100000000 && bp->e820_table[2].type == 1);
+	CHECK(bp->e820_table[1].addr == 0x8f000 && bp->e820_table[1].type == 2);
+	CHECK(bp->e820_table[2].addr == 0x7f001000 && bp->e820_table[2].type == 2);
+	CHECK(bp->e820_table[3].addr == 0x100000000 && bp->e820_table[3].type == 1);
 	cmdline = bp->hdr.cmd_line_ptr | (uint64_t)bp->ext_cmd_line_ptr << 32;
 	CHECK(cmdline >> 32 == 1);
 	CHECK(!strcmp((const char *)s->buf + (cmdline - s->mem), "console=ttyS0 shoji.node=1 apic_extnmi=none"));

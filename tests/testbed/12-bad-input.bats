@@ -116,6 +116,8 @@ teardown() {
 		run node0 'shoji-load stop 1 --timeout 1000 && shoji-load status 1'
 		assert_status 0
 		assert_output_contains "reason: did not park in time, stopped with INIT"
+		run node0 'dmesg | tail -n 20'
+		assert_output_contains "node1: 1 CPU(s) parked at 0x8f000 with machine checks enabled"
 	done
 	# The same node with a good setup_data boots
 	node_boot 1

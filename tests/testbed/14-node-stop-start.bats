@@ -100,3 +100,69 @@ stop_start_cycle() {
 	[ "${output%%$'\n'*}" = 0,2-7 ] || fail "node0's CPUs: $output"
 	assert_output_contains "node1: running"
 }
+
+# A machine check in bank 1 as a memory scrub reports one: uncorrected,
+# action optional, with an address; MCG_STATUS: in progress, restart IP
+# valid. QEMU resets the whole machine when the CPU it is injected into
+# has CR4.MCE clear, as a CPU waiting for SIPI after INIT has, or still
+# has MCG_STATUS.MCIP set from the one before.
+MCE_BANK=1
+MCE_STATUS=0xbd000000000000c0
+MCE_MCG_STATUS=0x5
+MCE_ADDR=0x12345000
+MCE_MISC=0x86
+
+inject_mce() {
+	run "$TESTBED" monitor "$TESTBED_DIR" mce "$1" $MCE_BANK $MCE_STATUS $MCE_MCG_STATUS $MCE_ADDR $MCE_MISC
+	assert_status 0
+	[[ "$output" != *"triple fault"* ]] || fail "QEMU: $output"
+}
+
+# Waits up to 60 s for node0's kernel log to hold a line that matches
+# the extended regular expression ERE, and prints the lines that do.
+node0_log_wait() {
+	node0 "for i in \$(seq 60); do dmesg | grep -E '$1' && exit 0; sleep 1; done; exit 1"
+}
+
+@test "a machine check on the stopped node1's CPU: node0 reports it, the machine keeps running, node1 starts again" {
+	boot=$(node0 'cat /proc/sys/kernel/random/boot_id')
+	run node0 'shoji-load stop 1 && dmesg | grep "node1: .*parked at"'
+	assert_status 0
+	assert_output_contains "node1: 1 CPU(s) parked at 0x8f000 with machine checks enabled"
+	# Twice: the first one must have left machine checks enabled
+	for n in 1 2; do
+		inject_mce 1
+		run node0_log_wait "node1: machine check on its stopped CPU .*\\($n in all\\)"
+		assert_status 0
+		[[ "$output" =~ "node1: machine check on its stopped CPU with APIC ID 1: MCG_STATUS 0x5, bank 1 status 0x"[bf]"d000000000000c0 addr 0x12345000 misc 0x86 ($n in all)" ]] ||
+			fail "node0's report of machine check $n: $output"
+	done
+	[ "$(node0 'cat /proc/sys/kernel/random/boot_id')" = "$boot" ] ||
+		fail "the machine was reset"
+	node_boot 1
+	run node_exec 1 hostname
+	assert_status 0
+}
+
+@test "a machine check on the running node1's CPU is node1's: it takes it down alone, node0 restarts it" {
+	boot=$(node0 'cat /proc/sys/kernel/random/boot_id')
+	node0_reports=$(node0 'dmesg | grep -ci "machine check" || true')
+	inject_mce 1
+	# The testbed's CPU is an AMD one: Linux takes an uncorrected error
+	# that hits kernel code, as in the idle loop, for fatal.
+	for i in $(seq 60); do
+		node_state 1 | grep -q "node1: panicked" && break
+		sleep 1
+	done
+	run node_state 1
+	assert_output_contains "node1: panicked"
+	assert_output_contains "reason: Kernel panic - not syncing: Fatal machine check"
+	grep -q "\[Hardware Error\]: .*Bank 1: bd000000000000c0" "$TESTBED_DIR/com2.log" ||
+		fail "node1's console does not show the machine check: $(grep -a "Hardware Error" "$TESTBED_DIR/com2.log")"
+	run node0 'cat /proc/sys/kernel/random/boot_id; dmesg | grep -ci "machine check" || true'
+	[ "${lines[0]}" = "$boot" ] || fail "the machine was reset"
+	[ "${lines[1]}" = "$node0_reports" ] || fail "node0 reported it: $output"
+	run node0 'shoji-load stop 1'
+	assert_status 0
+	node_boot 1
+}

@@ -125,6 +125,22 @@ teardown() {
 	[ "$output" = 1 ]
 }
 
+@test "node0's kernel refuses a node given another node's CPU or memory" {
+	# Without a plan shoji-load checks node2 alone: only node0's kernel
+	# knows that node1 has CPU 1, 0x100000000-0x11fffffff and 0x80000.
+	local node2="shoji-load load 2 --control 64K@0x60000000 --lowmem 64K@0x80000 --kernel /shoji/out/bzImage"
+	run node0 "$node2 --cpus 1 --memory 64M@0x110000000"
+	assert_status 1
+	assert_output_contains "Shoji: node2: CPU 1 is node1's"
+	run node0 "echo 0 > /sys/devices/system/cpu/cpu2/online && $node2 --cpus 2 --memory 64M@0x110000000"
+	node0 'echo 1 > /sys/devices/system/cpu/cpu2/online'
+	[ "$status" = 1 ] || fail "node2 was registered: $output"
+	assert_output_contains "Shoji: node2: its memory 0x110000000-0x113ffffff overlaps node1's 0x100000000-0x11fffffff"
+	# node1 runs on
+	run node_exec 1 'nproc'
+	[ "$output" = 1 ]
+}
+
 @test "the bad requests left node0 intact" {
 	run node0 'cat /sys/devices/system/cpu/online; grep -c "System RAM" /proc/iomem'
 	assert_status 0

@@ -249,7 +249,7 @@ static int pt_map_2m(struct pt_alloc *a, long top, bool la57, uint64_t va)
 }
 
 size_t sl_build_page_tables(void *buf, size_t bufsz, uint64_t buf_pa,
-			    const struct sl_node *n, bool la57,
+			    const struct sl_range *map, unsigned nr, bool la57,
 			    uint64_t *cr3)
 {
 	struct pt_alloc a = { .buf = buf, .size = bufsz, .pa = buf_pa };
@@ -262,9 +262,9 @@ size_t sl_build_page_tables(void *buf, size_t bufsz, uint64_t buf_pa,
 	/* The first 2 MiB hold the trampoline, which runs identity mapped */
 	if (pt_map_2m(&a, top, la57, 0))
 		return 0;
-	for (i = 0; i < n->nr_ranges; i++) {
-		va = align_down(n->ranges[i].start, SL_2M);
-		end = align_up(n->ranges[i].start + n->ranges[i].size, SL_2M);
+	for (i = 0; i < nr; i++) {
+		va = align_down(map[i].start, SL_2M);
+		end = align_up(map[i].start + map[i].size, SL_2M);
 		for (; va < end; va += SL_2M)
 			if (pt_map_2m(&a, top, la57, va))
 				return 0;
@@ -326,6 +326,7 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	uint64_t kernel_mem, data_pa, initrd_pa = 0, end, cr3 = 0;
 	size_t tramp_size = (size_t)(shoji_trampoline_end - shoji_trampoline);
 	size_t low_size, cmdline_max, pt_used;
+	struct sl_range boot_map;
 	uint8_t *low = NULL, *data = NULL, *kbuf = NULL, *ibuf = NULL;
 	struct boot_params *bp;
 	struct setup_data *sd;
@@ -381,9 +382,17 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 		fail(err, errlen, "the trampoline is larger than a page");
 		goto fail;
 	}
+	/*
+	 * The 64-bit boot protocol wants the kernel's init_size, boot_params
+	 * and the command line identity mapped, and no more: the kernel maps
+	 * the rest itself. Whatever the size of the node, the tables then fit
+	 * in the low window.
+	 */
+	boot_map.start = img->kernel;
+	boot_map.size = data_pa + 3 * SL_PAGE - img->kernel;
 	pt_used = sl_build_page_tables(low + TRAMP_SIZE, low_size - TRAMP_SIZE,
-				       n->lowmem.start + TRAMP_SIZE, n,
-				       n->la57, &cr3);
+				       n->lowmem.start + TRAMP_SIZE, &boot_map,
+				       1, n->la57, &cr3);
 	if (!pt_used) {
 		fail(err, errlen, "the page tables do not fit in the low window");
 		goto fail;

@@ -108,11 +108,11 @@ enum sl_bad_setup {
 enum sl_bad_setup sl_bad_setup_parse(const char *what);
 void sl_spoil_setup(struct shoji_setup *s, enum sl_bad_setup how);
 
-/* Identity page tables with 2 MiB pages for the first 2 MiB and every
- * node range, in buf (physical address buf_pa). Returns the bytes used
- * and the top-level table in *cr3, or 0 if buf is too small. */
+/* Identity page tables with 2 MiB pages for the first 2 MiB and the nr
+ * ranges in map, in buf (physical address buf_pa). Returns the bytes
+ * used and the top-level table in *cr3, or 0 if buf is too small. */
 size_t sl_build_page_tables(void *buf, size_t bufsz, uint64_t buf_pa,
-			    const struct sl_node *n, bool la57,
+			    const struct sl_range *map, unsigned nr, bool la57,
 			    uint64_t *cr3);
 
 /* boot_params for the kernel at kernel_pa, command line, initrd and the

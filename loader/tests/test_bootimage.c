@@ -128,7 +128,7 @@ static void test_page_tables(void)
 	size_t used;
 
 	node1(&n);
-	used = sl_build_page_tables(buf, sizeof(buf), pa, &n, false, &cr3);
+	used = sl_build_page_tables(buf, sizeof(buf), pa, n.ranges, n.nr_ranges, false, &cr3);
 	/* PML4, PDPT, PD for GiB 0, PD for GiB 4 */
 	CHECK(used == 4 * 4096);
 	CHECK(cr3 == pa);
@@ -138,20 +138,20 @@ static void test_page_tables(void)
 	CHECK(translate(buf, pa, cr3, false, 0x120000000) == UINT64_MAX);
 	CHECK(translate(buf, pa, cr3, false, 0x200000) == UINT64_MAX);
 
-	used = sl_build_page_tables(buf, sizeof(buf), pa, &n, true, &cr3);
+	used = sl_build_page_tables(buf, sizeof(buf), pa, n.ranges, n.nr_ranges, true, &cr3);
 	CHECK(used == 5 * 4096);
 	CHECK(translate(buf, pa, cr3, true, 0x100200000) == 0x100200000);
 	CHECK(translate(buf, pa, cr3, true, 0x7f000000) == UINT64_MAX);
 
 	node2(&n);
-	used = sl_build_page_tables(buf, sizeof(buf), pa, &n, false, &cr3);
+	used = sl_build_page_tables(buf, sizeof(buf), pa, n.ranges, n.nr_ranges, false, &cr3);
 	/* PML4, PDPT, PDs for GiB 0, 4 and 5 */
 	CHECK(used == 5 * 4096);
 	CHECK(translate(buf, pa, cr3, false, 0x13fe00000) == 0x13fe00000);
 	CHECK(translate(buf, pa, cr3, false, 0x14fffffff) == 0x14fffffff);
 	CHECK(translate(buf, pa, cr3, false, 0x150000000) == UINT64_MAX);
 
-	CHECK(sl_build_page_tables(buf, 3 * 4096, pa, &n, false, &cr3) == 0);
+	CHECK(sl_build_page_tables(buf, 3 * 4096, pa, n.ranges, n.nr_ranges, false, &cr3) == 0);
 }
 
 /* A minimal bzImage: a setup header and a few bytes of "kernel" */
@@ -337,7 +337,31 @@ static void test_image(void)
 	memcpy(&q, (const uint8_t *)low->buf + TRAMP_BOOT_PARAMS, 8);
 	CHECK(q == img.boot_params);
 	CHECK(translate(low->buf, 0x80000, img.cr3, false, img.kernel + 0x200) == img.kernel + 0x200);
+	CHECK(translate(low->buf, 0x80000, img.cr3, false, img.boot_params + 3 * 4096 - 1) ==
+	      img.boot_params + 3 * 4096 - 1);
 	sl_image_free(&img);
+
+	/*
+	 * A node of 1 TiB in four ranges: the tables map the first 2 MiB,
+	 * the kernel and its boot data, not the whole node, and fit in the
+	 * 64 KiB low window with room to spare.
+	 */
+	for (i = 0; i < 4; i++)
+		n.ranges[i] = (struct sl_range){ (UINT64_C(1) << 40) * (i + 1), UINT64_C(256) << 30 };
+	n.nr_ranges = 4;
+	CHECK(sl_build_image(&img, &n, &bz, initrd, sizeof(initrd), err, sizeof(err)) == 0);
+	low = find_seg(&img, 0x80000);
+	CHECK(low != NULL && low->memsz <= 0x10000 - 4096);
+	CHECK(low->memsz <= 8 * 4096);
+	CHECK(translate(low->buf, 0x80000, img.cr3, false, 0x80000) == 0x80000);
+	CHECK(translate(low->buf, 0x80000, img.cr3, false, img.kernel) == img.kernel);
+	CHECK(translate(low->buf, 0x80000, img.cr3, false, img.boot_params + 4096) ==
+	      img.boot_params + 4096);
+	CHECK(translate(low->buf, 0x80000, img.cr3, false, n.ranges[3].start) == UINT64_MAX);
+	CHECK(translate(low->buf, 0x80000, img.cr3, false, n.ranges[0].start + (UINT64_C(255) << 30)) ==
+	      UINT64_MAX);
+	sl_image_free(&img);
+	node1(&n);
 
 	/* Too little memory for kernel, boot data and initrd */
 	n.ranges[0].size = 16 << 20;

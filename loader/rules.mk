@@ -54,8 +54,11 @@ $(SHOJI_LOAD): $(LOADER_OUT)/shoji-load.o $(LOADER_OUT)/from_plan.o \
 
 tools: $(SHOJI_LOAD)
 
-$(LOADER_OUT)/test-bootimage: loader/tests/test_bootimage.c $(LOADER_OUT)/libshoji-load.a $(LOADER_HEADERS)
-	$(CC) $(LOADER_CFLAGS) -o $@ $< $(LOADER_OUT)/libshoji-load.a
+# The unit tests' harness (tests/unit/check.h), so every test prints the
+# same closing line
+$(LOADER_OUT)/test-bootimage: loader/tests/test_bootimage.c $(LOADER_OUT)/libshoji-load.a \
+		$(LOADER_HEADERS) tests/unit/check.h
+	$(CC) $(LOADER_CFLAGS) -Itests/unit -o $@ $< $(LOADER_OUT)/libshoji-load.a
 
 test-loader: $(LOADER_OUT)/test-bootimage
 	$(LOADER_OUT)/test-bootimage

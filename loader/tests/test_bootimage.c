@@ -6,19 +6,9 @@
 #include <string.h>
 
 #include "bootimage.h"
+#include "check.h"
 #include "machine.h"
 #include "trampoline.h"
-
-static int passed, failed;
-
-#define CHECK(cond) do { \
-	if (cond) { \
-		passed++; \
-	} else { \
-		failed++; \
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-	} \
-} while (0)
 
 /* node1 of configs/two-nodes.ini */
 static void node1(struct sl_node *n)
@@ -406,6 +396,5 @@ int main(void)
 	test_bzimage();
 	test_image();
 	test_iomem();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary();
 }

@@ -18,6 +18,7 @@
 
 #include "bootimage.h"
 #include "fail.h"
+#include "kmsg.h"
 #include "machine.h"
 
 static bool cpu_has_la57(void)
@@ -27,42 +28,6 @@ static bool cpu_has_la57(void)
 	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
 		return false;
 	return c & (1u << 16);
-}
-
-int sl_kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-void sl_kmsg_reason(int fd, unsigned node, char *buf, size_t len)
-{
-	char line[1024], tag[32];
-	size_t used = 0;
-	ssize_t n;
-	char *msg;
-
-	if (len)
-		buf[0] = '\0';
-	if (fd < 0)
-		return;
-	snprintf(tag, sizeof(tag), "Shoji: node%u:", node);
-	while ((n = read(fd, line, sizeof(line) - 1)) > 0 ||
-	       (n < 0 && errno == EPIPE)) {
-		if (n <= 0)
-			continue;
-		line[n] = '\0';
-		msg = strchr(line, ';');
-		if (msg && strstr(msg, tag) && used < len) {
-			msg[strcspn(msg, "\n")] = '\0';
-			used += (size_t)snprintf(buf + used, len - used, "%s%s",
-						 used ? "; " : "", msg + 1);
-		}
-	}
-	close(fd);
 }
 
 /* err gets "what: strerror" plus what node0's kernel logged since kmsg */

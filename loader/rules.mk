@@ -12,10 +12,10 @@ TOOLS += $(SHOJI_LOAD)
 
 LOADER_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I$(OUT)/include -Iloader
 LOADER_HEADERS := $(OUT)/include/linux/shoji.h loader/bootimage.h loader/machine.h \
-	loader/fail.h \
+	loader/fail.h loader/kmsg.h \
 	loader/trampoline.h loader/load_req.h loader/load.h
 LOADER_LIB_OBJS := $(LOADER_OUT)/bootimage.o $(LOADER_OUT)/machine.o \
-	$(LOADER_OUT)/fail.o \
+	$(LOADER_OUT)/fail.o $(LOADER_OUT)/kmsg.o \
 	$(LOADER_OUT)/load.o \
 	$(LOADER_OUT)/trampoline_blob.o
 

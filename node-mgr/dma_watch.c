@@ -2,12 +2,12 @@
  * blocked for a node's device becomes an event of that node, and counts
  * in its status. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dma_fault.h"
+#include "kmsg.h"
 #include "manager.h"
 
 /* mgr.lock held */
@@ -45,37 +45,21 @@ void *dma_fault_watcher(void *arg)
 {
 	char record[2048];
 	struct dma_fault f;
+	char *msg;
 	int fd;
 	(void)arg;
 
-	fd = open("/dev/kmsg", O_RDONLY | O_CLOEXEC);
+	fd = sl_kmsg_follow();
 	if (fd < 0) {
 		event_log("manager", "cannot read node0's kernel log (/dev/kmsg): %s; DMA faults of the nodes' devices go unreported",
 			  strerror(errno));
 		return NULL;
 	}
-	/* Faults from before this manager were reported by an earlier one */
-	lseek(fd, 0, SEEK_END);
-	for (;;) {
-		ssize_t len = read(fd, record, sizeof(record) - 1);
-		char *msg;
-
-		if (len < 0) {
-			/* EPIPE: records were overwritten before we read them */
-			if (errno == EPIPE || errno == EINTR)
-				continue;
-			event_log("manager", "stopped reading node0's kernel log: %s; DMA faults of the nodes' devices go unreported",
-				  strerror(errno));
-			break;
-		}
-		record[len] = '\0';
-		msg = strchr(record, ';');
-		if (!msg)
-			continue;
-		msg[strcspn(msg, "\n")] = '\0';
-		if (dma_fault_parse(msg + 1, &f))
+	while ((msg = sl_kmsg_next(fd, record, sizeof(record))))
+		if (dma_fault_parse(msg, &f))
 			report(&f);
-	}
+	event_log("manager", "stopped reading node0's kernel log: %s; DMA faults of the nodes' devices go unreported",
+		  strerror(errno));
 	close(fd);
 	return NULL;
 }

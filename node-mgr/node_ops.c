@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kmsg.h"
 #include "load.h"
 #include "manager.h"
 

@@ -4,7 +4,7 @@
 .PHONY: test-bench
 
 BENCH_LIB_SRCS := bench/tsc.c bench/stats.c bench/report.c bench/workloads.c \
-	node-mgr/units.c
+	node-mgr/common/units.c
 BENCH_MAIN_SRC := bench/shoji-bench.c
 
 TOOLS += $(OUT)/bin/shoji-bench

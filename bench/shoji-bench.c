@@ -15,7 +15,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-#include "units.h"
+#include "common/units.h"
+
 #include "report.h"
 #include "tsc.h"
 #include "workloads.h"

@@ -9,7 +9,7 @@
 
 .PHONY: install uninstall deb test-dist
 
-SHOJI_VERSION := $(shell sed -n 's/^\#define SHOJI_VERSION "\(.*\)"/\1/p' node-mgr/shoji.c)
+SHOJI_VERSION := $(shell sed -n 's/^\#define SHOJI_VERSION "\(.*\)"/\1/p' node-mgr/cli/shoji.c)
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man

@@ -1,10 +1,10 @@
 #include "bootimage.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fail.h"
 #include "trampoline.h"
 
 #define HDR_OFFSET	0x1f1
@@ -14,15 +14,6 @@
 #define PTE_PRESENT	UINT64_C(0x1)
 #define PTE_RW		UINT64_C(0x2)
 #define PTE_PS		UINT64_C(0x80)
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -66,7 +57,7 @@ int sl_bzimage_parse(struct sl_bzimage *bz, const void *data, size_t size,
 
 	memset(bz, 0, sizeof(*bz));
 	if (size < 0x1000 || get32(d + 0x202) != HDR_MAGIC) {
-		fail(err, errlen, "not a bzImage (no HdrS setup header)");
+		sl_fail(err, errlen, "not a bzImage (no HdrS setup header)");
 		return -1;
 	}
 	h = (const struct setup_header *)(d + HDR_OFFSET);
@@ -76,8 +67,8 @@ int sl_bzimage_parse(struct sl_bzimage *bz, const void *data, size_t size,
 	bz->version = hdr.version;
 	bz->setup_size = ((size_t)(hdr.setup_sects ? hdr.setup_sects : 4) + 1) * 512;
 	if (bz->version < 0x020c) {
-		fail(err, errlen, "boot protocol %u.%02u is older than 2.12",
-		     bz->version >> 8, bz->version & 0xff);
+		sl_fail(err, errlen, "boot protocol %u.%02u is older than 2.12",
+			bz->version >> 8, bz->version & 0xff);
 		return -1;
 	}
 	bz->xloadflags = hdr.xloadflags;
@@ -85,15 +76,15 @@ int sl_bzimage_parse(struct sl_bzimage *bz, const void *data, size_t size,
 	bz->alignment = hdr.kernel_alignment;
 	bz->cmdline_size = hdr.cmdline_size;
 	if (!(bz->xloadflags & XLF_KERNEL_64)) {
-		fail(err, errlen, "the kernel has no 64-bit entry point (XLF_KERNEL_64)");
+		sl_fail(err, errlen, "the kernel has no 64-bit entry point (XLF_KERNEL_64)");
 		return -1;
 	}
 	if (!hdr.relocatable_kernel) {
-		fail(err, errlen, "the kernel is not relocatable (CONFIG_RELOCATABLE)");
+		sl_fail(err, errlen, "the kernel is not relocatable (CONFIG_RELOCATABLE)");
 		return -1;
 	}
 	if (bz->setup_size >= size || !bz->init_size) {
-		fail(err, errlen, "the setup header is inconsistent");
+		sl_fail(err, errlen, "the setup header is inconsistent");
 		return -1;
 	}
 	for (i = 0; i + prefix_len < bz->setup_size && !bz->shoji; i++) {
@@ -335,13 +326,13 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 
 	memset(img, 0, sizeof(*img));
 	if (!n->nr_ranges || !n->nr_cpus) {
-		fail(err, errlen, "the node has no memory or no CPU");
+		sl_fail(err, errlen, "the node has no memory or no CPU");
 		return -1;
 	}
 	if (n->lowmem.start % SL_PAGE || n->lowmem.size % SL_PAGE ||
 	    n->lowmem.size < 4 * SL_PAGE ||
 	    n->lowmem.start + n->lowmem.size > 0x100000) {
-		fail(err, errlen, "the low window must be at least 16 KiB, page aligned, below 1 MiB");
+		sl_fail(err, errlen, "the low window must be at least 16 KiB, page aligned, below 1 MiB");
 		return -1;
 	}
 
@@ -359,9 +350,9 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	}
 	img->initrd = initrd_pa;
 	if (end > r0->start + r0->size) {
-		fail(err, errlen, "kernel, boot data and initrd need %llu MiB from %#llx, more than the node's first memory range has",
-		     (unsigned long long)((end - r0->start) >> 20),
-		     (unsigned long long)r0->start);
+		sl_fail(err, errlen, "kernel, boot data and initrd need %llu MiB from %#llx, more than the node's first memory range has",
+			(unsigned long long)((end - r0->start) >> 20),
+			(unsigned long long)r0->start);
 		return -1;
 	}
 
@@ -375,11 +366,11 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	kbuf = page_buf(kernel_size);
 	ibuf = initrd_size ? page_buf(initrd_size) : NULL;
 	if (!low || !data || !kbuf || (initrd_size && !ibuf)) {
-		fail(err, errlen, "out of memory");
+		sl_fail(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (tramp_size > TRAMP_SIZE) {
-		fail(err, errlen, "the trampoline is larger than a page");
+		sl_fail(err, errlen, "the trampoline is larger than a page");
 		goto fail;
 	}
 	/*
@@ -394,7 +385,7 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 				       n->lowmem.start + TRAMP_SIZE, &boot_map,
 				       1, n->la57, &cr3);
 	if (!pt_used) {
-		fail(err, errlen, "the page tables do not fit in the low window");
+		sl_fail(err, errlen, "the page tables do not fit in the low window");
 		goto fail;
 	}
 	img->cr3 = cr3;
@@ -435,8 +426,8 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 			     n->cmdline ? n->cmdline : "",
 			     n->cmdline && *n->cmdline ? " " : "",
 			     n->id) > cmdline_max) {
-		fail(err, errlen, "the command line is longer than the kernel's %zu bytes",
-		     cmdline_max);
+		sl_fail(err, errlen, "the command line is longer than the kernel's %zu bytes",
+			cmdline_max);
 		goto fail;
 	}
 

@@ -3,8 +3,9 @@
 #include <string.h>
 
 #include "load_req.h"
-#include "plan.h"
-#include "plan_check.h"
+
+#include "plan/plan.h"
+#include "plan/plan_check.h"
 
 static const uint16_t uart_ports[] = {
 	[UART_NONE] = 0, [UART_COM1] = 0x3f8, [UART_COM2] = 0x2f8,

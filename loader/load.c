@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/kexec.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +17,9 @@
 #include <unistd.h>
 
 #include "bootimage.h"
+#include "fail.h"
+#include "kmsg.h"
 #include "machine.h"
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool cpu_has_la57(void)
 {
@@ -40,42 +30,6 @@ static bool cpu_has_la57(void)
 	return c & (1u << 16);
 }
 
-int sl_kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-void sl_kmsg_reason(int fd, unsigned node, char *buf, size_t len)
-{
-	char line[1024], tag[32];
-	size_t used = 0;
-	ssize_t n;
-	char *msg;
-
-	if (len)
-		buf[0] = '\0';
-	if (fd < 0)
-		return;
-	snprintf(tag, sizeof(tag), "Shoji: node%u:", node);
-	while ((n = read(fd, line, sizeof(line) - 1)) > 0 ||
-	       (n < 0 && errno == EPIPE)) {
-		if (n <= 0)
-			continue;
-		line[n] = '\0';
-		msg = strchr(line, ';');
-		if (msg && strstr(msg, tag) && used < len) {
-			msg[strcspn(msg, "\n")] = '\0';
-			used += (size_t)snprintf(buf + used, len - used, "%s%s",
-						 used ? "; " : "", msg + 1);
-		}
-	}
-	close(fd);
-}
-
 /* err gets "what: strerror" plus what node0's kernel logged since kmsg */
 static void fail_kernel(char *err, size_t errlen, unsigned node,
 			const char *what, int e, int kmsg)
@@ -83,8 +37,8 @@ static void fail_kernel(char *err, size_t errlen, unsigned node,
 	char why[512];
 
 	sl_kmsg_reason(kmsg, node, why, sizeof(why));
-	fail(err, errlen, "node%u: %s: %s%s%s", node, what, strerror(e),
-	     why[0] ? "; node0's kernel says: " : "", why);
+	sl_fail(err, errlen, "node%u: %s: %s%s%s", node, what, strerror(e),
+		why[0] ? "; node0's kernel says: " : "", why);
 }
 
 /* Each device of the node into the node's IOMMU domain; *confined counts
@@ -138,13 +92,13 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	n->cmdline = req->cmdline;
 	if (!n->nr_cpus || !n->nr_ranges || !n->lowmem.size ||
 	    !req->control.size || !req->kernel[0]) {
-		fail(err, errlen, "node%u: load needs CPUs, memory, a low window, the control area and a kernel",
-		     node);
+		sl_fail(err, errlen, "node%u: load needs CPUs, memory, a low window, the control area and a kernel",
+			node);
 		return -1;
 	}
 	if ((uint64_t)(node + 1) * SHOJI_CONTROL_SIZE > req->control.size) {
-		fail(err, errlen, "node%u: the control area %#" PRIx64 " has no page for node%u",
-		     node, req->control.start, node);
+		sl_fail(err, errlen, "node%u: the control area %#" PRIx64 " has no page for node%u",
+			node, req->control.start, node);
 		return -1;
 	}
 	n->control_pa = req->control.start + (uint64_t)node * SHOJI_CONTROL_SIZE;
@@ -152,42 +106,42 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	/* Refuse before touching anything */
 	kdata = sl_read_file(req->kernel, &ksize);
 	if (!kdata) {
-		fail(err, errlen, "node%u: cannot read kernel %s: %s", node,
-		     req->kernel, strerror(errno));
+		sl_fail(err, errlen, "node%u: cannot read kernel %s: %s", node,
+			req->kernel, strerror(errno));
 		return -1;
 	}
 	if (sl_bzimage_parse(&bz, kdata, ksize, err, errlen)) {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", err);
-		fail(err, errlen, "node%u: kernel %s: %s", node, req->kernel, why);
+		sl_fail(err, errlen, "node%u: kernel %s: %s", node, req->kernel, why);
 		goto out;
 	}
 	if (!bz.shoji) {
-		fail(err, errlen, "node%u: kernel %s was built without the Shoji patch (no " SHOJI_BZIMAGE_MARKER " marker): it cannot run as a node",
-		     node, req->kernel);
+		sl_fail(err, errlen, "node%u: kernel %s was built without the Shoji patch (no " SHOJI_BZIMAGE_MARKER " marker): it cannot run as a node",
+			node, req->kernel);
 		goto out;
 	}
 	if (bz.shoji_abi != sl_abi_version()) {
-		fail(err, errlen, "node%u: kernel %s speaks Shoji node ABI %u, this loader speaks ABI %u: build both from the same patch series",
-		     node, req->kernel, bz.shoji_abi, sl_abi_version());
+		sl_fail(err, errlen, "node%u: kernel %s speaks Shoji node ABI %u, this loader speaks ABI %u: build both from the same patch series",
+			node, req->kernel, bz.shoji_abi, sl_abi_version());
 		goto out;
 	}
 	if (req->initrd[0]) {
 		idata = sl_read_file(req->initrd, &isize);
 		if (!idata) {
-			fail(err, errlen, "node%u: cannot read initrd %s: %s",
-			     node, req->initrd, strerror(errno));
+			sl_fail(err, errlen, "node%u: cannot read initrd %s: %s",
+				node, req->initrd, strerror(errno));
 			goto out;
 		}
 	}
 	if (ioctl(fd, SHOJI_IOC_INFO, &info)) {
-		fail(err, errlen, "node%u: /dev/shoji: %s", node, strerror(errno));
+		sl_fail(err, errlen, "node%u: /dev/shoji: %s", node, strerror(errno));
 		goto out;
 	}
 	if (info.node != SHOJI_ROLE_NODE0) {
-		fail(err, errlen, "node%u: this kernel is node%u; only node0 loads nodes",
-		     node, info.node);
+		sl_fail(err, errlen, "node%u: this kernel is node%u; only node0 loads nodes",
+			node, info.node);
 		goto out;
 	}
 	if (sl_check_node(n, req->cpus, err, errlen))
@@ -198,8 +152,8 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 					     &n->ecam_bus_start,
 					     &n->ecam_bus_end)) {
 			free(iomem);
-			fail(err, errlen, "node%u: node0 has no PCI ECAM (MMCONFIG) window in /proc/iomem; a node reaches its PCI devices only through ECAM",
-			     node);
+			sl_fail(err, errlen, "node%u: node0 has no PCI ECAM (MMCONFIG) window in /proc/iomem; a node reaches its PCI devices only through ECAM",
+				node);
 			goto out;
 		}
 		free(iomem);
@@ -241,7 +195,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", err);
-		fail(err, errlen, "node%u: %s", node, why);
+		sl_fail(err, errlen, "node%u: %s", node, why);
 		goto out;
 	}
 	/* Test only: a layout the node must refuse */

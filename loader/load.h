@@ -30,10 +30,4 @@ struct sl_load_result {
 int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		 struct sl_load_result *res, char *err, size_t errlen);
 
-/* node0's kernel log from now on (-1 if it cannot be read) */
-int sl_kmsg_open(void);
-/* What node0's kernel logged about node since sl_kmsg_open, "" if
- * nothing; closes fd. */
-void sl_kmsg_reason(int fd, unsigned node, char *buf, size_t len);
-
 #endif

@@ -5,21 +5,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "fail.h"
 
 char *sl_read_file(const char *path, size_t *size)
 {
@@ -59,14 +51,14 @@ int sl_open_dev(struct shoji_info *info, char *err, size_t errlen)
 	int fd = open("/dev/shoji", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		fail(err, errlen, errno == ENOENT ?
-		     "/dev/shoji does not exist: node0 runs a kernel without the Shoji patch (CONFIG_SHOJI)" :
-		     "cannot open /dev/shoji: %s", strerror(errno));
+		sl_fail(err, errlen, errno == ENOENT ?
+			"/dev/shoji does not exist: node0 runs a kernel without the Shoji patch (CONFIG_SHOJI)" :
+			"cannot open /dev/shoji: %s", strerror(errno));
 		return -1;
 	}
 	if (ioctl(fd, SHOJI_IOC_INFO, info) || info->version != SHOJI_IOCTL_VERSION) {
-		fail(err, errlen, "/dev/shoji speaks another interface version than this loader (%u)",
-		     SHOJI_IOCTL_VERSION);
+		sl_fail(err, errlen, "/dev/shoji speaks another interface version than this loader (%u)",
+			SHOJI_IOCTL_VERSION);
 		close(fd);
 		return -1;
 	}
@@ -172,8 +164,8 @@ static int check_range(const char *iomem, const struct sl_node *n,
 {
 	if (sl_iomem_reserved(iomem, start, size))
 		return 0;
-	fail(err, errlen, "node%u: %s %#" PRIx64 "-%#" PRIx64 " is not reserved from node0 (boot node0 with memmap=%" PRIu64 "K$%#" PRIx64 "; see /proc/iomem)",
-	     n->id, what, start, start + size - 1, size >> 10, start);
+	sl_fail(err, errlen, "node%u: %s %#" PRIx64 "-%#" PRIx64 " is not reserved from node0 (boot node0 with memmap=%" PRIu64 "K$%#" PRIx64 "; see /proc/iomem)",
+		n->id, what, start, start + size - 1, size >> 10, start);
 	return -1;
 }
 
@@ -185,7 +177,7 @@ int sl_check_node(const struct sl_node *n, const unsigned *cpus,
 
 	iomem = sl_read_file("/proc/iomem", NULL);
 	if (!iomem) {
-		fail(err, errlen, "cannot read /proc/iomem: %s", strerror(errno));
+		sl_fail(err, errlen, "cannot read /proc/iomem: %s", strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < n->nr_ranges; i++)
@@ -202,21 +194,21 @@ int sl_check_node(const struct sl_node *n, const unsigned *cpus,
 	for (i = 0; i < n->nr_cpus; i++) {
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u", cpus[i]);
 		if (access(path, F_OK)) {
-			fail(err, errlen, "node%u: CPU %u does not exist on this machine",
-			     n->id, cpus[i]);
+			sl_fail(err, errlen, "node%u: CPU %u does not exist on this machine",
+				n->id, cpus[i]);
 			return -1;
 		}
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online", cpus[i]);
 		s = sl_read_file(path, NULL);
 		if (!s) {
-			fail(err, errlen, "node%u: CPU %u cannot be taken offline in node0",
-			     n->id, cpus[i]);
+			sl_fail(err, errlen, "node%u: CPU %u cannot be taken offline in node0",
+				n->id, cpus[i]);
 			return -1;
 		}
 		if (s[0] != '0') {
 			free(s);
-			fail(err, errlen, "node%u: CPU %u is still online in node0 (echo 0 > /sys/devices/system/cpu/cpu%u/online)",
-			     n->id, cpus[i], cpus[i]);
+			sl_fail(err, errlen, "node%u: CPU %u is still online in node0 (echo 0 > /sys/devices/system/cpu/cpu%u/online)",
+				n->id, cpus[i], cpus[i]);
 			return -1;
 		}
 		free(s);
@@ -231,16 +223,16 @@ int sl_check_node(const struct sl_node *n, const unsigned *cpus,
 			 d->devfn >> 3, d->devfn & 7);
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", dev);
 		if (access(path, F_OK)) {
-			fail(err, errlen, "node%u: PCI device %s does not exist", n->id, dev);
+			sl_fail(err, errlen, "node%u: PCI device %s does not exist", n->id, dev);
 			return -1;
 		}
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", dev);
 		len = readlink(path, link, sizeof(link) - 1);
 		if (len >= 0) {
 			link[len] = '\0';
-			fail(err, errlen, "node%u: PCI device %s is still bound to node0's driver %s (echo %s > /sys/bus/pci/devices/%s/driver/unbind)",
-			     n->id, dev, strrchr(link, '/') ? strrchr(link, '/') + 1 : link,
-			     dev, dev);
+			sl_fail(err, errlen, "node%u: PCI device %s is still bound to node0's driver %s (echo %s > /sys/bus/pci/devices/%s/driver/unbind)",
+				n->id, dev, strrchr(link, '/') ? strrchr(link, '/') + 1 : link,
+				dev, dev);
 			return -1;
 		}
 	}

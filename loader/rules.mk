@@ -12,8 +12,10 @@ TOOLS += $(SHOJI_LOAD)
 
 LOADER_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I$(OUT)/include -Iloader
 LOADER_HEADERS := $(OUT)/include/linux/shoji.h loader/bootimage.h loader/machine.h \
+	loader/fail.h loader/kmsg.h \
 	loader/trampoline.h loader/load_req.h loader/load.h
 LOADER_LIB_OBJS := $(LOADER_OUT)/bootimage.o $(LOADER_OUT)/machine.o \
+	$(LOADER_OUT)/fail.o $(LOADER_OUT)/kmsg.o \
 	$(LOADER_OUT)/load.o \
 	$(LOADER_OUT)/trampoline_blob.o
 
@@ -54,8 +56,11 @@ $(SHOJI_LOAD): $(LOADER_OUT)/shoji-load.o $(LOADER_OUT)/from_plan.o \
 
 tools: $(SHOJI_LOAD)
 
-$(LOADER_OUT)/test-bootimage: loader/tests/test_bootimage.c $(LOADER_OUT)/libshoji-load.a $(LOADER_HEADERS)
-	$(CC) $(LOADER_CFLAGS) -o $@ $< $(LOADER_OUT)/libshoji-load.a
+# The unit tests' harness (tests/unit/check.h), so every test prints the
+# same closing line
+$(LOADER_OUT)/test-bootimage: loader/tests/test_bootimage.c $(LOADER_OUT)/libshoji-load.a \
+		$(LOADER_HEADERS) tests/unit/check.h
+	$(CC) $(LOADER_CFLAGS) -Itests/unit -o $@ $< $(LOADER_OUT)/libshoji-load.a
 
 test-loader: $(LOADER_OUT)/test-bootimage
 	$(LOADER_OUT)/test-bootimage

@@ -1,4 +1,4 @@
-# node-mgr: the `shoji` tool, its unit tests and its fuzz target.
+# node-mgr: the `shoji` tool, its unit tests and its fuzz targets.
 # Included by the top-level Makefile, which sets OUT and uses $(TOOLS).
 #
 #   tools        $(OUT)/bin/shoji
@@ -9,17 +9,23 @@
 
 .PHONY: tools test-unit fuzz check-clang
 
-NM_LIB_NAMES := units cpuset diag plan_source plan plan_check range_set \
-	sysroot memory_map numa_map iommu_state pci_devices machine_check \
-	boot_params cmd_check ctl_view protocol dma_fault state_file node0_needs \
-	plan_create cmd_plan restart_policy
+# node-mgr/README.md says which room a file belongs in.
+NM_LIB_NAMES := common/units common/cpuset common/diag common/range_set \
+	common/sysroot common/ctl_view common/protocol \
+	plan/plan_source plan/plan plan/plan_check plan/boot_params \
+	plan/plan_create \
+	machine/memory_map machine/numa_map machine/iommu_state \
+	machine/pci_devices machine/node0_needs machine/machine_check \
+	daemon/dma_fault daemon/state_file daemon/restart_policy \
+	cli/cmd_check cli/cmd_plan
 NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
 # The manager and the agent: they drive node0's kernel through the loader
 # library (loader/rules.mk), so the unit tests do not link them.
-NM_MGR_NAMES := daemon events partition node_ops health status_json \
-	guests cmd_client agent dma_watch
+NM_MGR_NAMES := daemon/daemon daemon/events daemon/partition daemon/node_ops \
+	daemon/health daemon/status_json daemon/guests daemon/dma_watch \
+	cli/cmd_client agent/agent
 NM_MGR_SRCS := $(NM_MGR_NAMES:%=node-mgr/%.c)
-NM_MAIN_SRC := node-mgr/shoji.c $(NM_MGR_SRCS)
+NM_MAIN_SRC := node-mgr/cli/shoji.c $(NM_MGR_SRCS)
 NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check \
 	test_ctl_view test_protocol test_dma_fault test_state_file test_plan_create \
 	test_restart_policy
@@ -45,7 +51,8 @@ NM_PCI_LIBS = $(call nm_pkg_flags,NM_PCI_LIBS,\
 NM_CLANG ?= clang
 NM_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla
-NM_CPPFLAGS = -D_GNU_SOURCE -Inode-mgr -I$(OUT)/include -Iloader \
+# Includes name the room: "plan/plan.h", "loader/load.h".
+NM_CPPFLAGS = -D_GNU_SOURCE -Inode-mgr -I. -I$(OUT)/include \
 	$(NM_INIPARSER_CFLAGS) $(NM_PCI_CFLAGS)
 NM_CFLAGS := -std=c11 -O2 -g $(NM_WARN) -MMD -MP
 NM_LIBS = $(NM_INIPARSER_LIBS) $(NM_PCI_LIBS) -lpthread -lm
@@ -109,11 +116,11 @@ $(OUT)/tests/fuzz_plan: $(call nm_objs,fuzz,$(NM_LIB_SRCS) $(NM_FUZZ_SRC))
 	@mkdir -p $(@D)
 	$(NM_CLANG) $(NM_FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ $(NM_LIBS)
 
-$(OUT)/tests/fuzz_state_file: $(call nm_objs,fuzz,node-mgr/state_file.c $(NM_FUZZ_STATE_SRC))
+$(OUT)/tests/fuzz_state_file: $(call nm_objs,fuzz,node-mgr/daemon/state_file.c $(NM_FUZZ_STATE_SRC))
 	@mkdir -p $(@D)
 	$(NM_CLANG) $(NM_FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^
 
-$(OUT)/tests/fuzz_ctl_view: $(call nm_objs,fuzz,node-mgr/ctl_view.c $(NM_FUZZ_CTL_SRC))
+$(OUT)/tests/fuzz_ctl_view: $(call nm_objs,fuzz,node-mgr/common/ctl_view.c $(NM_FUZZ_CTL_SRC))
 	@mkdir -p $(@D)
 	$(NM_CLANG) $(NM_FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^ -lm
 
@@ -147,4 +154,4 @@ fuzz: $(OUT)/tests/fuzz_plan
 	tests/unit/run-fuzz.sh $(OUT)/tests/fuzz_plan $(OUT)/fuzz \
 		$(NM_FUZZ_SECONDS)
 
--include $(wildcard $(NM_OBJ)/*/node-mgr/*.d $(NM_OBJ)/*/tests/unit/*.d)
+-include $(wildcard $(NM_OBJ)/*/node-mgr/*/*.d $(NM_OBJ)/*/tests/unit/*.d)

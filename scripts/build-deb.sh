@@ -12,11 +12,11 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
 version=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)
-tool_version=$(sed -n 's/^#define SHOJI_VERSION "\(.*\)"/\1/p' "$repo/node-mgr/shoji.c")
+tool_version=$(sed -n 's/^#define SHOJI_VERSION "\(.*\)"/\1/p' "$repo/node-mgr/cli/shoji.c")
 die() { echo "build-deb: $*" >&2; exit 1; }
 
 [ "$version" = "$tool_version" ] ||
-	die "debian/changelog says $version, node-mgr/shoji.c says $tool_version: make them agree"
+	die "debian/changelog says $version, node-mgr/cli/shoji.c says $tool_version: make them agree"
 
 src=$out/src/shoji-$version
 rm -rf "$out/src" "$out"/shoji_* "$out"/shoji-dbgsym_*

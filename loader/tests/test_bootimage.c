@@ -1,24 +1,18 @@
-/* Unit tests of the loader's boot image building and machine parsing:
- * plain C, no QEMU. Prints a final line "N passed, N failed". */
+/* Unit tests of the loader's boot image building, machine parsing and
+ * kernel log reading: plain C, no QEMU. Prints a final line
+ * "N passed, N failed". */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "bootimage.h"
+#include "check.h"
+#include "kmsg.h"
 #include "machine.h"
 #include "trampoline.h"
-
-static int passed, failed;
-
-#define CHECK(cond) do { \
-	if (cond) { \
-		passed++; \
-	} else { \
-		failed++; \
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-	} \
-} while (0)
 
 /* node1 of configs/two-nodes.ini */
 static void node1(struct sl_node *n)
@@ -398,6 +392,49 @@ static void test_iomem(void)
 	CHECK(!sl_iomem_ecam("00000000-00000fff : Reserved\n", &base, &b0, &b1));
 }
 
+/* A socket that keeps record boundaries stands in for /dev/kmsg, whose
+ * every read returns one record. */
+static int fake_kmsg(const char *const *records)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
+		return -1;
+	for (; *records; records++)
+		if (write(sv[1], *records, strlen(*records)) < 0)
+			break;
+	close(sv[1]);
+	return sv[0];
+}
+
+static void test_kmsg(void)
+{
+	const char *const log[] = {
+		"6,100,5000,-;Shoji: node2: CPU 3 came back online\n",
+		"no header separator\n",
+		"4,101,5001,-;Shoji: node1: something else\n",
+		"3,102,5002,-;Shoji: node2: segment outside the node's memory\n",
+		NULL,
+	};
+	char record[256], reason[256], *msg;
+	int fd = fake_kmsg(log);
+
+	CHECK(fd >= 0);
+	msg = sl_kmsg_next(fd, record, sizeof(record));
+	CHECK_STR(msg, "Shoji: node2: CPU 3 came back online");
+	msg = sl_kmsg_next(fd, record, sizeof(record));
+	CHECK_STR(msg, "Shoji: node1: something else");
+	close(fd);
+
+	sl_kmsg_reason(fake_kmsg(log), 2, reason, sizeof(reason));
+	CHECK_STR(reason, "Shoji: node2: CPU 3 came back online; "
+		  "Shoji: node2: segment outside the node's memory");
+	sl_kmsg_reason(fake_kmsg(log), 3, reason, sizeof(reason));
+	CHECK_STR(reason, "");
+	sl_kmsg_reason(-1, 2, reason, sizeof(reason));
+	CHECK_STR(reason, "");
+}
+
 int main(void)
 {
 	test_e820();
@@ -406,6 +443,6 @@ int main(void)
 	test_bzimage();
 	test_image();
 	test_iomem();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	test_kmsg();
+	return check_summary();
 }

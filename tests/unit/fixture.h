@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "diag.h"
+#include "common/diag.h"
 
 /* mkdir -p of the directory part of path. */
 static inline void fixture_mkdirs(const char *path)

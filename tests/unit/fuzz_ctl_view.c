@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_view.h"
+#include "common/ctl_view.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

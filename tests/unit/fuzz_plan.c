@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "boot_params.h"
-#include "diag.h"
-#include "plan.h"
-#include "plan_check.h"
+#include "common/diag.h"
+#include "plan/boot_params.h"
+#include "plan/plan.h"
+#include "plan/plan_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ctl_view.h"
+
 #include "check.h"
-#include "ctl_view.h"
 
 #define HDR offsetof(struct shoji_control, con_buf)
 #define RING (SHOJI_CONTROL_SIZE - HDR)

@@ -1,8 +1,9 @@
 /* Error collection and the nearest-name suggestion. */
 #include <stdlib.h>
 
+#include "common/diag.h"
+
 #include "check.h"
-#include "diag.h"
 
 static void test_edit_distance(void)
 {

@@ -1,9 +1,10 @@
-/* Unit tests of dma_fault.c: IOMMU fault lines of node0's kernel log */
+/* Unit tests of daemon/dma_fault.c: IOMMU fault lines of node0's kernel log */
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/dma_fault.h"
+
 #include "check.h"
-#include "dma_fault.h"
 
 static void test_vtd(void)
 {

@@ -6,13 +6,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "machine/machine_check.h"
+#include "machine/memory_map.h"
+#include "machine/numa_map.h"
+#include "plan/plan.h"
+#include "plan/plan_check.h"
+
 #include "check.h"
 #include "fixture.h"
-#include "machine_check.h"
-#include "memory_map.h"
-#include "numa_map.h"
-#include "plan.h"
-#include "plan_check.h"
 
 static char *root;
 

@@ -2,11 +2,12 @@
  * the corners of iniparser's syntax. */
 #include <stdlib.h>
 
-#include "boot_params.h"
+#include "plan/boot_params.h"
+#include "plan/plan.h"
+#include "plan/plan_check.h"
+
 #include "check.h"
 #include "fixture.h"
-#include "plan.h"
-#include "plan_check.h"
 
 static char *dir;
 

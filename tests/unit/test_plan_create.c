@@ -5,11 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plan/plan.h"
+#include "plan/plan_check.h"
+#include "plan/plan_create.h"
+
 #include "check.h"
 #include "fixture.h"
-#include "plan.h"
-#include "plan_check.h"
-#include "plan_create.h"
 
 static char *root;
 

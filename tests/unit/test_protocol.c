@@ -7,8 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/protocol.h"
+
 #include "check.h"
-#include "protocol.h"
 
 static int recv_from(const char *bytes, size_t len, char ***argv)
 {

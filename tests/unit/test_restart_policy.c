@@ -1,11 +1,12 @@
-/* Unit tests of restart_policy.c: when the manager restarts a failed node.
- * A crashed and a hung node are not told apart by the policy: both are a
+/* Unit tests of daemon/restart_policy.c: when the manager restarts a failed
+ * node. A crashed and a hung node are not told apart by the policy: both are a
  * failure, so there is no separate case for them here. */
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/restart_policy.h"
+
 #include "check.h"
-#include "restart_policy.h"
 
 #define RESET_MS 300000
 

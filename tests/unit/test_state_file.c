@@ -1,10 +1,12 @@
-/* Unit tests of state_file.c: the manager's state file, written and read */
+/* Unit tests of daemon/state_file.c: the manager's state file, written and
+ * read */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/state_file.h"
+
 #include "check.h"
-#include "state_file.h"
 
 static const char saved[] =
 	"shoji-state 1\n"

@@ -4,11 +4,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "boot_params.h"
+#include "plan/boot_params.h"
+#include "plan/plan.h"
+#include "plan/plan_check.h"
+
 #include "check.h"
 #include "fixture.h"
-#include "plan.h"
-#include "plan_check.h"
 
 static char *read_all(const char *path, size_t *len)
 {

@@ -1,7 +1,8 @@
 /* Value syntaxes: sizes, numbers, ranges, durations, CPU lists, PCI ids. */
+#include "common/cpuset.h"
+#include "common/units.h"
+
 #include "check.h"
-#include "cpuset.h"
-#include "units.h"
 
 static void test_numbers(void)
 {

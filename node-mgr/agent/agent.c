@@ -1,0 +1,184 @@
+/* shoji agent: runs inside every node, started by its init. It serves the
+ * command channel of the node's control page: node0's manager asks it for
+ * a report once a second (its own counter, uptime, load, memory, guests:
+ * the user-space heartbeat) and sends it commands to run with sh. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "common/ctl_view.h"
+
+#define AGENT_GUEST_DIR "/shoji/guests"
+
+static uint64_t read_meminfo(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/* Guests whose QEMU runs: the pid in each guest's qemu.pid is a live
+ * qemu-system process (guest/ctl keeps them under AGENT_GUEST_DIR). */
+static unsigned running_guests(void)
+{
+	DIR *dir = opendir(AGENT_GUEST_DIR);
+	struct dirent *e;
+	unsigned count = 0;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		char path[512], comm[32] = "";
+		long pid = 0;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), AGENT_GUEST_DIR "/%s/qemu.pid",
+			 e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+		if (!strncmp(comm, "qemu-system", 11))
+			count++;
+	}
+	closedir(dir);
+	return count;
+}
+
+static size_t report(char *out, size_t max)
+{
+	static uint64_t seq;
+	char buf[4096] = "";
+	double up = 0, load = 0;
+	FILE *f;
+	size_t n;
+
+	f = fopen("/proc/uptime", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &up) != 1)
+			up = 0;
+		fclose(f);
+	}
+	f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &load) != 1)
+			load = 0;
+		fclose(f);
+	}
+	f = fopen("/proc/meminfo", "r");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+	}
+	return (size_t)snprintf(out, max,
+		AGENT_REPORT_TAG " seq=%" PRIu64 " uptime=%" PRIu64
+		" load1=%.2f mem_total_kb=%" PRIu64 " mem_avail_kb=%" PRIu64
+		" guests=%u\n", ++seq, (uint64_t)up, load,
+		read_meminfo(buf, "MemTotal:"), read_meminfo(buf, "MemAvailable:"),
+		running_guests());
+}
+
+static size_t run(const char *cmd, char *out, size_t max, int *status)
+{
+	char line[SHOJI_CMD_LEN + 16];
+	size_t len = 0, n;
+	FILE *p;
+
+	snprintf(line, sizeof(line), "exec 2>&1; %s", cmd);
+	p = popen(line, "r");
+	if (!p) {
+		*status = 127;
+		return (size_t)snprintf(out, max, "agent: %s\n", strerror(errno));
+	}
+	while ((n = fread(out + len, 1, max - len, p)) > 0) {
+		len += n;
+		if (len == max) {
+			char drain[512];
+
+			while (fread(drain, 1, sizeof(drain), p) > 0)
+				;
+			break;
+		}
+	}
+	*status = pclose(p);
+	*status = WIFEXITED(*status) ? WEXITSTATUS(*status)
+				     : 128 + WTERMSIG(*status);
+	return len;
+}
+
+int cmd_agent(int argc, char **argv)
+{
+	volatile struct shoji_control *c;
+	char cmd[SHOJI_CMD_LEN + 1], out[SHOJI_REPLY_LEN];
+	struct shoji_info info;
+	uint32_t seq;
+	int fd;
+
+	(void)argv;
+	if (argc != 1) {
+		fputs("Usage: shoji agent   (inside a node: serve node0's manager)\n",
+		      stderr);
+		return EXIT_CANNOT;
+	}
+	fd = open("/dev/shoji", O_RDWR | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, SHOJI_IOC_INFO, &info)) {
+		fprintf(stderr, "shoji agent: /dev/shoji: %s\n", strerror(errno));
+		return EXIT_CANNOT;
+	}
+	if (info.node == SHOJI_ROLE_NODE0) {
+		fputs("shoji agent: runs inside a node, not in node0\n", stderr);
+		return EXIT_CANNOT;
+	}
+	c = mmap(NULL, SHOJI_CONTROL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	if (c == MAP_FAILED) {
+		fprintf(stderr, "shoji agent: cannot map the control page: %s\n",
+			strerror(errno));
+		return EXIT_CANNOT;
+	}
+	for (;;) {
+		size_t len, i;
+		int status = 0;
+
+		seq = __atomic_load_n(&c->cmd_seq, __ATOMIC_ACQUIRE);
+		if (seq == __atomic_load_n(&c->reply_seq, __ATOMIC_ACQUIRE)) {
+			usleep(10000);
+			continue;
+		}
+		for (i = 0; i < SHOJI_CMD_LEN; i++)
+			cmd[i] = c->cmd[i];
+		cmd[SHOJI_CMD_LEN] = '\0';
+		if (!strcmp(cmd, AGENT_REPORT_REQUEST))
+			len = report(out, sizeof(out));
+		else
+			len = run(cmd, out, sizeof(out), &status);
+		for (i = 0; i < len; i++)
+			c->reply[i] = out[i];
+		c->reply_len = (uint32_t)len;
+		c->reply_status = status;
+		__atomic_store_n(&c->reply_seq, seq, __ATOMIC_RELEASE);
+	}
+}

@@ -1,0 +1,1398 @@
+/* shoji daemon: the node manager on node0. It owns the plan that is up,
+ * the partition (CPUs and devices node0 gave up), the nodes' lifecycle and
+ * their health. Commands reach it over a root-only Unix socket; it keeps
+ * what it must not forget (the plan, the partition, restart counts) in its
+ * state directory, so a new daemon finds running nodes again. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "daemon/manager.h"
+#include "daemon/state_file.h"
+#include "loader/machine.h"
+#include "machine/machine_check.h"
+#include "plan/plan_check.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct manager mgr = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.dev = -1,
+};
+
+void mono_now(struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+}
+
+uint64_t mono_ms(void)
+{
+	struct timespec t;
+
+	mono_now(&t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+double mono_ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	mono_now(&now);
+	return (double)(now.tv_sec - t->tv_sec) * 1000 +
+	       (double)(now.tv_nsec - t->tv_nsec) / 1e6;
+}
+
+const struct plan_node *plan_node_of(unsigned id)
+{
+	if (!mgr.plan || id >= PLAN_MAX_NODES || !mgr.plan->nodes[id].present)
+		return NULL;
+	return &mgr.plan->nodes[id];
+}
+
+/* ---- state kept across manager restarts ---- */
+
+/* mgr.lock held. The manager's records as the state file keeps them;
+ * NULL without memory (errno set). */
+static struct state_file *state_snapshot(void)
+{
+	struct state_file *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (mgr.plan)
+		snprintf(s->plan_path, sizeof(s->plan_path), "%s",
+			 mgr.plan_path);
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		const struct node_rec *n = &mgr.nodes[i];
+		struct state_node *sn = &s->nodes[i];
+
+		if (!n->in_plan)
+			continue;
+		sn->listed = true;
+		sn->partitioned = n->partitioned;
+		sn->wanted = n->wanted || n->restart_pending;
+		sn->restarts = n->restarts;
+		sn->failures = n->failures;
+		sn->started_at = (long long)n->started_at;
+		sn->health = (int)n->health;
+		sn->last_failure_at = (long long)n->last_failure_at;
+		sn->nr_cpus = n->nr_cpus;
+		memcpy(sn->cpus, n->cpus, sizeof(sn->cpus));
+		memcpy(sn->cpu_was_online, n->cpu_was_online,
+		       sizeof(sn->cpu_was_online));
+		sn->nr_pci = n->nr_pci;
+		memcpy(sn->pci, n->pci, sizeof(sn->pci));
+		snprintf(sn->last_failure, sizeof(sn->last_failure), "%s",
+			 n->last_failure);
+		sn->pci_confined = n->pci_confined;
+		sn->pci_remapped = n->pci_remapped;
+	}
+	if (mgr.guest_count) {
+		s->guests = calloc(mgr.guest_count, sizeof(*s->guests));
+		if (!s->guests) {
+			free(s);
+			return NULL;
+		}
+		s->guest_count = mgr.guest_count;
+	}
+	for (size_t i = 0; i < mgr.guest_count; i++) {
+		snprintf(s->guests[i].name, sizeof(s->guests[i].name), "%s",
+			 mgr.guests[i].name);
+		s->guests[i].held_down = mgr.guests[i].held_down;
+		s->guests[i].started = mgr.guests[i].started_boot != UINT_MAX;
+	}
+	return s;
+}
+
+/* The errno of this thread's last state file write, 0 if it succeeded:
+ * a command tells its caller when its effect could not be saved. */
+static __thread int save_errno;
+static __thread bool holds_mgr_lock;
+/* This thread changed what the state file keeps under its hold of mgr.lock */
+static __thread bool changed_here;
+
+/* Changes to what the state file keeps (mgr.lock), and the changes the
+ * file holds, or that its last write tried to save (save_lock) */
+static uint64_t state_gen, saved_gen;
+static int saved_errno;
+static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int state_save_failure(void)
+{
+	return save_errno;
+}
+
+void mgr_lock(void)
+{
+	pthread_mutex_lock(&mgr.lock);
+	holds_mgr_lock = true;
+}
+
+bool mgr_locked(void)
+{
+	return holds_mgr_lock;
+}
+
+static int state_flush_to(uint64_t want);
+
+void cmd_lock(struct reply *r)
+{
+	reply_hold(r);
+	mgr_lock();
+}
+
+void cmd_unlock(struct reply *r)
+{
+	mgr_unlock();
+	reply_release(r);
+}
+
+void mgr_unlock(void)
+{
+	uint64_t want = state_gen;
+	bool changed = changed_here;
+
+	changed_here = false;
+	holds_mgr_lock = false;
+	pthread_mutex_unlock(&mgr.lock);
+	/* the journal first: it says what the state then records */
+	if (event_queued())
+		event_flush();
+	/* also when another thread's write saved the change: its result
+	 * is this thread's to tell */
+	if (changed)
+		state_flush_to(want);
+}
+
+void state_changed(void)
+{
+	state_gen++;
+	changed_here = true;
+}
+
+/* A renamed file is only there after a crash once its directory is
+ * synced too. */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = fsync(fd);
+	if (ret) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Writes state to the state file; on failure *step and *what say what
+ * failed, with errno. save_lock held, not mgr.lock. */
+static int state_write(const struct state_file *state, const char **step,
+		       const char **what)
+{
+	static char path[PATH_MAX + 16], tmp[PATH_MAX + 16];
+	int written, e;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
+	snprintf(tmp, sizeof(tmp), "%s/state.tmp", mgr.state_dir);
+	*step = "create";
+	*what = tmp;
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	written = state_file_write(f, state);
+	*step = "write";
+	if (written || fflush(f)) {
+		e = errno ? errno : EIO;
+		fclose(f);
+		errno = e;
+		goto fail_written;
+	}
+	*step = "fsync";
+	if (fsync(fileno(f))) {
+		e = errno;
+		fclose(f);
+		errno = e;
+		goto fail_written;
+	}
+	*step = "close";
+	if (fclose(f))
+		goto fail_written;
+	*step = "rename";
+	if (rename(tmp, path))
+		goto fail_written;
+	*step = "fsync";
+	*what = mgr.state_dir;
+	return sync_dir(mgr.state_dir);
+
+fail_written:
+	e = errno;
+	unlink(tmp);
+	errno = e;
+	return -1;
+}
+
+/*
+ * What a new manager reads to give node CPUs and devices back, so a
+ * failure to write it is said in the journal (once, until a save
+ * succeeds again) and to the caller. Writes a snapshot taken now, under
+ * save_lock: a write never replaces a newer snapshot by an older one,
+ * and a caller whose change a concurrent write already saved gets that
+ * write's result.
+ */
+static int state_flush_to(uint64_t want)
+{
+	static int failed_errno;
+	const char *step = "create", *what = mgr.state_dir;
+	struct state_file *state;
+	uint64_t gen;
+	int ret = 0, e;
+
+	pthread_mutex_lock(&save_lock);
+	if (saved_gen >= want) {
+		/* a write since the change saved it, or tried to */
+		e = saved_errno;
+		pthread_mutex_unlock(&save_lock);
+		save_errno = e;
+		errno = e;
+		return e ? -1 : 0;
+	}
+	pthread_mutex_lock(&mgr.lock);
+	state = state_snapshot();
+	gen = state_gen;
+	pthread_mutex_unlock(&mgr.lock);
+	if (!state || state_write(state, &step, &what))
+		ret = -1;
+	e = ret ? errno : 0;
+	if (state) {
+		state_file_free(state);
+		free(state);
+	}
+	/* a snapshot that could not be made counts nothing as saved */
+	if (state)
+		__atomic_store_n(&saved_gen, gen, __ATOMIC_RELEASE);
+	saved_errno = e;
+	if (e && failed_errno != e)
+		event_log("manager", "cannot save the state (%s %s): %s; a new manager would not find the nodes",
+			  step, what, strerror(e));
+	else if (!e && failed_errno)
+		event_log("manager", "state saved again in %s/state",
+			  mgr.state_dir);
+	failed_errno = e;
+	pthread_mutex_unlock(&save_lock);
+	save_errno = e;
+	errno = e;
+	return ret;
+}
+
+int state_flush(void)
+{
+	uint64_t want;
+
+	pthread_mutex_lock(&mgr.lock);
+	want = state_gen;
+	pthread_mutex_unlock(&mgr.lock);
+	return state_flush_to(want);
+}
+
+static struct plan *plan_open(const char *path, struct reply *r, bool machine)
+{
+	struct plan *plan;
+	struct diag d;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	diag_init(&d);
+	plan = plan_load(path, &d);
+	if (plan) {
+		plan_check(plan, &d);
+		if (machine)
+			machine_check(plan, &d);
+	}
+	if (diag_errors(&d) || diag_failed(&d)) {
+		mem = open_memstream(&text, &len);
+		if (mem) {
+			diag_print(&d, mem, path);
+			diag_print_failure(&d, mem);
+			fclose(mem);
+			reply_write(r, 'e', text, len);
+			free(text);
+		}
+		plan_free(plan);
+		plan = NULL;
+	}
+	diag_free(&d);
+	return plan;
+}
+
+/* mgr.lock held */
+static void plan_adopt(struct plan *plan, const char *path)
+{
+	mgr.plan = plan;
+	snprintf(mgr.plan_path, sizeof(mgr.plan_path), "%s", path);
+	mgr.hung_timeout_ms = plan->machine.hung_timeout_ms
+				      ? plan->machine.hung_timeout_ms
+				      : PLAN_DEFAULT_HUNG_TIMEOUT_MS;
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		struct node_rec *n = &mgr.nodes[i];
+
+		n->in_plan = plan->nodes[i].present;
+		n->health = H_STOPPED;
+		n->cause[0] = '\0';
+		n->last_failure[0] = '\0';
+		n->last_failure_at = 0;
+		n->restarts = n->failures = 0;
+		n->wanted = n->restart_pending = false;
+		n->started_at = 0;
+		n->agent_heard = false;
+	}
+	guests_adopt(plan);
+}
+
+/* mgr.lock held */
+static void plan_drop(void)
+{
+	guests_adopt(NULL);
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
+		mgr.nodes[i].in_plan = false;
+	plan_free(mgr.plan);
+	mgr.plan = NULL;
+	mgr.plan_path[0] = '\0';
+}
+
+/* mgr.lock held. A saved node's records into its node_rec */
+static void state_apply_node(struct node_rec *n, const struct state_node *sn)
+{
+	n->partitioned = sn->partitioned;
+	n->wanted = sn->wanted;
+	n->restarts = sn->restarts;
+	n->failures = sn->failures;
+	n->started_at = (time_t)sn->started_at;
+	n->health = sn->health >= H_STOPPED && sn->health <= H_FAILED
+			    ? (enum health)sn->health : H_STOPPED;
+	n->last_failure_at = (time_t)sn->last_failure_at;
+	n->nr_cpus = sn->nr_cpus;
+	memcpy(n->cpus, sn->cpus, sizeof(n->cpus));
+	memcpy(n->cpu_was_online, sn->cpu_was_online,
+	       sizeof(n->cpu_was_online));
+	n->nr_pci = sn->nr_pci;
+	memcpy(n->pci, sn->pci, sizeof(n->pci));
+	snprintf(n->last_failure, sizeof(n->last_failure), "%s",
+		 sn->last_failure);
+	n->pci_confined = sn->pci_confined;
+	n->pci_remapped = sn->pci_remapped;
+}
+
+static void state_restore(void)
+{
+	char path[PATH_MAX + 16];
+	struct reply quiet = { .fd = -1, .gone = true };
+	struct shoji_status st[PLAN_MAX_NODES];
+	bool found[PLAN_MAX_NODES];
+	struct state_file *state;
+	struct plan *plan;
+	uint64_t *offsets;
+	char *text;
+	int parsed;
+
+	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
+	text = sl_read_file(path, NULL);
+	if (!text)
+		return;
+	state = malloc(sizeof(*state));
+	parsed = state ? state_file_parse(text, state) : -1;
+	free(text);
+	if (parsed) {
+		free(state);
+		return;
+	}
+	plan = plan_open(state->plan_path, &quiet, false);
+	if (!plan) {
+		event_log("manager", "cannot read the plan %s again; nodes it started are left as they are",
+			  state->plan_path);
+		state_file_free(state);
+		free(state);
+		return;
+	}
+	/* What runs now, as node0's kernel and the control pages say, and
+	 * how much of each guest's console was copied: asked before
+	 * mgr.lock is taken, like all I/O. No other thread runs yet. */
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		st[i] = (struct shoji_status){ .node = i };
+		found[i] = plan->nodes[i].present && mgr.dev >= 0 &&
+			   !ioctl(mgr.dev, SHOJI_IOC_STATUS, &st[i]);
+		if (found[i])
+			node_map(&mgr.nodes[i]);
+	}
+	offsets = calloc(state->guest_count + 1, sizeof(*offsets));
+	for (size_t i = 0; offsets && i < state->guest_count; i++)
+		if (plan_guest_named(plan, state->guests[i].name))
+			offsets[i] = guest_console_offset(state->guests[i].name);
+	mgr_lock();
+	plan_adopt(plan, state->plan_path);
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
+		if (mgr.nodes[i].in_plan && state->nodes[i].listed)
+			state_apply_node(&mgr.nodes[i], &state->nodes[i]);
+	for (size_t i = 0; i < state->guest_count; i++)
+		guests_restore(state->guests[i].name,
+			       state->guests[i].held_down,
+			       state->guests[i].started,
+			       offsets ? offsets[i] : 0);
+	free(offsets);
+	state_file_free(state);
+	free(state);
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		struct node_rec *n = &mgr.nodes[i];
+		char name[16];
+
+		if (!n->in_plan)
+			continue;
+		snprintf(name, sizeof(name), "node%u", i);
+		if (!found[i]) {
+			if (n->wanted)
+				event_log(name, "found nothing loaded; it was running before the manager restarted");
+			n->wanted = false;
+			n->health = n->health == H_FAILED ? H_FAILED : H_STOPPED;
+			continue;
+		}
+		mono_now(&n->started_mono);
+		n->started_mono.tv_sec -= n->started_at ? time(NULL) - n->started_at : 0;
+		mono_now(&n->heartbeat_moved);
+		n->last_heartbeat = st[i].heartbeat;
+		if (st[i].started && n->wanted) {
+			if (n->health != H_CRASHED && n->health != H_HUNG)
+				n->health = H_BOOTING;
+			event_log(name, "found again: kernel %s, heartbeat %llu",
+				  ctl_state_name(st[i].state),
+				  (unsigned long long)st[i].heartbeat);
+		} else {
+			n->wanted = false;
+		}
+	}
+	mgr_unlock();
+}
+
+/* ---- commands ---- */
+
+static int parse_node_name(const char *s, struct reply *r, struct node_rec **out)
+{
+	char *end;
+	unsigned long id;
+
+	if (!strncmp(s, "node", 4))
+		s += 4;
+	id = strtoul(s, &end, 10);
+	if (!*s || *end || id == 0 || id >= PLAN_MAX_NODES) {
+		reply_err(r, "shoji: '%s' is not a node (node1..node%d)\n", s,
+			  PLAN_MAX_NODES - 1);
+		return -1;
+	}
+	if (!mgr.plan) {
+		reply_err(r, "shoji: no plan is up (shoji up PLAN)\n");
+		return -1;
+	}
+	if (!mgr.nodes[id].in_plan) {
+		reply_err(r, "shoji: the plan %s has no node%lu\n", mgr.plan_path,
+			  id);
+		return -1;
+	}
+	*out = &mgr.nodes[id];
+	return 0;
+}
+
+/* Waits until the node runs with its agent, fails or stops */
+static int wait_running(struct node_rec *n, struct reply *r, double timeout_s)
+{
+	struct timespec start;
+	enum health h;
+
+	mono_now(&start);
+	for (;;) {
+		mgr_lock();
+		h = n->health;
+		mgr_unlock();
+		if (h == H_RUNNING) {
+			reply_out(r, "node%u: running\n", n->id);
+			return 0;
+		}
+		if (h == H_CRASHED || h == H_FAILED || h == H_HUNG ||
+		    h == H_STOPPED) {
+			reply_err(r, "shoji: node%u: %s: %s\n", n->id,
+				  health_name(h), n->cause);
+			return -1;
+		}
+		if (mono_ms_since(&start) > timeout_s * 1000) {
+			reply_err(r, "shoji: node%u: not running after %.0f s: %s: %s\n",
+				  n->id, timeout_s, health_name(h), n->cause);
+			return -1;
+		}
+		usleep(100000);
+	}
+}
+
+static void node_take_down(struct node_rec *n, bool give_back, const char *why,
+			   struct reply *r)
+{
+	const struct plan_node *pn = plan_node_of(n->id);
+
+	pthread_mutex_lock(&n->op);
+	mgr_lock();
+	n->wanted = false;
+	n->restart_pending = false;
+	mgr_unlock();
+	node_stop(n, pn ? pn->stop_timeout_ms : PLAN_DEFAULT_STOP_TIMEOUT_MS, r);
+	mgr_lock();
+	health_set(n, H_STOPPED, "%s", why);
+	mgr_unlock();
+	if (give_back && n->partitioned)
+		partition_give_back(n, r);
+	mgr_lock();
+	state_changed();
+	mgr_unlock();
+	pthread_mutex_unlock(&n->op);
+}
+
+static int node_bring_up(struct node_rec *n, struct reply *r)
+{
+	const struct plan_node *pn = plan_node_of(n->id);
+	int ret = 0;
+
+	pthread_mutex_lock(&n->op);
+	if (!n->partitioned && partition_take(n, pn, r))
+		ret = -1;
+	if (!ret) {
+		mgr_lock();
+		state_changed();
+		n->busy = true;
+		mgr_unlock();
+		/* A node that crashed, hung or halted is still started in
+		 * node0's kernel: take its CPUs back with INIT first. */
+		ret = node_stop(n, 0, r);
+		if (!ret)
+			ret = node_load_start(n, r);
+		mgr_lock();
+		n->busy = false;
+		n->stopped_after_failure = false;
+		if (!ret)
+			health_set(n, H_BOOTING, "started by the manager");
+		state_changed();
+		mgr_unlock();
+	}
+	pthread_mutex_unlock(&n->op);
+	return ret;
+}
+
+/* mgr.lock held. Whether a plan is up or being brought up; if so says
+ * which to r. */
+static bool plan_taken(struct reply *r)
+{
+	if (mgr.bringing_up) {
+		reply_err(r, "shoji: the plan %s is being brought up (another shoji up); wait for it to finish\n",
+			  mgr.plan_path);
+		return true;
+	}
+	if (mgr.plan) {
+		reply_err(r, "shoji: the plan %s is up; take it down first (shoji down)\n",
+			  mgr.plan_path);
+		return true;
+	}
+	return false;
+}
+
+static int do_up(int argc, char **argv, struct reply *r)
+{
+	struct plan *plan;
+	unsigned done[PLAN_MAX_NODES], nr = 0;
+	const char *step = "";
+	int ret = EXIT_CANNOT;
+	bool taken;
+
+	if (argc != 2) {
+		reply_err(r, "Usage: shoji up PLAN\n");
+		return EXIT_CANNOT;
+	}
+	cmd_lock(r);
+	taken = plan_taken(r);
+	cmd_unlock(r);
+	if (taken)
+		return EXIT_CANNOT;
+	plan = plan_open(argv[1], r, true);
+	if (!plan) {
+		reply_err(r, "shoji: up: the plan does not fit this machine; nothing was changed\n");
+		return EXIT_BAD_PLAN;
+	}
+	if (mgr.dev < 0) {
+		plan_free(plan);
+		reply_err(r, "shoji: /dev/shoji is missing: node0 runs a kernel without the Shoji patch\n");
+		return EXIT_CANNOT;
+	}
+	guests_lock();
+	cmd_lock(r);
+	/* Checked again: another up may have adopted a plan while this one
+	 * read its plan. The check and the adoption are one critical
+	 * section, so of two ups only one adopts; bringing_up keeps the
+	 * plan this up works with from being dropped under it. */
+	if (plan_taken(r)) {
+		cmd_unlock(r);
+		guests_unlock();
+		plan_free(plan);
+		return EXIT_CANNOT;
+	}
+	plan_adopt(plan, argv[1]);
+	mgr.bringing_up = true;
+	state_changed();
+	cmd_unlock(r);
+	if (state_save_failure()) {
+		reply_err(r, "shoji: up: cannot save the manager's state in %s: %s; nothing was changed\n",
+			  mgr.state_dir, strerror(state_save_failure()));
+		mgr_lock();
+		plan_drop();
+		mgr.bringing_up = false;
+		state_changed();
+		mgr_unlock();
+		/* said above; the file holds no plan either way */
+		save_errno = 0;
+		guests_unlock();
+		return EXIT_CANNOT;
+	}
+	mgr_lock();
+	event_log("manager", "up %s", argv[1]);
+	mgr_unlock();
+	guests_unlock();
+
+	/* partition setup, then load and start, node by node */
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		struct node_rec *n = &mgr.nodes[i];
+
+		if (!n->in_plan)
+			continue;
+		step = "partition setup";
+		pthread_mutex_lock(&n->op);
+		if (partition_take(n, &plan->nodes[i], r)) {
+			pthread_mutex_unlock(&n->op);
+			reply_err(r, "shoji: up: node%u: %s failed\n", i, step);
+			goto undo;
+		}
+		pthread_mutex_unlock(&n->op);
+		done[nr++] = i;
+		mgr_lock();
+		state_changed();
+		mgr_unlock();
+	}
+	for (unsigned k = 0; k < nr; k++) {
+		struct node_rec *n = &mgr.nodes[done[k]];
+
+		step = "load and start";
+		if (node_bring_up(n, r)) {
+			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);
+			goto undo;
+		}
+	}
+	for (unsigned k = 0; k < nr; k++) {
+		struct node_rec *n = &mgr.nodes[done[k]];
+
+		step = "boot";
+		if (wait_running(n, r, MGR_BOOT_TIMEOUT_MS / 1000)) {
+			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);
+			goto undo;
+		}
+	}
+	mgr_lock();
+	mgr.bringing_up = false;
+	mgr_unlock();
+	reply_out(r, "up: %u node(s) running from %s\n", nr, argv[1]);
+	return EXIT_GOOD;
+undo:
+	reply_err(r, "shoji: up: undoing what was done, in reverse order\n");
+	while (nr--)
+		node_take_down(&mgr.nodes[done[nr]], true,
+			       "up failed; undone", r);
+	mgr_lock();
+	event_log("manager", "up %s failed at %s; undone", argv[1], step);
+	mgr_unlock();
+	guests_lock();
+	mgr_lock();
+	plan_drop();
+	mgr.bringing_up = false;
+	state_changed();
+	mgr_unlock();
+	guests_unlock();
+	return ret;
+}
+
+static int do_down(int argc, char **argv, struct reply *r)
+{
+	struct node_rec *one = NULL;
+
+	if (argc > 2) {
+		reply_err(r, "Usage: shoji down [NODE]\n");
+		return EXIT_CANNOT;
+	}
+	cmd_lock(r);
+	if (!mgr.plan) {
+		cmd_unlock(r);
+		reply_out(r, "No plan is up.\n");
+		return EXIT_GOOD;
+	}
+	/* up undoes what it did itself if it fails; a down meanwhile would
+	 * free the plan up still reads */
+	if (mgr.bringing_up) {
+		reply_err(r, "shoji: the plan %s is being brought up; take it down once shoji up has finished\n",
+			  mgr.plan_path);
+		cmd_unlock(r);
+		return EXIT_CANNOT;
+	}
+	if (argc == 2 && parse_node_name(argv[1], r, &one)) {
+		cmd_unlock(r);
+		return EXIT_CANNOT;
+	}
+	cmd_unlock(r);
+	for (unsigned i = PLAN_MAX_NODES; i-- > 1;) {
+		struct node_rec *n = &mgr.nodes[i];
+
+		if (!n->in_plan || (one && n != one))
+			continue;
+		node_take_down(n, true, "taken down (shoji down)", r);
+		reply_out(r, "node%u: down\n", i);
+	}
+	if (!one) {
+		guests_lock();
+		cmd_lock(r);
+		event_log("manager", "down %s", mgr.plan_path);
+		plan_drop();
+		state_changed();
+		cmd_unlock(r);
+		guests_unlock();
+	}
+	return EXIT_GOOD;
+}
+
+static int do_lifecycle(int argc, char **argv, struct reply *r)
+{
+	struct node_rec *n;
+	const char *cmd = argv[0];
+	bool wait = true;
+
+	if (argc == 3 && !strcmp(argv[2], "--no-wait")) {
+		wait = false;
+		argc--;
+	}
+	if (argc != 2) {
+		reply_err(r, "Usage: shoji %s NODE [--no-wait]\n", cmd);
+		return EXIT_CANNOT;
+	}
+	cmd_lock(r);
+	if (parse_node_name(argv[1], r, &n)) {
+		cmd_unlock(r);
+		return EXIT_CANNOT;
+	}
+	if (!strcmp(cmd, "start") && (n->wanted || n->busy)) {
+		cmd_unlock(r);
+		reply_err(r, "shoji: node%u is already %s\n", n->id,
+			  health_name(n->health));
+		return EXIT_CANNOT;
+	}
+	cmd_unlock(r);
+	if (strcmp(cmd, "start")) {
+		node_take_down(n, false, !strcmp(cmd, "stop") ? "stopped (shoji stop)"
+						    : "stopped to restart (shoji restart)", r);
+		reply_out(r, "node%u: stopped\n", n->id);
+		if (!strcmp(cmd, "stop"))
+			return EXIT_GOOD;
+	}
+	cmd_lock(r);
+	n->failures = 0;
+	cmd_unlock(r);
+	if (node_bring_up(n, r))
+		return EXIT_CANNOT;
+	if (wait && wait_running(n, r, MGR_BOOT_TIMEOUT_MS / 1000))
+		return EXIT_CANNOT;
+	return EXIT_GOOD;
+}
+
+static int do_status(int argc, char **argv, struct reply *r)
+{
+	bool json = argc == 2 && !strcmp(argv[1], "--json");
+
+	if (argc > 2 || (argc == 2 && !json)) {
+		reply_err(r, "Usage: shoji status [--json]\n");
+		return EXIT_CANNOT;
+	}
+	cmd_lock(r);
+	if (json)
+		status_json(r);
+	else
+		status_table(r);
+	cmd_unlock(r);
+	return EXIT_GOOD;
+}
+
+/* Kept logs are named nodeN-YYYYmmddTHHMMSSZ-what.log: the last name is the latest. */
+static int latest_kept_log(unsigned node, char *name, size_t len)
+{
+	char dir[PATH_MAX + 8], prefix[24];
+	size_t prefix_len;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/logs", mgr.state_dir);
+	prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "node%u-", node);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	name[0] = '\0';
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, prefix_len) || strlen(e->d_name) >= len)
+			continue;
+		if (strcmp(e->d_name, name) > 0)
+			snprintf(name, len, "%s", e->d_name);
+	}
+	closedir(d);
+	return name[0] ? 0 : -1;
+}
+
+static int do_logs(int argc, char **argv, struct reply *r)
+{
+	static __thread struct ctl_copy copy;
+	static __thread char text[SHOJI_CONTROL_SIZE + 1];
+	bool follow = false, previous = false;
+	struct node_rec *n = NULL;
+	struct ctl_view v;
+	uint32_t next, lost;
+	size_t len;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow")) {
+			follow = true;
+		} else if (!strcmp(argv[i], "--previous")) {
+			previous = true;
+		} else if (!n) {
+			cmd_lock(r);
+			if (parse_node_name(argv[i], r, &n)) {
+				cmd_unlock(r);
+				return EXIT_CANNOT;
+			}
+			cmd_unlock(r);
+		} else {
+			n = NULL;
+			break;
+		}
+	}
+	if (!n) {
+		reply_err(r, "Usage: shoji logs NODE [-f | --previous]\n");
+		return EXIT_CANNOT;
+	}
+	if (previous) {
+		char name[256], path[PATH_MAX + 300], buf[4096];
+		size_t got;
+		FILE *f;
+
+		if (latest_kept_log(n->id, name, sizeof(name))) {
+			reply_err(r, "shoji: node%u has no kept log of an earlier failure\n",
+				  n->id);
+			return EXIT_CANNOT;
+		}
+		snprintf(path, sizeof(path), "%s/logs/%s", mgr.state_dir, name);
+		f = fopen(path, "r");
+		if (!f) {
+			reply_err(r, "shoji: %s: %s\n", path, strerror(errno));
+			return EXIT_CANNOT;
+		}
+		while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
+			reply_write(r, 'o', buf, got);
+		fclose(f);
+		return EXIT_GOOD;
+	}
+	if (!n->page) {
+		reply_err(r, "shoji: node%u was never loaded\n", n->id);
+		return EXIT_CANNOT;
+	}
+	ctl_copy_page(&copy, n->page, SHOJI_CONTROL_SIZE);
+	if (!ctl_read(&copy, &v)) {
+		reply_err(r, "shoji: node%u: its control page is invalid: %s\n",
+			  n->id, v.why);
+		return EXIT_CANNOT;
+	}
+	len = ctl_console(&copy, &v, 0, text, sizeof(text) - 1, &next, &lost);
+	reply_write(r, 'o', text, len);
+	while (follow && reply_alive(r)) {
+		usleep(200000);
+		ctl_copy_page(&copy, n->page, SHOJI_CONTROL_SIZE);
+		if (!ctl_read(&copy, &v))
+			continue;
+		if (v.con_head == next)
+			continue;
+		if ((uint32_t)(v.con_head - next) > UINT32_MAX / 2) {
+			/* the ring started over: a new boot */
+			reply_out(r, "\n-- node%u: its log started over --\n", n->id);
+			next = 0;
+		}
+		len = ctl_console(&copy, &v, next, text, sizeof(text) - 1,
+				  &next, &lost);
+		if (lost)
+			reply_out(r, "\n-- %u bytes lost --\n", lost);
+		reply_write(r, 'o', text, len);
+	}
+	return EXIT_GOOD;
+}
+
+static int do_exec(int argc, char **argv, struct reply *r)
+{
+	static __thread char out[SHOJI_REPLY_LEN + 1];
+	char cmd[SHOJI_CMD_LEN], err[256];
+	struct node_rec *n;
+	double timeout = 60;
+	size_t len = 0, outlen;
+	int i = 2, ret;
+
+	if (argc < 3) {
+		reply_err(r, "Usage: shoji exec NODE [--timeout SECONDS] -- COMMAND...\n");
+		return EXIT_CANNOT;
+	}
+	cmd_lock(r);
+	ret = parse_node_name(argv[1], r, &n);
+	cmd_unlock(r);
+	if (ret)
+		return EXIT_CANNOT;
+	if (i + 1 < argc && !strcmp(argv[i], "--timeout")) {
+		timeout = strtod(argv[i + 1], NULL);
+		if (timeout <= 0)
+			timeout = 60;
+		i += 2;
+	}
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc) {
+		reply_err(r, "shoji: exec: no command\n");
+		return EXIT_CANNOT;
+	}
+	for (; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+
+		if (len + l + 2 > sizeof(cmd)) {
+			reply_err(r, "shoji: node%u: the command is longer than %d bytes\n",
+				  n->id, SHOJI_CMD_LEN - 1);
+			return EXIT_CANNOT;
+		}
+		if (len)
+			cmd[len++] = ' ';
+		memcpy(cmd + len, argv[i], l);
+		len += l;
+	}
+	cmd[len] = '\0';
+	if (cmd[0] == AGENT_REPORT_REQUEST[0]) {
+		reply_err(r, "shoji: exec: bad command\n");
+		return EXIT_CANNOT;
+	}
+	cmd_lock(r);
+	if (!n->page || !n->view.valid || n->view.state != SHOJI_STATE_RUNNING) {
+		reply_err(r, "shoji: node%u is %s, not running%s%s\n", n->id,
+			  health_name(n->health), n->cause[0] ? ": " : "",
+			  n->cause);
+		cmd_unlock(r);
+		return 125;
+	}
+	cmd_unlock(r);
+	ret = node_channel(n, cmd, timeout, true, out, &outlen, err,
+			   sizeof(err));
+	if (ret < 0) {
+		reply_err(r, "shoji: node%u: %s\n", n->id, err);
+		return strstr(err, "no answer") ? 124 : 125;
+	}
+	reply_write(r, 'o', out, outlen);
+	return ret;
+}
+
+static int do_events(int argc, char **argv, struct reply *r)
+{
+	bool follow = argc == 2 && (!strcmp(argv[1], "-f") ||
+				    !strcmp(argv[1], "--follow"));
+
+	if (argc > 2 || (argc == 2 && !follow)) {
+		reply_err(r, "Usage: shoji events [-f]\n");
+		return EXIT_CANNOT;
+	}
+	event_print(r, follow);
+	return EXIT_GOOD;
+}
+
+static int dispatch(int argc, char **argv, struct reply *r)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int, char **, struct reply *);
+	} table[] = {
+		{ "up", do_up }, { "down", do_down },
+		{ "start", do_lifecycle }, { "stop", do_lifecycle },
+		{ "restart", do_lifecycle }, { "status", do_status },
+		{ "logs", do_logs }, { "exec", do_exec },
+		{ "events", do_events }, { "guest", do_guest },
+	};
+
+	if (argc < 1)
+		return EXIT_CANNOT;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(argv[0], table[i].name))
+			return table[i].run(argc, argv, r);
+	reply_err(r, "shoji: the manager does not know '%s'\n", argv[0]);
+	return EXIT_CANNOT;
+}
+
+static void *client_thread(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	struct reply r = { .fd = fd };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char **argv = NULL;
+	FILE *in;
+	int argc, status;
+
+	in = fdopen(dup(fd), "r");
+	if (!in)
+		goto out;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
+	    cred.uid != 0) {
+		reply_err(&r, "shoji: only root may talk to the manager\n");
+		reply_exit(&r, EXIT_CANNOT);
+		goto out;
+	}
+	argc = proto_recv_args(in, &argv);
+	if (argc < 0) {
+		reply_err(&r, "shoji: bad request\n");
+		reply_exit(&r, EXIT_CANNOT);
+		goto out;
+	}
+	status = dispatch(argc, argv, &r);
+	if (state_save_failure())
+		reply_err(&r, "shoji: the manager could not save its state in %s: %s; a manager started after this one would not know what this command did\n",
+			  mgr.state_dir, strerror(state_save_failure()));
+	reply_exit(&r, status);
+out:
+	proto_free_args(argv);
+	if (in)
+		fclose(in);
+	close(fd);
+	return NULL;
+}
+
+static void *watcher(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		health_tick();
+		usleep(MGR_TICK_MS * 1000);
+	}
+	return NULL;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, mode) && errno != EEXIST ? -1 : 0;
+}
+
+int mgr_connect(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char dir[PATH_MAX];
+	int fd;
+	mode_t old;
+
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		fprintf(stderr, "shoji daemon: socket path too long: %s\n", path);
+		return -1;
+	}
+	fd = mgr_connect(path);
+	if (fd >= 0) {
+		close(fd);
+		fprintf(stderr, "shoji daemon: a manager is already running (%s)\n",
+			path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
+		*strrchr(dir, '/') = '\0';
+		mkdir_p(dir, 0700);
+	}
+	unlink(path);
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	old = umask(0177);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		umask(old);
+		fprintf(stderr, "shoji daemon: cannot listen on %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	umask(old);
+	chmod(path, 0600);
+	if (listen(fd, 16)) {
+		fprintf(stderr, "shoji daemon: listen: %s\n", strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+static const char daemon_usage[] =
+	"Usage: shoji daemon [--state-dir DIR] [--socket PATH] [--background]\n"
+	"\n"
+	"The node manager. It listens on PATH (default " PROTO_DEFAULT_SOCKET
+	", root only)\nand keeps its journal (events.log), the logs of failed "
+	"nodes (logs/) and\nits state in DIR (default /var/lib/shoji). A new "
+	"manager finds the nodes\nthe last one left running. --background "
+	"returns once it listens and watches\n(non-zero if it could not start), with its "
+	"output in DIR/daemon.log;\nits pid is in DIR/daemon.pid.\n";
+
+static int start_thread(void *(*fn)(void *), const char *what)
+{
+	pthread_t t;
+	int err = pthread_create(&t, NULL, fn, NULL);
+
+	if (err) {
+		event_log("manager", "cannot start the %s thread: %s; the manager stops rather than run blind",
+			  what, strerror(err));
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "background", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *state_dir = "/var/lib/shoji";
+	const char *sock = getenv("SHOJI_SOCKET");
+	bool background = false;
+	struct shoji_info info;
+	pthread_t t;
+	int c, lfd, err, ready[2] = { -1, -1 };
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': state_dir = optarg; break;
+		case 's': sock = optarg; break;
+		case 'b': background = true; break;
+		case 'h': fputs(daemon_usage, stdout); return EXIT_GOOD;
+		default: fputs(daemon_usage, stderr); return EXIT_CANNOT;
+		}
+	}
+	if (optind != argc) {
+		fputs(daemon_usage, stderr);
+		return EXIT_CANNOT;
+	}
+	if (!sock || !*sock)
+		sock = PROTO_DEFAULT_SOCKET;
+	if (geteuid() != 0) {
+		fprintf(stderr, "shoji daemon: run it as root\n");
+		return EXIT_CANNOT;
+	}
+	if (mkdir_p(state_dir, 0700)) {
+		fprintf(stderr, "shoji daemon: cannot create %s: %s\n", state_dir,
+			strerror(errno));
+		return EXIT_CANNOT;
+	}
+	if (!realpath(state_dir, mgr.state_dir))
+		snprintf(mgr.state_dir, sizeof(mgr.state_dir), "%s", state_dir);
+	snprintf(mgr.socket_path, sizeof(mgr.socket_path), "%s", sock);
+	lfd = listen_on(sock);
+	if (lfd < 0)
+		return EXIT_CANNOT;
+	if (background) {
+		char log[PATH_MAX + 16], byte;
+		pid_t pid;
+		int fd;
+
+		/* The caller (init, systemd) learns whether the manager really
+		 * runs: the parent returns once the child has its threads, or
+		 * fails if the child ended before. */
+		if (pipe2(ready, O_CLOEXEC)) {
+			perror("shoji daemon: pipe");
+			return EXIT_CANNOT;
+		}
+		pid = fork();
+		if (pid < 0) {
+			perror("shoji daemon: fork");
+			return EXIT_CANNOT;
+		}
+		if (pid > 0) {
+			ssize_t got;
+
+			close(ready[1]);
+			close(lfd);
+			while ((got = read(ready[0], &byte, 1)) < 0 && errno == EINTR)
+				;
+			if (got != 1) {
+				fprintf(stderr, "shoji daemon: the manager did not start; see %s/daemon.log\n",
+					mgr.state_dir);
+				return EXIT_CANNOT;
+			}
+			printf("shoji daemon: running (pid %d), socket %s, state in %s\n",
+			       (int)pid, sock, mgr.state_dir);
+			return EXIT_GOOD;
+		}
+		close(ready[0]);
+		setsid();
+		snprintf(log, sizeof(log), "%s/daemon.log", mgr.state_dir);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	{
+		char pidfile[PATH_MAX + 16];
+		FILE *pf;
+
+		snprintf(pidfile, sizeof(pidfile), "%s/daemon.pid", mgr.state_dir);
+		pf = fopen(pidfile, "w");
+		if (!pf || fprintf(pf, "%d\n", (int)getpid()) < 0 || fclose(pf)) {
+			fprintf(stderr, "shoji daemon: cannot write %s: %s\n", pidfile,
+				strerror(errno));
+			if (pf)
+				fclose(pf);
+		}
+	}
+	for (unsigned i = 0; i < PLAN_MAX_NODES; i++) {
+		mgr.nodes[i].id = i;
+		pthread_mutex_init(&mgr.nodes[i].op, NULL);
+		pthread_mutex_init(&mgr.nodes[i].chan, NULL);
+	}
+	mgr.dev = open("/dev/shoji", O_RDWR | O_CLOEXEC);
+	if (mgr.dev >= 0 && !ioctl(mgr.dev, SHOJI_IOC_INFO, &info)) {
+		if (info.node != SHOJI_ROLE_NODE0) {
+			fprintf(stderr, "shoji daemon: this kernel is node%u; the manager runs on node0\n",
+				info.node);
+			return EXIT_CANNOT;
+		}
+		mgr.tsc_khz = info.tsc_khz;
+	} else if (mgr.dev >= 0) {
+		close(mgr.dev);
+		mgr.dev = -1;
+	}
+	event_log("manager", "started (pid %d)%s", (int)getpid(),
+		  mgr.dev < 0 ? "; no /dev/shoji: nodes cannot be run" : "");
+	state_restore();
+	/* Without them no failure would be seen: no manager rather than a blind one. */
+	if (start_thread(watcher, "watcher") || start_thread(agent_poller, "agent poller") ||
+	    start_thread(guest_poller, "guest poller") ||
+	    start_thread(dma_fault_watcher, "DMA fault watcher")) {
+		close(lfd);
+		unlink(mgr.socket_path);
+		return EXIT_CANNOT;
+	}
+	if (ready[1] >= 0) {
+		if (write(ready[1], "r", 1) != 1)
+			event_log("manager", "cannot tell the starting command that the manager runs: %s",
+				  strerror(errno));
+		close(ready[1]);
+	}
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGINT, on_stop_signal);
+	while (!stop_signal) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		int fd;
+
+		if (poll(&p, 1, 500) <= 0)
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EINTR)
+				usleep(10000);
+			continue;
+		}
+		err = pthread_create(&t, NULL, client_thread, (void *)(intptr_t)fd);
+		if (err) {
+			/* the command waits for an answer: it gets one */
+			struct reply r = { .fd = fd };
+
+			event_log("manager", "cannot start a thread for a command: %s",
+				  strerror(err));
+			reply_err(&r, "shoji: the manager cannot take the command: it cannot start a thread: %s\n",
+				  strerror(err));
+			reply_exit(&r, EXIT_CANNOT);
+			close(fd);
+			continue;
+		}
+		pthread_detach(t);
+	}
+	/* The nodes keep running: a new manager finds them */
+	event_log("manager", "stopped by signal %d; the nodes keep running",
+		  (int)stop_signal);
+	close(lfd);
+	unlink(mgr.socket_path);
+	return EXIT_GOOD;
+}

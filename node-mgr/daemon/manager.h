@@ -1,0 +1,257 @@
+/* The node manager daemon: its nodes, their health and what it keeps on
+ * disk.
+ *
+ * Threads: the main thread accepts commands, one thread per command
+ * (daemon.c); the watcher looks at every node ten times a second
+ * (health.c), the agent poller asks agents for reports, the guest poller
+ * looks at guests (guests.c), the DMA fault reader reads /dev/kmsg
+ * (dma_watch.c); a forced stop or a restart after a failure runs in a
+ * thread of its own, holding the node's op lock.
+ *
+ * Locks, outermost first: a thread takes a lock only while it holds
+ * none listed below it.
+ *
+ *   n->op        one node's long operations: partition changes, load,
+ *                start, stop, the forced stop and restart after a
+ *                failure. May block on anything: ioctls, sysfs, files.
+ *   guest_op     (guests.c) what is done to guests: the poller's passes
+ *                and shoji guest. May block like n->op. Never held with
+ *                an n->op, either way round.
+ *   n->chan      the node's command channel (node_channel). Blocks on
+ *                the agent and on the flock of /dev/shoji.
+ *   req_lock     (node_ops.c) the one load request buffer; held across
+ *                a load.
+ *   save_lock    (daemon.c) the state file: one writer at a time, and
+ *                never an older snapshot after a newer one.
+ *   event_lock   (events.c) the journal and kept logs, written in the
+ *                order they were queued.
+ *   mgr.lock     every node and guest record, the plan, the state's
+ *                change count. Memory only: no file, socket or device
+ *                I/O and no sleep under it. What a holder decides to
+ *                write (journal lines, kept logs, the state file) is
+ *                queued or counted and written by mgr_unlock after it
+ *                releases the lock; replies to commands are held in
+ *                memory (reply_hold) and sent once it is released.
+ *   queue_lock   (events.c) the queue of journal lines and kept logs.
+ *
+ * So status always answers and the watcher never waits for a disk or a
+ * command's reader: operations that take long hold only their node's
+ * op lock (or guest_op, or chan) and take mgr.lock for moments. Take
+ * and release mgr.lock with mgr_lock and mgr_unlock only.
+ */
+#ifndef SHOJI_MANAGER_H
+#define SHOJI_MANAGER_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/ctl_view.h"
+#include "common/protocol.h"
+#include "daemon/restart_policy.h"
+#include "daemon/state_file.h"
+#include "plan/plan.h"
+
+/* The health of a node as the manager sees it */
+enum health {
+	H_STOPPED = 0,	/* not running (never started, stopped, taken down) */
+	H_BOOTING,	/* started, agent not heard yet */
+	H_RUNNING,	/* kernel heartbeat and agent reports move */
+	H_DEGRADED,	/* kernel alive, agent silent */
+	H_HUNG,		/* no kernel heartbeat for hung_timeout */
+	H_CRASHED,	/* the node panicked */
+	H_FAILED,	/* it will not be restarted (policy, limit, errors) */
+};
+
+const char *health_name(enum health h);
+
+#define MGR_AGENT_PERIOD_MS 1000	/* how often the agent is asked */
+#define MGR_AGENT_TIMEOUT_MS 5000	/* silent longer: degraded */
+#define MGR_BOOT_TIMEOUT_MS 120000	/* from start to kernel running */
+#define MGR_HEALTHY_RESET_MS 300000	/* a node up this long: failures 0 */
+#define MGR_TICK_MS 100
+
+struct node_rec {
+	unsigned id;
+	bool in_plan;
+	/* partition: what node0 gave up for this node */
+	bool partitioned;
+	unsigned cpus[SHOJI_MAX_CPUS];
+	unsigned nr_cpus;
+	bool cpu_was_online[SHOJI_MAX_CPUS];
+	struct pci_detached pci[SHOJI_MAX_PCI];
+	unsigned nr_pci;
+
+	bool wanted;		/* the manager keeps it running */
+	enum health health;
+	char cause[256];	/* why it is in its state */
+	char last_failure[256];	/* "" if none */
+	time_t last_failure_at;
+	unsigned restarts;	/* restarts done by the policy, in total */
+	unsigned failures;	/* consecutive failures, against restart_max */
+	time_t started_at;	/* wall clock of the last start, 0 if none */
+	struct timespec started_mono;
+
+	/* what the watcher saw */
+	volatile void *page;	/* mapped control page, NULL if none */
+	struct ctl_view view;
+	uint32_t prev_state;	/* kernel state at the last tick */
+	uint64_t last_heartbeat;
+	struct timespec heartbeat_moved;
+	bool agent_heard;
+	uint64_t agent_seq;
+	struct timespec agent_moved;
+	struct agent_report report;
+	struct timespec agent_asked;
+	uint64_t failure_tsc;	/* TSC of the last failure, 0 if none */
+	enum health failure_kind;
+
+	unsigned boots;		/* loads and starts since the manager began */
+	bool busy;		/* an operation holds op */
+	bool in_command;	/* the agent works on a command (not a report) */
+	bool restart_pending;
+	bool stopped_after_failure;	/* CPUs parked, devices reset since */
+	unsigned pci_confined;	/* devices whose DMA node0's IOMMU confines */
+	unsigned pci_remapped;	/* devices whose MSIs node0's IOMMU remaps */
+	unsigned dma_faults;	/* DMAs of its devices the IOMMU blocked */
+	uint64_t restart_at_ms;	/* on mono_ms's clock */
+	pthread_mutex_t op;	/* held by load/start/stop/restart */
+	pthread_mutex_t chan;	/* held while the command channel is used */
+};
+
+enum guest_state {
+	G_STOPPED = 0,	/* not running (never started, stopped, ended) */
+	G_RUNNING,	/* its QEMU runs on its node */
+	G_DOWN,		/* its node is not running */
+	G_FAILED,	/* it could not be started */
+};
+
+const char *guest_state_name(enum guest_state s);
+
+struct guest_rec {
+	char name[PLAN_GUEST_NAME_MAX + 1];
+	unsigned node;
+	enum guest_state state;
+	char cause[256];
+	long pid;		/* QEMU's pid on the node, 0 if unknown */
+	time_t started_at;
+	/* the node boot (node_rec.boots) it was last started in, UINT_MAX
+	 * if never: an autostart guest starts once per boot of its node */
+	unsigned started_boot;
+	bool held_down;		/* shoji guest stop: no autostart */
+	uint64_t console_off;	/* bytes of its console copied to node0 */
+};
+
+struct manager {
+	pthread_mutex_t lock;
+	int dev;		/* /dev/shoji, -1 if absent */
+	uint32_t tsc_khz;
+	char state_dir[PATH_MAX];
+	char socket_path[PATH_MAX];
+	char plan_path[PATH_MAX];	/* "" if no plan is up */
+	struct plan *plan;
+	bool bringing_up;	/* an up adopted plan and has not finished */
+	uint64_t hung_timeout_ms;
+	struct node_rec nodes[PLAN_MAX_NODES];
+	struct guest_rec *guests;	/* the plan's guests, in its order */
+	size_t guest_count;
+};
+
+extern struct manager mgr;
+
+/* mgr.lock, and whether the calling thread holds it */
+void mgr_lock(void);
+/* Releases mgr.lock, then writes the journal lines, kept logs and state
+ * that were queued under it. */
+void mgr_unlock(void);
+bool mgr_locked(void);
+/* mgr_lock and mgr_unlock for a command: what it replies meanwhile is
+ * held (reply_hold) and sent after the lock is released */
+void cmd_lock(struct reply *r);
+void cmd_unlock(struct reply *r);
+
+/* time */
+double mono_ms_since(const struct timespec *t);
+void mono_now(struct timespec *t);
+uint64_t mono_ms(void);		/* CLOCK_MONOTONIC in milliseconds */
+
+/* events.c: the journal, kept in the state directory */
+void event_log(const char *node, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Keeps the node's console in a file beside the journal; returns its
+ * name in path ("" on failure). */
+void event_keep_log(unsigned node, const char *why, char *path, size_t len);
+/* Writes what was queued; mgr.lock not held */
+void event_flush(void);
+bool event_queued(void);
+void event_print(struct reply *r, bool follow);
+
+/* partition.c: take CPUs and devices from node0 and give them back */
+int partition_take(struct node_rec *n, const struct plan_node *pn,
+		   struct reply *r);
+void partition_give_back(struct node_rec *n, struct reply *r);
+/* Turns the node's devices off (the node is stopped) before a new load */
+void partition_quiesce(struct node_rec *n, struct reply *r);
+/* A detached device's bus address as node0's kernel takes it; false if
+ * the address is not DDDD:BB:DD.F. */
+bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out);
+/* partition_quiesce, then a function reset of each device. */
+void partition_reset(struct node_rec *n, struct reply *r);
+
+/* node_ops.c */
+int node_load_start(struct node_rec *n, struct reply *r);
+int node_stop(struct node_rec *n, uint64_t timeout_ms, struct reply *r);
+int node_map(struct node_rec *n);
+/* Runs cmd in the node's agent; out has room for SHOJI_REPLY_LEN bytes.
+ * Returns the command's status, -1 on timeout or if the node stopped
+ * answering (err says why), -2 if the channel is busy and
+ * wait_for_channel is false. */
+int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
+		 bool wait_for_channel, char *out, size_t *outlen, char *err,
+		 size_t errlen);
+
+/* health.c: one pass of the watcher over every node; the agent poller */
+void health_tick(void);
+void *agent_poller(void *arg);
+uint64_t tsc_now(void);
+void health_set(struct node_rec *n, enum health h, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* guests.c */
+void guests_adopt(const struct plan *plan);	/* mgr.lock held */
+/* What the state file kept of a guest (mgr.lock held) */
+void guests_restore(const char *name, bool held_down, bool started,
+		    uint64_t console_off);
+/* How much of guest name's console an earlier manager copied; reads a
+ * file, so not under mgr.lock */
+uint64_t guest_console_offset(const char *name);
+void *guest_poller(void *arg);
+/* Held while guests are worked on; take it before mgr.lock */
+void guests_lock(void);
+void guests_unlock(void);
+const struct plan_guest *guest_plan(const struct guest_rec *g);
+void guests_table(struct reply *r, bool only_if_any);	/* mgr.lock held */
+int do_guest(int argc, char **argv, struct reply *r);
+
+/* status_json.c */
+void status_table(struct reply *r);
+void status_json(struct reply *r);
+
+/* dma_watch.c: a thread */
+void *dma_fault_watcher(void *arg);
+
+/* daemon.c */
+/* mgr.lock held: the records the state file keeps changed. mgr_unlock
+ * writes the file. */
+void state_changed(void);
+/* mgr.lock not held: writes the state file if it changed since it was
+ * last written. 0, or -1 with errno once the failure is in the journal. */
+int state_flush(void);
+/* The errno of the calling thread's last state file write (by
+ * state_flush or mgr_unlock), 0 if it succeeded */
+int state_save_failure(void);
+const struct plan_node *plan_node_of(unsigned id);
+
+#endif

@@ -1,0 +1,205 @@
+/* What the manager does to one node through node0's kernel: load and
+ * start it, stop it, map its control page, and use its command channel.
+ * The caller holds the node's op lock (or chan lock for the channel). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "daemon/manager.h"
+#include "loader/kmsg.h"
+#include "loader/load.h"
+
+int node_map(struct node_rec *n)
+{
+	void *p;
+
+	if (n->page)
+		return 0;
+	p = mmap(NULL, SHOJI_CONTROL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 mgr.dev, (off_t)n->id * SHOJI_CONTROL_SIZE);
+	if (p == MAP_FAILED)
+		return -1;
+	n->page = p;
+	return 0;
+}
+
+int node_load_start(struct node_rec *n, struct reply *r)
+{
+	static struct load_req req;	/* big; callers hold the op lock */
+	static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct sl_load_result res;
+	char err[1024];
+	unsigned i;
+	int ret = -1, kmsg = -1;
+
+	pthread_mutex_lock(&req_lock);
+	mgr_lock();
+	if (!mgr.plan ||
+	    load_req_from_plan_node(&req, mgr.plan, n->id, err, sizeof(err))) {
+		mgr_unlock();
+		reply_err(r, "shoji: node%u: %s\n", n->id,
+			  mgr.plan ? err : "no plan is up");
+		goto out;
+	}
+	mgr_unlock();
+	/* The devices as partition setup found them (a plan may name them
+	 * by vendor:device) */
+	for (i = 0; i < n->nr_pci && i < SHOJI_MAX_PCI; i++)
+		pci_detached_dev(&n->pci[i], &req.n.pci[i]);
+	req.n.nr_pci = n->nr_pci;
+	partition_quiesce(n, r);
+	if (sl_load_node(mgr.dev, &req, 0, &res, err, sizeof(err))) {
+		reply_err(r, "shoji: %s\n", err);
+		goto out;
+	}
+	if (node_map(n)) {
+		reply_err(r, "shoji: node%u: cannot map its control page: %s\n",
+			  n->id, strerror(errno));
+		goto out;
+	}
+	kmsg = sl_kmsg_open();
+	if (ioctl(mgr.dev, SHOJI_IOC_START, &n->id)) {
+		int e = errno;
+
+		sl_kmsg_reason(kmsg, n->id, err, sizeof(err));
+		kmsg = -1;
+		reply_err(r, "shoji: node%u: cannot start: %s%s%s\n", n->id,
+			  strerror(e), err[0] ? "; node0's kernel says: " : "",
+			  err);
+		goto out;
+	}
+	mgr_lock();
+	n->pci_confined = res.nr_pci_confined;
+	n->pci_remapped = res.nr_pci_remapped;
+	n->started_at = time(NULL);
+	mono_now(&n->started_mono);
+	n->heartbeat_moved = n->started_mono;
+	n->last_heartbeat = 0;
+	n->agent_heard = false;
+	n->agent_seq = 0;
+	memset(&n->report, 0, sizeof(n->report));
+	n->wanted = true;
+	n->boots++;
+	mgr_unlock();
+	reply_out(r, "node%u: loaded (kernel at %#llx, initrd %zu bytes) and started on CPU %u\n",
+		  n->id, (unsigned long long)res.kernel, res.initrd_size,
+		  req.cpus[0]);
+	if (res.nr_pci && res.nr_pci_confined == res.nr_pci)
+		reply_out(r, "node%u: node0's IOMMU confines the DMA of its PCI devices to its memory\n",
+			  n->id);
+	else if (res.nr_pci)
+		reply_out(r, "node%u: no IOMMU translates its PCI devices: their DMA is not confined\n",
+			  n->id);
+	if (res.nr_pci && res.nr_pci_remapped == res.nr_pci)
+		reply_out(r, "node%u: its PCI devices interrupt it through remapping entries node0's IOMMU lends it\n",
+			  n->id);
+	ret = 0;
+out:
+	if (kmsg >= 0)
+		close(kmsg);
+	pthread_mutex_unlock(&req_lock);
+	return ret;
+}
+
+int node_stop(struct node_rec *n, uint64_t timeout_ms, struct reply *r)
+{
+	struct shoji_stop st = { .node = n->id };
+
+	st.timeout_ms = timeout_ms > UINT32_MAX ? UINT32_MAX
+						 : (uint32_t)timeout_ms;
+	if (ioctl(mgr.dev, SHOJI_IOC_STOP, &st)) {
+		if (errno == ENOENT)
+			return 0;	/* never registered: nothing runs */
+		reply_err(r, "shoji: node%u: cannot stop: %s\n", n->id,
+			  strerror(errno));
+		return -1;
+	}
+	/* Its CPUs are parked or reset: nothing drives its devices now. */
+	partition_reset(n, r);
+	return 0;
+}
+
+int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
+		 bool wait_for_channel, char *out, size_t *outlen, char *err,
+		 size_t errlen)
+{
+	volatile struct shoji_control *c = n->page;
+	static __thread struct ctl_copy copy;
+	struct ctl_view v;
+	struct timespec start;
+	uint32_t seq;
+	size_t len = strlen(cmd);
+	int lock, ret = -1;
+
+	*outlen = 0;
+	if (!c) {
+		snprintf(err, errlen, "node%u is not loaded", n->id);
+		return -1;
+	}
+	if (len >= SHOJI_CMD_LEN) {
+		snprintf(err, errlen, "the command is longer than %d bytes",
+			 SHOJI_CMD_LEN - 1);
+		return -1;
+	}
+	if (!wait_for_channel) {
+		if (pthread_mutex_trylock(&n->chan))
+			return -2;
+	} else {
+		pthread_mutex_lock(&n->chan);
+	}
+	/* shoji-load exec takes the same lock */
+	lock = open("/dev/shoji", O_RDONLY | O_CLOEXEC);
+	if (lock >= 0)
+		flock(lock, LOCK_EX);
+	/* The agent answers one request at a time: while it works on a
+	 * command it cannot report, and that is no sign of trouble. */
+	mgr_lock();
+	n->in_command = strcmp(cmd, AGENT_REPORT_REQUEST) != 0;
+	mgr_unlock();
+	for (size_t i = 0; i <= len; i++)
+		c->cmd[i] = cmd[i];
+	seq = __atomic_load_n(&c->cmd_seq, __ATOMIC_ACQUIRE) + 1;
+	__atomic_store_n(&c->cmd_seq, seq, __ATOMIC_RELEASE);
+	mono_now(&start);
+	for (;;) {
+		ctl_copy_page(&copy, c, SHOJI_CONTROL_SIZE);
+		if (!ctl_read(&copy, &v)) {
+			snprintf(err, errlen, "its control page is invalid: %s",
+				 v.why);
+			break;
+		}
+		if (v.reply_seq == seq) {
+			*outlen = ctl_reply(&copy, &v, out, SHOJI_REPLY_LEN);
+			ret = v.reply_status < 0 ? 255
+				: v.reply_status > 255 ? 255 : v.reply_status;
+			break;
+		}
+		if (v.state != SHOJI_STATE_RUNNING) {
+			snprintf(err, errlen, "the node is %s%s%s",
+				 ctl_state_name(v.state), v.reason[0] ? ": " : "",
+				 v.reason);
+			break;
+		}
+		if (mono_ms_since(&start) > timeout_s * 1000) {
+			snprintf(err, errlen, "no answer from the node's agent within %.0f s",
+				 timeout_s);
+			break;
+		}
+		usleep(10000);
+	}
+	mgr_lock();
+	n->in_command = false;
+	if (ret >= 0 && n->agent_heard)
+		mono_now(&n->agent_moved);	/* it answered: it is alive */
+	mgr_unlock();
+	if (lock >= 0)
+		close(lock);
+	pthread_mutex_unlock(&n->chan);
+	return ret;
+}

@@ -1,0 +1,382 @@
+/* Partition setup on node0: a node's CPUs go offline (CPU hotplug), its
+ * PCI devices leave node0's drivers (unbind, with driver_override set so
+ * that nothing binds them again), and its memory must be reserved. Each
+ * step is recorded so that it can be undone, in reverse order. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "common/sysroot.h"
+#include "daemon/manager.h"
+#include "loader/machine.h"
+#include "machine/pci_devices.h"
+
+/* The command register of a PCI function and the bits partition_quiesce
+ * turns off (I/O space, memory space, bus master) and on (INTx disable,
+ * bit 10, in its second byte). */
+#define PCI_COMMAND_OFFSET 4
+#define PCI_CMD_IO 0x1
+#define PCI_CMD_MEMORY 0x2
+#define PCI_CMD_MASTER 0x4
+#define PCI_CMD_INTX_DISABLE_HI 0x4
+
+/* No driver has this name: with it in driver_override, nothing binds. */
+#define NO_DRIVER "shoji-node"
+
+static int write_text(const char *path, const char *text)
+{
+	char *real = sysroot_path(path);
+	int fd, ret = 0;
+	ssize_t n;
+
+	if (!real)
+		return ENOMEM;
+	fd = open(real, O_WRONLY | O_CLOEXEC);
+	free(real);
+	if (fd < 0)
+		return errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0)
+		ret = errno;
+	else if ((size_t)n != strlen(text))
+		ret = EIO;
+	close(fd);
+	return ret;
+}
+
+static int cpu_online(unsigned cpu)
+{
+	char path[96], *text = NULL;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online",
+		 cpu);
+	if (sysroot_read(path, &text)) {
+		/* No online file: the CPU cannot be hotplugged (CPU 0) */
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u",
+			 cpu);
+		return sysroot_read(path, &text) == ENOENT ? -1 : 1;
+	}
+	ret = text[0] == '1';
+	free(text);
+	return ret;
+}
+
+static int cpu_set_online(unsigned cpu, bool on)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online",
+		 cpu);
+	return write_text(path, on ? "1" : "0");
+}
+
+static void pci_driver(const char *addr, char *driver, size_t len)
+{
+	char path[128], link[PATH_MAX], *real, *base;
+	ssize_t n;
+
+	driver[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", addr);
+	real = sysroot_path(path);
+	if (!real)
+		return;
+	n = readlink(real, link, sizeof(link) - 1);
+	free(real);
+	if (n < 0)
+		return;
+	link[n] = '\0';
+	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	n = (ssize_t)strnlen(base, len - 1);
+	memcpy(driver, base, (size_t)n);
+	driver[n] = '\0';
+}
+
+static int pci_detach(const char *addr, char *driver, size_t len,
+		      struct reply *r)
+{
+	char path[128];
+	int e;
+
+	pci_driver(addr, driver, len);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 addr);
+	e = write_text(path, NO_DRIVER);
+	if (e) {
+		reply_err(r, "shoji: PCI device %s: cannot set %s: %s\n", addr,
+			  path, strerror(e));
+		return -1;
+	}
+	if (driver[0]) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
+			 addr);
+		e = write_text(path, addr);
+		if (e) {
+			reply_err(r, "shoji: PCI device %s: cannot unbind it from node0's driver %s: %s\n",
+				  addr, driver, strerror(e));
+			snprintf(path, sizeof(path),
+				 "/sys/bus/pci/devices/%s/driver_override", addr);
+			write_text(path, "\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out)
+{
+	unsigned seg, bus, slot, fn;
+
+	if (sscanf(d->address, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) != 4)
+		return false;
+	out->seg = (uint16_t)seg;
+	out->bus = (uint8_t)bus;
+	out->devfn = (uint8_t)(slot << 3 | fn);
+	return true;
+}
+
+/* Out of the node's IOMMU domain: node0's drivers may bind it again */
+static void pci_release_dma(unsigned node, const struct pci_detached *d,
+			    struct reply *r)
+{
+	struct shoji_dma_device dev = { .node = node };
+
+	if (mgr.dev < 0 || !pci_detached_dev(d, &dev.dev))
+		return;
+	/* ENOENT: it was never confined (no IOMMU, or never loaded) */
+	if (ioctl(mgr.dev, SHOJI_IOC_RELEASE_DMA, &dev) && errno != ENOENT)
+		reply_err(r, "shoji: node%u: PCI device %s: node0's kernel cannot release its DMA: %s\n",
+			  node, d->address, strerror(errno));
+}
+
+static void pci_attach(const struct pci_detached *d, struct reply *r)
+{
+	char path[128];
+	int e;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 d->address);
+	e = write_text(path, "\n");
+	if (e)
+		reply_err(r, "shoji: PCI device %s: cannot clear %s: %s\n",
+			  d->address, path, strerror(e));
+	if (!d->driver[0])
+		return;
+	e = write_text("/sys/bus/pci/drivers_probe", d->address);
+	if (e)
+		reply_err(r, "shoji: PCI device %s: cannot bind it to %s again: %s\n",
+			  d->address, d->driver, strerror(e));
+}
+
+static bool range_reserved(const char *iomem, uint64_t start, uint64_t size)
+{
+	return sl_iomem_reserved(iomem, start, size);
+}
+
+/* The bus address of the device a vendor:device reference names */
+static int pci_find(const struct pci_ref *ref, struct pci_ref *out)
+{
+	struct pci_device_list list = { 0 };
+	struct diag d;
+	int ret = -1;
+
+	diag_init(&d);
+	if (pci_devices_scan(&list, &d)) {
+		for (size_t i = 0; i < list.count; i++) {
+			if (pci_device_matches(&list.devices[i], ref)) {
+				*out = list.devices[i].address;
+				ret = 0;
+				break;
+			}
+		}
+		pci_devices_free(&list);
+	}
+	diag_free(&d);
+	return ret;
+}
+
+int partition_take(struct node_rec *n, const struct plan_node *pn,
+		   struct reply *r)
+{
+	char *iomem = NULL;
+	unsigned cpu, i;
+	int online;
+
+	/* The memory first: nothing to undo if it is not reserved */
+	if (sysroot_read("/proc/iomem", &iomem)) {
+		reply_err(r, "shoji: node%u: cannot read /proc/iomem\n", n->id);
+		return -1;
+	}
+	for (i = 0; i < pn->memory_count; i++) {
+		const struct mem_range *m = &pn->memory[i].range;
+
+		if (!range_reserved(iomem, m->addr, m->size)) {
+			reply_err(r, "shoji: node%u: memory %#llx-%#llx is not reserved from node0 (node0's boot parameters need memmap=%lluK$%#llx; shoji check --boot-params PLAN)\n",
+				  n->id, (unsigned long long)m->addr,
+				  (unsigned long long)(m->addr + m->size - 1),
+				  (unsigned long long)(m->size >> 10),
+				  (unsigned long long)m->addr);
+			free(iomem);
+			return -1;
+		}
+	}
+	free(iomem);
+
+	n->nr_cpus = 0;
+	n->nr_pci = 0;
+	n->partitioned = true;
+	for (cpu = 0; cpu < CPUSET_MAX; cpu++) {
+		if (!cpuset_has(&pn->cpus, cpu))
+			continue;
+		if (n->nr_cpus >= SHOJI_MAX_CPUS) {
+			reply_err(r, "shoji: node%u: more than %d CPUs\n",
+				  n->id, SHOJI_MAX_CPUS);
+			goto undo;
+		}
+		online = cpu_online(cpu);
+		if (online < 0) {
+			reply_err(r, "shoji: node%u: CPU %u does not exist\n",
+				  n->id, cpu);
+			goto undo;
+		}
+		n->cpus[n->nr_cpus] = cpu;
+		n->cpu_was_online[n->nr_cpus] = online;
+		n->nr_cpus++;
+		if (online) {
+			int e = cpu_set_online(cpu, false);
+
+			if (e) {
+				reply_err(r, "shoji: node%u: cannot take CPU %u offline in node0: %s\n",
+					  n->id, cpu, strerror(e));
+				n->cpu_was_online[n->nr_cpus - 1] = false;
+				goto undo;
+			}
+			reply_out(r, "node%u: CPU %u offline in node0\n",
+				  n->id, cpu);
+		}
+	}
+	for (i = 0; i < pn->pci_count; i++) {
+		const struct pci_ref *ref = &pn->pci[i].ref;
+		struct pci_detached *d = &n->pci[n->nr_pci];
+		struct pci_ref found;
+
+		if (ref->by_id) {
+			if (pci_find(ref, &found)) {
+				reply_err(r, "shoji: node%u: no PCI device %04x:%04x on this machine\n",
+					  n->id, ref->vendor, ref->device);
+				goto undo;
+			}
+			ref = &found;
+		}
+		snprintf(d->address, sizeof(d->address), "%04x:%02x:%02x.%x",
+			 ref->domain & 0xffff, ref->bus & 0xff, ref->dev & 0x1f,
+			 ref->func & 7);
+		if (pci_detach(d->address, d->driver, sizeof(d->driver), r))
+			goto undo;
+		n->nr_pci++;
+		reply_out(r, "node%u: PCI device %s detached from node0%s%s%s\n",
+			  n->id, d->address, d->driver[0] ? " (driver " : "",
+			  d->driver, d->driver[0] ? ")" : "");
+	}
+	return 0;
+undo:
+	partition_give_back(n, r);
+	return -1;
+}
+
+/* Stops a stopped node's devices: with I/O, memory and bus mastering off
+ * in their command register, a device the last kernel left running (a
+ * crashed kernel does not reset its devices) can no longer write into the
+ * memory the next kernel is loaded into, nor send it interrupts. The
+ * node's CPUs are stopped, so node0's config accesses race with nothing.
+ * The next kernel enables the device again when it probes it. */
+void partition_quiesce(struct node_rec *n, struct reply *r)
+{
+	for (unsigned i = 0; i < n->nr_pci; i++) {
+		char path[128], *real;
+		unsigned char cmd[2];
+		int fd;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config",
+			 n->pci[i].address);
+		real = sysroot_path(path);
+		fd = real ? open(real, O_RDWR | O_CLOEXEC) : -1;
+		free(real);
+		if (fd < 0 || pread(fd, cmd, 2, PCI_COMMAND_OFFSET) != 2) {
+			reply_err(r, "shoji: node%u: PCI device %s: cannot read its command register\n",
+				  n->id, n->pci[i].address);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		cmd[0] &= (unsigned char)~(PCI_CMD_IO | PCI_CMD_MEMORY |
+					   PCI_CMD_MASTER);
+		cmd[1] |= PCI_CMD_INTX_DISABLE_HI;
+		if (pwrite(fd, cmd, 2, PCI_COMMAND_OFFSET) != 2)
+			reply_err(r, "shoji: node%u: PCI device %s: cannot turn it off: %s\n",
+				  n->id, n->pci[i].address, strerror(errno));
+		close(fd);
+	}
+}
+
+/* A stopped node's devices may still hold its queues, its interrupt
+ * vectors and work in flight. After bus mastering is off, a function
+ * reset (FLR, or the reset the PCI core has for the device) brings them
+ * back to their power-on state, so that the next kernel finds what it
+ * would after a boot. node0's kernel restores the command register as
+ * it was before the reset: off. */
+void partition_reset(struct node_rec *n, struct reply *r)
+{
+	partition_quiesce(n, r);
+	for (unsigned i = 0; i < n->nr_pci; i++) {
+		char path[128];
+		int e;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset",
+			 n->pci[i].address);
+		e = write_text(path, "1");
+		if (e == ENOENT)
+			reply_out(r, "node%u: PCI device %s has no reset method; bus mastering is off\n",
+				  n->id, n->pci[i].address);
+		else if (e)
+			reply_err(r, "shoji: node%u: PCI device %s: reset failed: %s; bus mastering is off\n",
+				  n->id, n->pci[i].address, strerror(e));
+		else
+			reply_out(r, "node%u: PCI device %s reset\n", n->id,
+				  n->pci[i].address);
+	}
+}
+
+void partition_give_back(struct node_rec *n, struct reply *r)
+{
+	unsigned i;
+
+	for (i = n->nr_pci; i-- > 0;) {
+		pci_release_dma(n->id, &n->pci[i], r);
+		pci_attach(&n->pci[i], r);
+		reply_out(r, "node%u: PCI device %s given back to node0\n",
+			  n->id, n->pci[i].address);
+	}
+	n->nr_pci = 0;
+	n->pci_confined = 0;
+	n->pci_remapped = 0;
+	for (i = n->nr_cpus; i-- > 0;) {
+		int e;
+
+		if (!n->cpu_was_online[i])
+			continue;
+		e = cpu_set_online(n->cpus[i], true);
+		if (e)
+			reply_err(r, "shoji: node%u: cannot bring CPU %u back online in node0: %s\n",
+				  n->id, n->cpus[i], strerror(e));
+		else
+			reply_out(r, "node%u: CPU %u online in node0 again\n",
+				  n->id, n->cpus[i]);
+	}
+	n->nr_cpus = 0;
+	n->partitioned = false;
+}

@@ -349,6 +349,7 @@ static const char *state_name(uint32_t s)
 		[SHOJI_STATE_STARTING] = "starting", [SHOJI_STATE_BOOTING] = "booting",
 		[SHOJI_STATE_RUNNING] = "running", [SHOJI_STATE_HALTED] = "halted",
 		[SHOJI_STATE_PANICKED] = "panicked", [SHOJI_STATE_STOPPED] = "stopped",
+		[SHOJI_STATE_STOP_FAILED] = "stop failed",
 	};
 
 	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "unknown";
@@ -375,9 +376,15 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 
 		if (argc >= 3 && !strcmp(argv[1], "--timeout"))
 			st.timeout_ms = (uint32_t)strtoul(argv[2], NULL, 0);
-		if (ioctl(fd, SHOJI_IOC_STOP, &st))
+		if (ioctl(fd, SHOJI_IOC_STOP, &st)) {
+			/* EIO: some CPU did not take INIT; the page says which */
+			if (errno == EIO)
+				die("node%u: cannot stop: %.*s", node,
+				    (int)sizeof(map_control(fd, node)->reason),
+				    map_control(fd, node)->reason);
 			die("node%u: cannot stop: %s", node, errno == ENOENT ?
 			    "nothing was ever loaded" : strerror(errno));
+		}
 		printf("node%u: stopped\n", node);
 	} else if (!strcmp(cmd, "status")) {
 		struct shoji_status st;

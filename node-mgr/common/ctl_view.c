@@ -54,6 +54,7 @@ const char *ctl_state_name(uint32_t state)
 		[SHOJI_STATE_HALTED] = "halted",
 		[SHOJI_STATE_PANICKED] = "panicked",
 		[SHOJI_STATE_STOPPED] = "stopped",
+		[SHOJI_STATE_STOP_FAILED] = "stop failed",
 	};
 
 	return state < sizeof(names) / sizeof(names[0]) ? names[state]
@@ -87,7 +88,7 @@ bool ctl_read(const struct ctl_copy *c, struct ctl_view *v)
 		return false;
 	}
 	GET(c, state, v->state);
-	if (v->state > SHOJI_STATE_STOPPED) {
+	if (v->state > SHOJI_STATE_STOP_FAILED) {
 		snprintf(v->why, sizeof(v->why), "unknown state %u",
 			 v->state);
 		v->state = 0;

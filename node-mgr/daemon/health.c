@@ -263,6 +263,11 @@ static void check_node(struct node_rec *n)
 		health_set(n, H_STOPPED, "stopped outside the manager: %s",
 			   v->reason);
 		return;
+	case SHOJI_STATE_STOP_FAILED:
+		/* Its CPUs may still run it: nothing may load over it */
+		n->wanted = false;
+		health_set(n, H_FAILED, "%s", v->reason);
+		return;
 	case SHOJI_STATE_EMPTY:
 		node_failed(n, H_CRASHED, 0, "its control page says nothing is loaded");
 		return;

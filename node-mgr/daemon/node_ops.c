@@ -116,6 +116,19 @@ int node_stop(struct node_rec *n, uint64_t timeout_ms, struct reply *r)
 	if (ioctl(mgr.dev, SHOJI_IOC_STOP, &st)) {
 		if (errno == ENOENT)
 			return 0;	/* never registered: nothing runs */
+		/* EIO: some CPU did not take INIT; the page says which */
+		if (errno == EIO && n->page) {
+			const volatile struct shoji_control *c = n->page;
+			char why[SHOJI_REASON_LEN + 1];
+			size_t i;
+
+			for (i = 0; i < SHOJI_REASON_LEN; i++)
+				why[i] = c->reason[i];
+			why[SHOJI_REASON_LEN] = '\0';
+			reply_err(r, "shoji: node%u: cannot stop: %s\n", n->id,
+				  why);
+			return -1;
+		}
 		reply_err(r, "shoji: node%u: cannot stop: %s\n", n->id,
 			  strerror(errno));
 		return -1;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # node1 of the two-node plan is stopped from node0 and started again, three
-# times in a row cleanly and three times forced (INIT after the timeout);
+# times in a row cleanly and three times forced (an NMI and INIT after the timeout);
 # what it wrote to its disk before each stop reads back by sha256 after
 # each start, from inside the node.
 
@@ -66,7 +66,7 @@ stop_start_cycle() {
 		run node0 'shoji-load stop 1 --timeout 0 && shoji-load status 1'
 		assert_status 0
 		assert_output_contains "node1: stopped"
-		assert_output_contains "reason: did not park in time, stopped with INIT"
+		assert_output_contains "reason: did not park in time, stopped with NMI and INIT"
 	fi
 	node_boot 1
 	after=$(boot_id)
@@ -83,7 +83,7 @@ stop_start_cycle() {
 	done
 }
 
-@test "node1 is stopped with INIT after the timeout and started again three times, its disk intact each time" {
+@test "node1 is stopped with an NMI and INIT after the timeout and started again three times, its disk intact each time" {
 	for i in 1 2 3; do
 		stop_start_cycle forced $i
 	done

@@ -144,7 +144,7 @@ assert_node1_back() {
 	wait_field node1 restart_count 2 60
 	wait_state node1 running 120
 	run node0 'dmesg | grep "node1: stopped"'
-	assert_output_contains "it did not park in time, sent INIT"
+	assert_output_contains "it did not park in time, sent NMI and INIT"
 	assert_node1_back 3
 }
 

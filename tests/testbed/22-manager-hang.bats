@@ -46,7 +46,7 @@ teardown() {
 	[[ "$(status_field node1 last_failure)" == "hung: no kernel heartbeat"* ]] ||
 		fail "last failure: $(status_field node1 last_failure)"
 	run node0 'dmesg | grep "node1: stopped"'
-	assert_output_contains "it did not park in time, sent INIT"
+	assert_output_contains "it did not park in time, sent NMI and INIT"
 	run mgr_exec node1 'hostname'
 	assert_status 0
 	[ "$output" = node1 ]

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size >= 4)
 		memcpy(&from, data + size - 4, 4);
 	if (ctl_read(&copy, &v)) {
-		if (v.state > SHOJI_STATE_STOPPED || v.reply_len > SHOJI_REPLY_LEN ||
+		if (v.state > SHOJI_STATE_STOP_FAILED || v.reply_len > SHOJI_REPLY_LEN ||
 		    strlen(v.reason) > SHOJI_REASON_LEN)
 			abort();
 		for (const char *p = v.reason; *p; p++)

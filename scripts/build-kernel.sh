@@ -165,14 +165,15 @@ if [ "$(cat "$obj/.shoji-config" 2>/dev/null)" != "$config_key" ] || [ ! -f "$ob
 fi
 
 if [ $objects_only = 1 ]; then
-	# The C files the series touches that this configuration builds:
-	# those kbuild lists in its directory's built-in or module objects.
+	# The C and assembly files the series touches that this
+	# configuration builds: those kbuild lists in its directory's
+	# built-in or module objects.
 	objects=()
 	kmake -j"$(nproc)" prepare
 	while read -r f; do
 		# The real-mode setup code is built only with the bzImage.
-		case "$f" in arch/x86/boot/*) continue ;; *.c) ;; *) continue ;; esac
-		o=${f%.c}.o
+		case "$f" in arch/x86/boot/*) continue ;; *.c|*.S) ;; *) continue ;; esac
+		o=${f%.*}.o
 		if kmake -n "$o" >/dev/null 2>&1; then
 			objects+=("$o")
 		else

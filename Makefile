@@ -22,7 +22,7 @@ INITRAMFS   := $(OUT)/initramfs.cpio.gz
 GUEST_KERNEL := $(OUT)/guest/vmlinuz
 GUEST_INITRAMFS := $(OUT)/guest/initramfs.cpio.gz
 
-.PHONY: all deps tools kernel vanilla-kernel server-kernel-deb test-server-kernel initramfs guest-kernel guest-initramfs test test-unit \
+.PHONY: all deps tools kernel vanilla-kernel server-kernel-deb test-patches test-server-kernel initramfs guest-kernel guest-initramfs test test-unit \
 	test-fresh-root test-testbed demo bench clean
 .DEFAULT_GOAL := all
 
@@ -54,6 +54,11 @@ SERVER_KERNEL_ARGS = --base-config $(SERVER_BASE_CONFIG) server kernel-patches \
 server-kernel-deb: | $(DEPS_STAMP)
 	scripts/build-kernel.sh --package $(SERVER_KERNEL_ARGS) $(OUT)/deb
 
+# Every patch of the series passes the kernel's checkpatch.pl, as one sent
+# upstream must; the Linux source the kernel build unpacked provides it.
+test-patches: $(KERNEL)
+	scripts/check-patches.sh kernel-patches
+
 test-server-kernel: | $(DEPS_STAMP)
 	scripts/build-kernel.sh --objects $(SERVER_KERNEL_ARGS) $(OUT)/server-kernel/objects
 
@@ -80,7 +85,7 @@ $(GUEST_INITRAMFS): scripts/build-guest-initramfs.sh scripts/lib/initramfs.sh \
 	scripts/build-guest-initramfs.sh $@ $$(cat $(OUT)/guest/version) \
 		$(OUT)/bin/shoji-bench
 
-test: all vanilla-kernel test-unit test-dist test-server-kernel test-fresh-root test-testbed
+test: all vanilla-kernel test-unit test-dist test-patches test-server-kernel test-fresh-root test-testbed
 
 # The README's build in a clean Debian 12 root: proves that every step
 # waits for the dependency install and that the install brings everything.

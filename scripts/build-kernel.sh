@@ -114,7 +114,14 @@ if [ "$(cat "$work/.shoji-series" 2>/dev/null)" != "$series_key" ]; then
 			rm -f "$work/$f"
 		fi
 	done <<< "$touched"
-	printf '%s\n' "$touched" > "$work/.shoji-files"
+	# What the series has now: a file an earlier series added and this
+	# one does not is gone, and is no longer the series'.
+	while read -r f; do
+		if [ -n "$f" ] && [ -e "$work/$f" ] &&
+		   ! cmp -s "$work/$f" "$pristine/$f"; then
+			echo "$f"
+		fi
+	done <<< "$touched" > "$work/.shoji-files"
 	echo "$series_key" > "$work/.shoji-series"
 fi
 

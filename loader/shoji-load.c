@@ -378,10 +378,12 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 			st.timeout_ms = (uint32_t)strtoul(argv[2], NULL, 0);
 		if (ioctl(fd, SHOJI_IOC_STOP, &st)) {
 			/* EIO: some CPU did not take INIT; the page says which */
-			if (errno == EIO)
+			if (errno == EIO) {
+				const struct shoji_control *c = map_control(fd, node);
+
 				die("node%u: cannot stop: %.*s", node,
-				    (int)sizeof(map_control(fd, node)->reason),
-				    map_control(fd, node)->reason);
+				    (int)sizeof(c->reason), c->reason);
+			}
 			die("node%u: cannot stop: %s", node, errno == ENOENT ?
 			    "nothing was ever loaded" : strerror(errno));
 		}

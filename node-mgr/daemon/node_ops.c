@@ -118,15 +118,16 @@ int node_stop(struct node_rec *n, uint64_t timeout_ms, struct reply *r)
 			return 0;	/* never registered: nothing runs */
 		/* EIO: some CPU did not take INIT; the page says which */
 		if (errno == EIO && n->page) {
-			const volatile struct shoji_control *c = n->page;
-			char why[SHOJI_REASON_LEN + 1];
-			size_t i;
+			struct ctl_copy copy;
+			struct ctl_view v;
 
-			for (i = 0; i < SHOJI_REASON_LEN; i++)
-				why[i] = c->reason[i];
-			why[SHOJI_REASON_LEN] = '\0';
-			reply_err(r, "shoji: node%u: cannot stop: %s\n", n->id,
-				  why);
+			ctl_copy_page(&copy, n->page, SHOJI_CONTROL_SIZE);
+			if (ctl_read(&copy, &v))
+				reply_err(r, "shoji: node%u: cannot stop: %s\n",
+					  n->id, v.reason);
+			else
+				reply_err(r, "shoji: node%u: cannot stop: some CPU did not take INIT, and its control page is invalid: %s\n",
+					  n->id, v.why);
 			return -1;
 		}
 		reply_err(r, "shoji: node%u: cannot stop: %s\n", n->id,

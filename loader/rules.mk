@@ -49,6 +49,13 @@ $(LOADER_OUT)/from_plan.o: loader/from_plan.c loader/load_req.h $(LOADER_HEADERS
 	@mkdir -p $(@D)
 	$(CC) $(LOADER_CFLAGS) $(NM_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# shoji-load reads control pages with node-mgr's checked reader
+# (common/ctl_view, linked with the plan library below)
+$(LOADER_OUT)/shoji-load.o: loader/shoji-load.c node-mgr/common/ctl_view.h \
+		$(LOADER_HEADERS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(LOADER_CFLAGS) -Inode-mgr $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(SHOJI_LOAD): $(LOADER_OUT)/shoji-load.o $(LOADER_OUT)/from_plan.o \
 		$(LOADER_OUT)/libshoji-load.a $(call nm_objs,gcc,$(NM_LIB_SRCS))
 	@mkdir -p $(@D)

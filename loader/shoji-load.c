@@ -22,6 +22,8 @@
 #include "load_req.h"
 #include "machine.h"
 
+#include "common/ctl_view.h"
+
 static const char *prog = "shoji-load";
 static uint64_t kernel_addr;
 
@@ -315,49 +317,52 @@ static int open_dev_or_die(struct shoji_info *info)
 	return fd;
 }
 
+/* NODE's control page, as mapped: node0 only writes to it (exec's command)
+ * and reads it through read_control; serve checks its own page. */
 static struct shoji_control *map_control(int fd, unsigned node)
 {
 	void *p = mmap(NULL, SHOJI_CONTROL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       fd, (off_t)node * SHOJI_CONTROL_SIZE);
-	struct shoji_control *c = p;
 
 	if (p == MAP_FAILED)
 		die("node%u: cannot map its control page: %s%s", node, strerror(errno),
 		    errno == ENOENT ? " (the node is not loaded)" : "");
-	if (c->magic != SHOJI_CONTROL_MAGIC || c->version != SHOJI_CONTROL_VERSION ||
-	    c->size != SHOJI_CONTROL_SIZE)
-		die("node%u: its control page has an unknown layout (magic %#x version %u)",
-		    node, c->magic, c->version);
-	return c;
+	return p;
 }
 
-/* The node's state from node0's kernel, and its control page */
-static struct shoji_control *node_status(int fd, unsigned node,
-					 struct shoji_status *st)
+/* One copy of the page, checked (common/ctl_view.h): the node may write
+ * anything there, so node0 prints and acts only on what v says. Returns
+ * false with v->why if the page is invalid. */
+static bool read_control(const struct shoji_control *c, struct ctl_copy *copy,
+			 struct ctl_view *v)
+{
+	ctl_copy_page(copy, c, SHOJI_CONTROL_SIZE);
+	return ctl_read(copy, v);
+}
+
+static void read_control_or_die(const struct shoji_control *c, unsigned node,
+				struct ctl_copy *copy, struct ctl_view *v)
+{
+	if (!read_control(c, copy, v))
+		die("node%u: its control page is invalid: %s", node, v->why);
+}
+
+/* The node's state from node0's kernel, and its control page, checked */
+static void node_status(int fd, unsigned node, struct shoji_status *st,
+			struct ctl_copy *copy, struct ctl_view *v)
 {
 	*st = (struct shoji_status){ .node = node };
 	if (ioctl(fd, SHOJI_IOC_STATUS, st))
 		die("node%u: %s", node, errno == ENOENT ? "nothing was ever loaded" :
 		    strerror(errno));
-	return map_control(fd, node);
-}
-
-static const char *state_name(uint32_t s)
-{
-	static const char *const names[] = {
-		[SHOJI_STATE_EMPTY] = "empty", [SHOJI_STATE_LOADED] = "loaded",
-		[SHOJI_STATE_STARTING] = "starting", [SHOJI_STATE_BOOTING] = "booting",
-		[SHOJI_STATE_RUNNING] = "running", [SHOJI_STATE_HALTED] = "halted",
-		[SHOJI_STATE_PANICKED] = "panicked", [SHOJI_STATE_STOPPED] = "stopped",
-		[SHOJI_STATE_STOP_FAILED] = "stop failed",
-	};
-
-	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "unknown";
+	read_control_or_die(map_control(fd, node), node, copy, v);
 }
 
 static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 {
 	struct shoji_info info;
+	struct ctl_copy copy;
+	struct ctl_view v;
 	int fd = open_dev_or_die(&info);
 
 	if (!strcmp(cmd, "start")) {
@@ -379,10 +384,10 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 		if (ioctl(fd, SHOJI_IOC_STOP, &st)) {
 			/* EIO: some CPU did not take INIT; the page says which */
 			if (errno == EIO) {
-				const struct shoji_control *c = map_control(fd, node);
-
-				die("node%u: cannot stop: %.*s", node,
-				    (int)sizeof(c->reason), c->reason);
+				if (!read_control(map_control(fd, node), &copy, &v))
+					die("node%u: cannot stop, and its control page is invalid: %s",
+					    node, v.why);
+				die("node%u: cannot stop: %s", node, v.reason);
 			}
 			die("node%u: cannot stop: %s", node, errno == ENOENT ?
 			    "nothing was ever loaded" : strerror(errno));
@@ -390,38 +395,38 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 		printf("node%u: stopped\n", node);
 	} else if (!strcmp(cmd, "status")) {
 		struct shoji_status st;
-		struct shoji_control *c = node_status(fd, node, &st);
 
-		printf("node%u: %s, heartbeat %" PRIu64 "%s", node, state_name(st.state),
-		       (uint64_t)st.heartbeat, st.started ? ", started" : "");
-		if (c->reason[0])
-			printf(", reason: %.*s", (int)sizeof(c->reason), c->reason);
-		if (c->tsc_running > c->tsc_start && info.tsc_khz)
+		/* State and heartbeat as the copy has them: node0's kernel
+		 * reads them from the same page, and one copy is consistent. */
+		node_status(fd, node, &st, &copy, &v);
+		printf("node%u: %s, heartbeat %" PRIu64 "%s", node, ctl_state_name(v.state),
+		       v.heartbeat, st.started ? ", started" : "");
+		if (v.reason[0])
+			printf(", reason: %s", v.reason);
+		if (v.tsc_running > v.tsc_start && info.tsc_khz)
 			printf(", booted in %" PRIu64 " ms",
-			       (uint64_t)(c->tsc_running - c->tsc_start) / info.tsc_khz);
+			       (v.tsc_running - v.tsc_start) / info.tsc_khz);
 		printf("\n");
 	} else if (!strcmp(cmd, "times")) {
 		struct shoji_status st;
-		struct shoji_control *c = node_status(fd, node, &st);
 
+		node_status(fd, node, &st, &copy, &v);
 		printf("{\"node\":%u,\"state\":\"%s\",\"tsc_khz\":%u,\"tsc_load\":%" PRIu64
 		       ",\"tsc_start\":%" PRIu64 ",\"tsc_kernel\":%" PRIu64
 		       ",\"tsc_running\":%" PRIu64 ",\"tsc_parked\":%" PRIu64 "}\n",
-		       node, state_name(st.state), info.tsc_khz,
-		       (uint64_t)__atomic_load_n(&c->tsc_load, __ATOMIC_ACQUIRE),
-		       (uint64_t)__atomic_load_n(&c->tsc_start, __ATOMIC_ACQUIRE),
-		       (uint64_t)__atomic_load_n(&c->tsc_kernel, __ATOMIC_ACQUIRE),
-		       (uint64_t)__atomic_load_n(&c->tsc_running, __ATOMIC_ACQUIRE),
-		       (uint64_t)__atomic_load_n(&c->tsc_parked, __ATOMIC_ACQUIRE));
+		       node, ctl_state_name(v.state), info.tsc_khz, v.tsc_load,
+		       v.tsc_start, v.tsc_kernel, v.tsc_running, v.tsc_parked);
 	} else if (!strcmp(cmd, "console")) {
-		struct shoji_control *c = map_control(fd, node);
-		uint32_t head = __atomic_load_n(&c->con_head, __ATOMIC_ACQUIRE);
-		uint32_t size = c->con_size, i;
+		/* The whole ring fits: it is what the page has after its header */
+		static char text[SHOJI_CONTROL_SIZE + 1];
+		size_t len;
 
-		if (!size || size > SHOJI_CONTROL_SIZE - sizeof(*c))
-			die("node%u: bad console ring size %u", node, size);
-		for (i = head > size ? head - size : 0; i != head; i++)
-			putchar(c->con_buf[i % size]);
+		read_control_or_die(map_control(fd, node), node, &copy, &v);
+		if (!v.con_size)
+			die("node%u: bad console ring size (expected %zu)", node,
+			    SHOJI_CONTROL_SIZE - sizeof(struct shoji_control));
+		len = ctl_console(&copy, &v, 0, text, sizeof(text) - 1, NULL, NULL);
+		fwrite(text, 1, len, stdout);
 	}
 	close(fd);
 	return 0;
@@ -429,8 +434,11 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 
 static int cmd_exec(unsigned node, int argc, char **argv)
 {
+	static char reply[SHOJI_REPLY_LEN];
 	struct shoji_info info;
 	struct shoji_control *c;
+	struct ctl_copy copy;
+	struct ctl_view v;
 	char cmd[SHOJI_CMD_LEN];
 	size_t len = 0;
 	double timeout = 60;
@@ -460,35 +468,46 @@ static int cmd_exec(unsigned node, int argc, char **argv)
 
 	fd = open_dev_or_die(&info);
 	c = map_control(fd, node);
-	if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != SHOJI_STATE_RUNNING)
-		die("node%u: is %s, not running", node, state_name(c->state));
+	read_control_or_die(c, node, &copy, &v);
+	if (v.state != SHOJI_STATE_RUNNING)
+		die("node%u: is %s, not running", node, ctl_state_name(v.state));
 	lock = open("/dev/shoji", O_RDONLY | O_CLOEXEC);
 	flock(lock, LOCK_EX);
+	/* node0 writes the command into the live page; every value it reads
+	 * back, cmd_seq included, comes from a checked copy. */
+	read_control_or_die(c, node, &copy, &v);
 	memcpy(c->cmd, cmd, len + 1);
-	seq = c->cmd_seq + 1;
+	seq = v.cmd_seq + 1;
 	__atomic_store_n(&c->cmd_seq, seq, __ATOMIC_RELEASE);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (__atomic_load_n(&c->reply_seq, __ATOMIC_ACQUIRE) != seq) {
-		uint32_t state = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
-
-		if (state != SHOJI_STATE_RUNNING) {
-			fprintf(stderr, "%s: node%u: the node is %s%s%.*s\n", prog, node,
-				state_name(state), c->reason[0] ? ": " : "",
-				(int)sizeof(c->reason), c->reason);
+	for (;;) {
+		if (!read_control(c, &copy, &v)) {
+			fprintf(stderr, "%s: node%u: its control page is invalid: %s\n",
+				prog, node, v.why);
+			return 125;
+		}
+		if (v.reply_seq == seq)
+			break;
+		if (v.state != SHOJI_STATE_RUNNING) {
+			fprintf(stderr, "%s: node%u: the node is %s%s%s\n", prog, node,
+				ctl_state_name(v.state), v.reason[0] ? ": " : "",
+				v.reason);
 			return 125;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 > timeout) {
 			fprintf(stderr, "%s: node%u: no answer from the node's agent within %.0f s (node is %s)\n",
-				prog, node, timeout, state_name(c->state));
+				prog, node, timeout, ctl_state_name(v.state));
 			return 124;
 		}
 		usleep(20000);
 	}
-	fwrite(c->reply, 1, c->reply_len < SHOJI_REPLY_LEN ? c->reply_len : SHOJI_REPLY_LEN, stdout);
+	/* The reply and its status from the copy that has the answer */
+	fwrite(reply, 1, ctl_reply(&copy, &v, reply, sizeof(reply)), stdout);
 	fflush(stdout);
 	flock(lock, LOCK_UN);
-	return c->reply_status;
+	/* an exit status: what serve sends is 0..255 */
+	return v.reply_status < 0 || v.reply_status > 255 ? 255 : v.reply_status;
 }
 
 static int cmd_serve(void)
@@ -502,6 +521,10 @@ static int cmd_serve(void)
 	if (info.node == SHOJI_ROLE_NODE0)
 		die("serve runs inside a node, not in node0");
 	c = map_control(fd, 0);
+	if (c->magic != SHOJI_CONTROL_MAGIC || c->version != SHOJI_CONTROL_VERSION ||
+	    c->size != SHOJI_CONTROL_SIZE)
+		die("node0: its control page has an unknown layout (magic %#x version %u)",
+		    c->magic, c->version);
 	for (;;) {
 		size_t len = 0, n;
 		FILE *p;

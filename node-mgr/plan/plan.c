@@ -8,13 +8,25 @@
 
 #define ITEM_MAX 1100	/* longer than any line iniparser accepts */
 
-typedef void (*key_parser)(struct plan *plan, struct plan_node *node,
+/* obj is the struct that the key's section fills: struct plan_machine,
+ * plan_node or plan_guest, one kind for all the parsers of a table. */
+typedef void (*key_parser)(struct plan *plan, void *obj,
 			   const struct plan_key *key, struct diag *d);
 
 struct key_rule {
 	const char *name;
 	key_parser parse;
 	bool required;
+};
+
+/* The keys of one kind of section */
+struct key_table {
+	const struct key_rule *rules;
+	size_t count;
+	/* Keys of another kind of section that this one refuses with
+	 * refused_why rather than as unknown (or NULL) */
+	const struct key_table *refused;
+	const char *refused_why;
 };
 
 static bool has_several_items(const char *value)
@@ -43,22 +55,25 @@ static bool parse_count(const struct plan_key *key, unsigned max,
 
 /* ---- [machine] ---- */
 
-static void parse_machine_cpus(struct plan *plan, struct plan_node *node,
+static void parse_machine_cpus(struct plan *plan, void *obj,
 			       const struct plan_key *key, struct diag *d)
 {
-	(void)node;
-	if (!parse_count(key, CPUSET_MAX, &plan->machine.cpus, d))
+	struct plan_machine *m = obj;
+
+	(void)plan;
+	if (!parse_count(key, CPUSET_MAX, &m->cpus, d))
 		return;
-	plan->machine.cpus_key = key;
+	m->cpus_key = key;
 }
 
-static void parse_machine_memory(struct plan *plan, struct plan_node *node,
+static void parse_machine_memory(struct plan *plan, void *obj,
 				 const struct plan_key *key, struct diag *d)
 {
+	struct plan_machine *m = obj;
 	struct units_err err;
 	uint64_t size;
 
-	(void)node;
+	(void)plan;
 	if (!units_parse_size(key->value, &size, &err)) {
 		plan_key_error(d, key, "%s", err.msg);
 		return;
@@ -67,23 +82,24 @@ static void parse_machine_memory(struct plan *plan, struct plan_node *node,
 		plan_key_error(d, key, "must not be zero");
 		return;
 	}
-	plan->machine.memory = size;
-	plan->machine.memory_key = key;
+	m->memory = size;
+	m->memory_key = key;
 }
 
-static void parse_control(struct plan *plan, struct plan_node *node,
+static void parse_control(struct plan *plan, void *obj,
 			  const struct plan_key *key, struct diag *d)
 {
+	struct plan_machine *m = obj;
 	struct units_err err;
 	struct mem_range r;
 
-	(void)node;
+	(void)plan;
 	if (!units_parse_range(key->value, &r, &err)) {
 		plan_key_error(d, key, "%s", err.msg);
 		return;
 	}
-	plan->machine.has_control = true;
-	plan->machine.control = (struct plan_range){ .range = r, .key = key };
+	m->has_control = true;
+	m->control = (struct plan_range){ .range = r, .key = key };
 }
 
 static bool parse_duration_in(const struct plan_key *key, uint64_t min_ms,
@@ -105,28 +121,32 @@ static bool parse_duration_in(const struct plan_key *key, uint64_t min_ms,
 	return true;
 }
 
-static void parse_heartbeat(struct plan *plan, struct plan_node *node,
+static void parse_heartbeat(struct plan *plan, void *obj,
 			    const struct plan_key *key, struct diag *d)
 {
-	(void)node;
-	if (parse_duration_in(key, 10, 10000, &plan->machine.heartbeat_ms, d))
-		plan->machine.heartbeat_key = key;
+	struct plan_machine *m = obj;
+
+	(void)plan;
+	if (parse_duration_in(key, 10, 10000, &m->heartbeat_ms, d))
+		m->heartbeat_key = key;
 }
 
-static void parse_hung_timeout(struct plan *plan, struct plan_node *node,
+static void parse_hung_timeout(struct plan *plan, void *obj,
 			       const struct plan_key *key, struct diag *d)
 {
-	(void)node;
-	if (parse_duration_in(key, 1, 3600000, &plan->machine.hung_timeout_ms,
-			      d))
-		plan->machine.hung_timeout_key = key;
+	struct plan_machine *m = obj;
+
+	(void)plan;
+	if (parse_duration_in(key, 1, 3600000, &m->hung_timeout_ms, d))
+		m->hung_timeout_key = key;
 }
 
 /* ---- nodes ---- */
 
-static void parse_cpus(struct plan *plan, struct plan_node *node,
+static void parse_cpus(struct plan *plan, void *obj,
 		       const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
 	struct units_err err;
 
 	(void)plan;
@@ -142,9 +162,10 @@ static void parse_cpus(struct plan *plan, struct plan_node *node,
 	node->cpus_key = key;
 }
 
-static void parse_node0_memory(struct plan *plan, struct plan_node *node,
+static void parse_node0_memory(struct plan *plan, void *obj,
 			       const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
 	struct units_err err;
 	uint64_t size;
 
@@ -182,9 +203,10 @@ static bool append_range(struct plan_node *node, const struct mem_range *r,
 	return true;
 }
 
-static void parse_node_memory(struct plan *plan, struct plan_node *node,
+static void parse_node_memory(struct plan *plan, void *obj,
 			      const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
 	bool several = has_several_items(key->value);
 	struct units_err err;
 	struct list_iter it;
@@ -211,9 +233,10 @@ static void parse_node_memory(struct plan *plan, struct plan_node *node,
 		plan_key_error(d, key, "at least one SIZE@ADDR range is needed");
 }
 
-static void parse_lowmem(struct plan *plan, struct plan_node *node,
+static void parse_lowmem(struct plan *plan, void *obj,
 			 const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
 	struct units_err err;
 	struct mem_range r;
 
@@ -226,9 +249,10 @@ static void parse_lowmem(struct plan *plan, struct plan_node *node,
 	node->lowmem = (struct plan_range){ .range = r, .key = key };
 }
 
-static void parse_pci(struct plan *plan, struct plan_node *node,
+static void parse_pci(struct plan *plan, void *obj,
 		      const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
 	bool several = has_several_items(key->value);
 	struct units_err err;
 	struct list_iter it;
@@ -271,9 +295,11 @@ const char *plan_uart_name(enum plan_uart uart)
 	return uart_names[uart];
 }
 
-static void parse_uart(struct plan *plan, struct plan_node *node,
+static void parse_uart(struct plan *plan, void *obj,
 		       const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
+
 	(void)plan;
 	for (size_t i = 0; i < sizeof(uart_names) / sizeof(*uart_names); i++) {
 		if (strcasecmp(key->value, uart_names[i]) == 0) {
@@ -305,9 +331,11 @@ static char *resolve_path(const struct plan *plan, const char *path,
 	return full;
 }
 
-static void parse_kernel(struct plan *plan, struct plan_node *node,
+static void parse_kernel(struct plan *plan, void *obj,
 			 const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
+
 	if (!key->value[0]) {
 		plan_key_error(d, key, "empty path");
 		return;
@@ -316,9 +344,11 @@ static void parse_kernel(struct plan *plan, struct plan_node *node,
 	node->kernel_key = key;
 }
 
-static void parse_initrd(struct plan *plan, struct plan_node *node,
+static void parse_initrd(struct plan *plan, void *obj,
 			 const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
+
 	if (!key->value[0]) {
 		plan_key_error(d, key, "empty path (leave the key out for no "
 				       "initrd)");
@@ -328,17 +358,21 @@ static void parse_initrd(struct plan *plan, struct plan_node *node,
 	node->initrd_key = key;
 }
 
-static void parse_cmdline(struct plan *plan, struct plan_node *node,
+static void parse_cmdline(struct plan *plan, void *obj,
 			  const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
+
 	(void)plan;
 	(void)d;
 	node->cmdline = key->value;
 }
 
-static void parse_restart(struct plan *plan, struct plan_node *node,
+static void parse_restart(struct plan *plan, void *obj,
 			  const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
+
 	(void)plan;
 	if (strcmp(key->value, "never") == 0)
 		node->restart = RESTART_NEVER;
@@ -349,16 +383,19 @@ static void parse_restart(struct plan *plan, struct plan_node *node,
 				       "on-failure)");
 }
 
-static void parse_restart_max(struct plan *plan, struct plan_node *node,
+static void parse_restart_max(struct plan *plan, void *obj,
 			      const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
+
 	(void)plan;
 	parse_count(key, 100, &node->restart_max, d);
 }
 
-static void parse_restart_backoff(struct plan *plan, struct plan_node *node,
+static void parse_restart_backoff(struct plan *plan, void *obj,
 				  const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
 	uint64_t ms;
 
 	(void)plan;
@@ -366,9 +403,10 @@ static void parse_restart_backoff(struct plan *plan, struct plan_node *node,
 		node->restart_backoff_ms = ms;
 }
 
-static void parse_stop_timeout(struct plan *plan, struct plan_node *node,
+static void parse_stop_timeout(struct plan *plan, void *obj,
 			       const struct plan_key *key, struct diag *d)
 {
+	struct plan_node *node = obj;
 	uint64_t ms;
 
 	(void)plan;
@@ -378,15 +416,6 @@ static void parse_stop_timeout(struct plan *plan, struct plan_node *node,
 
 
 /* ---- [guest.NAME] ---- */
-
-typedef void (*guest_parser)(struct plan *plan, struct plan_guest *g,
-			     const struct plan_key *key, struct diag *d);
-
-struct guest_rule {
-	const char *name;
-	guest_parser parse;
-	bool required;
-};
 
 /* Resolves . and .. as text, so that the path names the same file on a
  * node's disk, where the directories on the way may not exist. */
@@ -446,9 +475,10 @@ static char *guest_path(struct plan *plan, const struct plan_key *key,
 	return full;
 }
 
-static void parse_guest_node(struct plan *plan, struct plan_guest *g,
+static void parse_guest_node(struct plan *plan, void *obj,
 			     const struct plan_key *key, struct diag *d)
 {
+	struct plan_guest *g = obj;
 	const char *v = key->value, *digits = v;
 	unsigned long id;
 	char *end;
@@ -473,18 +503,21 @@ static void parse_guest_node(struct plan *plan, struct plan_guest *g,
 	g->node_key = key;
 }
 
-static void parse_guest_vcpus(struct plan *plan, struct plan_guest *g,
+static void parse_guest_vcpus(struct plan *plan, void *obj,
 			      const struct plan_key *key, struct diag *d)
 {
+	struct plan_guest *g = obj;
+
 	(void)plan;
 	if (!parse_count(key, PLAN_GUEST_MAX_VCPUS, &g->vcpus, d))
 		return;
 	g->vcpus_key = key;
 }
 
-static void parse_guest_memory(struct plan *plan, struct plan_guest *g,
+static void parse_guest_memory(struct plan *plan, void *obj,
 			       const struct plan_key *key, struct diag *d)
 {
+	struct plan_guest *g = obj;
 	struct units_err err;
 	char min_text[32];
 	uint64_t size;
@@ -509,16 +542,20 @@ static void parse_guest_memory(struct plan *plan, struct plan_guest *g,
 	g->memory_key = key;
 }
 
-static void parse_guest_kernel(struct plan *plan, struct plan_guest *g,
+static void parse_guest_kernel(struct plan *plan, void *obj,
 			       const struct plan_key *key, struct diag *d)
 {
+	struct plan_guest *g = obj;
+
 	g->kernel = guest_path(plan, key, d);
 	g->kernel_key = key;
 }
 
-static void parse_guest_initrd(struct plan *plan, struct plan_guest *g,
+static void parse_guest_initrd(struct plan *plan, void *obj,
 			       const struct plan_key *key, struct diag *d)
 {
+	struct plan_guest *g = obj;
+
 	if (!key->value[0]) {
 		plan_key_error(d, key, "empty path (leave the key out for no "
 				       "initrd)");
@@ -528,9 +565,11 @@ static void parse_guest_initrd(struct plan *plan, struct plan_guest *g,
 	g->initrd_key = key;
 }
 
-static void parse_guest_cmdline(struct plan *plan, struct plan_guest *g,
+static void parse_guest_cmdline(struct plan *plan, void *obj,
 				const struct plan_key *key, struct diag *d)
 {
+	struct plan_guest *g = obj;
+
 	(void)plan;
 	for (const char *p = key->value; *p; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
@@ -542,16 +581,19 @@ static void parse_guest_cmdline(struct plan *plan, struct plan_guest *g,
 	g->cmdline = key->value;
 }
 
-static void parse_guest_disk(struct plan *plan, struct plan_guest *g,
+static void parse_guest_disk(struct plan *plan, void *obj,
 			     const struct plan_key *key, struct diag *d)
 {
+	struct plan_guest *g = obj;
+
 	g->disk = guest_path(plan, key, d);
 	g->disk_key = key;
 }
 
-static void parse_guest_disk_size(struct plan *plan, struct plan_guest *g,
+static void parse_guest_disk_size(struct plan *plan, void *obj,
 				  const struct plan_key *key, struct diag *d)
 {
+	struct plan_guest *g = obj;
 	struct units_err err;
 	uint64_t size;
 
@@ -569,9 +611,11 @@ static void parse_guest_disk_size(struct plan *plan, struct plan_guest *g,
 	g->disk_size_key = key;
 }
 
-static void parse_guest_autostart(struct plan *plan, struct plan_guest *g,
+static void parse_guest_autostart(struct plan *plan, void *obj,
 				  const struct plan_key *key, struct diag *d)
 {
+	struct plan_guest *g = obj;
+
 	(void)plan;
 	if (!strcmp(key->value, "yes"))
 		g->autostart = true;
@@ -581,92 +625,7 @@ static void parse_guest_autostart(struct plan *plan, struct plan_guest *g,
 		plan_key_error(d, key, "use yes or no");
 }
 
-static const struct guest_rule guest_rules[] = {
-	{ "node", parse_guest_node, true },
-	{ "vcpus", parse_guest_vcpus, false },
-	{ "memory", parse_guest_memory, false },
-	{ "kernel", parse_guest_kernel, true },
-	{ "initrd", parse_guest_initrd, false },
-	{ "cmdline", parse_guest_cmdline, false },
-	{ "disk", parse_guest_disk, false },
-	{ "disk_size", parse_guest_disk_size, false },
-	{ "autostart", parse_guest_autostart, false },
-};
-
-#define GUEST_RULE_COUNT (sizeof(guest_rules) / sizeof(*guest_rules))
-
-static bool guest_name_ok(const char *name)
-{
-	if (!*name || strlen(name) > PLAN_GUEST_NAME_MAX)
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-' || *p == '_'))
-			return false;
-	return true;
-}
-
-static void parse_guest_section(struct plan *plan,
-				const struct plan_section *s, struct diag *d)
-{
-	const char *name = s->name + 6;
-	const char *names[GUEST_RULE_COUNT];
-	struct plan_guest *g, *grown;
-
-	if (strncmp(s->name, "guest.", 6) || !guest_name_ok(name)) {
-		plan_section_error(d, s, "a guest section is [guest.NAME], "
-					 "NAME of 1 to %d letters, digits, "
-					 "'-' or '_'",
-				   PLAN_GUEST_NAME_MAX);
-		return;
-	}
-	if (plan->guest_count >= PLAN_MAX_GUESTS) {
-		plan_section_error(d, s, "too many guests (at most %d)",
-				   PLAN_MAX_GUESTS);
-		return;
-	}
-	grown = realloc(plan->guests, (plan->guest_count + 1) * sizeof(*grown));
-	if (!grown) {
-		d->out_of_memory = true;
-		return;
-	}
-	plan->guests = grown;
-	g = &plan->guests[plan->guest_count++];
-	*g = (struct plan_guest){ .section = s, .node = -1, .vcpus = 1,
-				  .memory = PLAN_DEFAULT_GUEST_MEMORY,
-				  .disk_size = PLAN_DEFAULT_GUEST_DISK_SIZE,
-				  .cmdline = "" };
-	snprintf(g->name, sizeof(g->name), "%s", name);
-	for (size_t i = 0; i < GUEST_RULE_COUNT; i++)
-		names[i] = guest_rules[i].name;
-	for (size_t i = 0; i < s->key_count; i++) {
-		const struct plan_key *key = s->keys[i];
-		const struct guest_rule *rule = NULL;
-		const char *best;
-
-		for (size_t r = 0; r < GUEST_RULE_COUNT; r++)
-			if (!strcmp(guest_rules[r].name, key->name))
-				rule = &guest_rules[r];
-		if (rule) {
-			rule->parse(plan, g, key, d);
-			continue;
-		}
-		best = nearest_name(key->name, names, GUEST_RULE_COUNT);
-		if (best)
-			plan_key_error(d, key, "unknown key; did you mean "
-					       "'%s'?", best);
-		else
-			plan_key_error(d, key, "unknown key");
-	}
-	for (size_t i = 0; i < GUEST_RULE_COUNT; i++)
-		if (guest_rules[i].required &&
-		    !plan_section_key(s, guest_rules[i].name))
-			plan_section_error(d, s, "missing required key '%s'",
-					   guest_rules[i].name);
-	if (g->disk_size_key && !plan_section_key(s, "disk"))
-		plan_key_error(d, g->disk_size_key, "there is no disk to size "
-						    "(add disk = FILE)");
-}
+/* ---- the keys of every kind of section ---- */
 
 static const struct key_rule machine_rules[] = {
 	{ "cpus", parse_machine_cpus, false },
@@ -697,59 +656,145 @@ static const struct key_rule node_rules[] = {
 	{ "stop_timeout", parse_stop_timeout, false },
 };
 
-#define RULES(r) r, sizeof(r) / sizeof(*(r))
+static const struct key_rule guest_rules[] = {
+	{ "node", parse_guest_node, true },
+	{ "vcpus", parse_guest_vcpus, false },
+	{ "memory", parse_guest_memory, false },
+	{ "kernel", parse_guest_kernel, true },
+	{ "initrd", parse_guest_initrd, false },
+	{ "cmdline", parse_guest_cmdline, false },
+	{ "disk", parse_guest_disk, false },
+	{ "disk_size", parse_guest_disk_size, false },
+	{ "autostart", parse_guest_autostart, false },
+};
 
-static const struct key_rule *find_rule(const struct key_rule *rules,
-					size_t count, const char *name)
+#define RULE_COUNT(r) (sizeof(r) / sizeof(*(r)))
+
+/* The names a misspelt key is compared with are gathered on the stack */
+#define KEYS_MAX 12
+_Static_assert(RULE_COUNT(machine_rules) <= KEYS_MAX &&
+	       RULE_COUNT(node0_rules) <= KEYS_MAX &&
+	       RULE_COUNT(node_rules) <= KEYS_MAX &&
+	       RULE_COUNT(guest_rules) <= KEYS_MAX,
+	       "a section has more than KEYS_MAX keys");
+
+static const struct key_table machine_keys = {
+	.rules = machine_rules, .count = RULE_COUNT(machine_rules)
+};
+
+static const struct key_table node_keys = {
+	.rules = node_rules, .count = RULE_COUNT(node_rules)
+};
+
+static const struct key_table node0_keys = {
+	.rules = node0_rules, .count = RULE_COUNT(node0_rules),
+	.refused = &node_keys,
+	.refused_why = "not a key of [node0] (node0 is the running kernel; "
+		       "it takes only cpus, memory and uart)"
+};
+
+static const struct key_table guest_keys = {
+	.rules = guest_rules, .count = RULE_COUNT(guest_rules)
+};
+
+static const struct key_rule *find_rule(const struct key_table *table,
+					const char *name)
 {
-	for (size_t i = 0; i < count; i++)
-		if (strcmp(rules[i].name, name) == 0)
-			return &rules[i];
+	for (size_t i = 0; i < table->count; i++)
+		if (strcmp(table->rules[i].name, name) == 0)
+			return &table->rules[i];
 	return NULL;
 }
 
 static void report_unknown_key(const struct plan_key *key,
-			       const struct key_rule *rules, size_t count,
-			       bool node0, struct diag *d)
+			       const struct key_table *table, struct diag *d)
 {
-	/* node_rules is the longest table. */
-	const char *names[sizeof(node_rules) / sizeof(*node_rules)];
+	const char *names[KEYS_MAX];
 	const char *best;
 
-	if (node0 && find_rule(RULES(node_rules), key->name)) {
-		plan_key_error(d, key, "not a key of [node0] (node0 is the "
-				       "running kernel; it takes only cpus, "
-				       "memory and uart)");
+	if (table->refused && find_rule(table->refused, key->name)) {
+		plan_key_error(d, key, "%s", table->refused_why);
 		return;
 	}
-	for (size_t i = 0; i < count; i++)
-		names[i] = rules[i].name;
-	best = nearest_name(key->name, names, count);
+	for (size_t i = 0; i < table->count; i++)
+		names[i] = table->rules[i].name;
+	best = nearest_name(key->name, names, table->count);
 	if (best)
 		plan_key_error(d, key, "unknown key; did you mean '%s'?", best);
 	else
 		plan_key_error(d, key, "unknown key");
 }
 
-static void parse_section_keys(struct plan *plan, struct plan_node *node,
-			       const struct plan_section *s,
-			       const struct key_rule *rules, size_t count,
-			       struct diag *d)
+/* Gives each key of section s to its parser in table, with obj, the
+ * section's struct; reports the keys table lacks and the required keys
+ * s lacks. */
+static void parse_keys(struct plan *plan, void *obj,
+		       const struct plan_section *s,
+		       const struct key_table *table, struct diag *d)
 {
 	for (size_t i = 0; i < s->key_count; i++) {
 		const struct plan_key *key = s->keys[i];
-		const struct key_rule *rule = find_rule(rules, count, key->name);
+		const struct key_rule *rule = find_rule(table, key->name);
 
 		if (rule)
-			rule->parse(plan, node, key, d);
+			rule->parse(plan, obj, key, d);
 		else
-			report_unknown_key(key, rules, count,
-					   node && node->id == 0, d);
+			report_unknown_key(key, table, d);
 	}
-	for (size_t i = 0; i < count; i++)
-		if (rules[i].required && !plan_section_key(s, rules[i].name))
+	for (size_t i = 0; i < table->count; i++)
+		if (table->rules[i].required &&
+		    !plan_section_key(s, table->rules[i].name))
 			plan_section_error(d, s, "missing required key '%s'",
-					   rules[i].name);
+					   table->rules[i].name);
+}
+
+/* ---- sections ---- */
+
+static bool guest_name_ok(const char *name)
+{
+	if (!*name || strlen(name) > PLAN_GUEST_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_'))
+			return false;
+	return true;
+}
+
+static void parse_guest_section(struct plan *plan,
+				const struct plan_section *s, struct diag *d)
+{
+	const char *name = s->name + 6;
+	struct plan_guest *g, *grown;
+
+	if (strncmp(s->name, "guest.", 6) || !guest_name_ok(name)) {
+		plan_section_error(d, s, "a guest section is [guest.NAME], "
+					 "NAME of 1 to %d letters, digits, "
+					 "'-' or '_'",
+				   PLAN_GUEST_NAME_MAX);
+		return;
+	}
+	if (plan->guest_count >= PLAN_MAX_GUESTS) {
+		plan_section_error(d, s, "too many guests (at most %d)",
+				   PLAN_MAX_GUESTS);
+		return;
+	}
+	grown = realloc(plan->guests, (plan->guest_count + 1) * sizeof(*grown));
+	if (!grown) {
+		d->out_of_memory = true;
+		return;
+	}
+	plan->guests = grown;
+	g = &plan->guests[plan->guest_count++];
+	*g = (struct plan_guest){ .section = s, .node = -1, .vcpus = 1,
+				  .memory = PLAN_DEFAULT_GUEST_MEMORY,
+				  .disk_size = PLAN_DEFAULT_GUEST_DISK_SIZE,
+				  .cmdline = "" };
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	parse_keys(plan, g, s, &guest_keys, d);
+	if (g->disk_size_key && !plan_section_key(s, "disk"))
+		plan_key_error(d, g->disk_size_key, "there is no disk to size "
+						    "(add disk = FILE)");
 }
 
 static void init_node(struct plan_node *node, unsigned id,
@@ -818,7 +863,7 @@ static void parse_section(struct plan *plan, const struct plan_section *s,
 
 	if (strcmp(s->name, "machine") == 0) {
 		plan->machine.section = s;
-		parse_section_keys(plan, NULL, s, RULES(machine_rules), d);
+		parse_keys(plan, &plan->machine, s, &machine_keys, d);
 		return;
 	}
 	if (strcmp(s->name, "guest") == 0 ||
@@ -835,11 +880,8 @@ static void parse_section(struct plan *plan, const struct plan_section *s,
 		struct plan_node *node = &plan->nodes[id];
 
 		init_node(node, (unsigned)id, s);
-		if (id == 0)
-			parse_section_keys(plan, node, s, RULES(node0_rules),
-					   d);
-		else
-			parse_section_keys(plan, node, s, RULES(node_rules), d);
+		parse_keys(plan, node, s, id == 0 ? &node0_keys : &node_keys,
+			   d);
 	}
 }
 

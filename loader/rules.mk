@@ -69,7 +69,8 @@ $(LOADER_OUT)/test-bootimage: loader/tests/test_bootimage.c $(LOADER_OUT)/libsho
 		$(LOADER_HEADERS) tests/unit/check.h
 	$(CC) $(LOADER_CFLAGS) -Itests/unit -o $@ $< $(LOADER_OUT)/libshoji-load.a
 
-test-loader: $(LOADER_OUT)/test-bootimage
+test-loader: $(LOADER_OUT)/test-bootimage $(SHOJI_LOAD)
 	$(LOADER_OUT)/test-bootimage
+	loader/tests/run-args.sh $(SHOJI_LOAD)
 
 test-unit: test-loader

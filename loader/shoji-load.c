@@ -86,6 +86,34 @@ static unsigned parse_node(const char *s)
 	return (unsigned)v;
 }
 
+/* stop's --timeout: whole milliseconds, 0 included (no waiting at all) */
+static uint32_t parse_stop_timeout(const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || v > UINT32_MAX)
+		die("stop: --timeout takes whole milliseconds (0..%u), not '%s'",
+		    UINT32_MAX, s);
+	return (uint32_t)v;
+}
+
+/* exec's --timeout: seconds, more than 0 and at most a day */
+static double parse_exec_timeout(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v > 0 && v <= 86400))
+		die("exec: --timeout takes seconds (more than 0, at most 86400), not '%s'",
+		    s);
+	return v;
+}
+
 static uint64_t parse_size(const char *s, const char *what)
 {
 	char *end;
@@ -360,10 +388,23 @@ static void node_status(int fd, unsigned node, struct shoji_status *st,
 
 static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 {
+	uint32_t stop_timeout_ms = 5000;
 	struct shoji_info info;
 	struct ctl_copy copy;
 	struct ctl_view v;
-	int fd = open_dev_or_die(&info);
+	int fd, i;
+
+	/* Every argument checked before anything is done */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(cmd, "stop") && !strcmp(argv[i], "--timeout")) {
+			if (++i == argc)
+				die("stop: --timeout needs a value in milliseconds");
+			stop_timeout_ms = parse_stop_timeout(argv[i]);
+			continue;
+		}
+		die("%s: unexpected argument '%s' (shoji-load --help)", cmd, argv[i]);
+	}
+	fd = open_dev_or_die(&info);
 
 	if (!strcmp(cmd, "start")) {
 		int kmsg = kmsg_open_at_end();
@@ -377,10 +418,8 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 		close(kmsg);
 		printf("node%u: started\n", node);
 	} else if (!strcmp(cmd, "stop")) {
-		struct shoji_stop st = { .node = node, .timeout_ms = 5000 };
+		struct shoji_stop st = { .node = node, .timeout_ms = stop_timeout_ms };
 
-		if (argc >= 3 && !strcmp(argv[1], "--timeout"))
-			st.timeout_ms = (uint32_t)strtoul(argv[2], NULL, 0);
 		if (ioctl(fd, SHOJI_IOC_STOP, &st)) {
 			/* EIO: some CPU did not take INIT; the page says which */
 			if (errno == EIO) {
@@ -446,8 +485,10 @@ static int cmd_exec(unsigned node, int argc, char **argv)
 	uint32_t seq;
 	int fd, lock, i = 1;
 
-	if (i + 1 < argc && !strcmp(argv[i], "--timeout")) {
-		timeout = strtod(argv[i + 1], NULL);
+	if (i < argc && !strcmp(argv[i], "--timeout")) {
+		if (i + 1 == argc)
+			die("exec: --timeout needs a value in seconds");
+		timeout = parse_exec_timeout(argv[i + 1]);
 		i += 2;
 	}
 	if (i < argc && !strcmp(argv[i], "--"))
@@ -471,8 +512,11 @@ static int cmd_exec(unsigned node, int argc, char **argv)
 	read_control_or_die(c, node, &copy, &v);
 	if (v.state != SHOJI_STATE_RUNNING)
 		die("node%u: is %s, not running", node, ctl_state_name(v.state));
+	/* One exec at a time: a control page has one command slot */
 	lock = open("/dev/shoji", O_RDONLY | O_CLOEXEC);
-	flock(lock, LOCK_EX);
+	if (lock < 0 || flock(lock, LOCK_EX))
+		die("node%u: cannot take the command lock on /dev/shoji: %s", node,
+		    strerror(errno));
 	/* node0 writes the command into the live page; every value it reads
 	 * back, cmd_seq included, comes from a checked copy. */
 	read_control_or_die(c, node, &copy, &v);

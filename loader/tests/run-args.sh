@@ -1,0 +1,40 @@
+#!/bin/bash
+# shoji-load refuses bad arguments of its one-node commands with a message
+# that names the command, the option and the value, and does so before it
+# opens /dev/shoji: these run on the build machine, which has none, so a
+# check done too late shows as a "cannot open /dev/shoji" instead.
+#
+#   run-args.sh SHOJI_LOAD
+set -uo pipefail
+load=$1 failed=0 total=0
+
+expect() {
+	local want=$1 out status
+	shift
+	total=$((total + 1))
+	out=$("$load" "$@" 2>&1)
+	status=$?
+	if [ $status = 0 ] || [ "$out" != "shoji-load: $want" ]; then
+		echo "FAIL: shoji-load $*: status $status, said: $out" >&2
+		echo "      expected: shoji-load: $want" >&2
+		failed=$((failed + 1))
+	fi
+}
+
+expect "stop: --timeout takes whole milliseconds (0..4294967295), not 'abc'" stop 1 --timeout abc
+expect "stop: --timeout takes whole milliseconds (0..4294967295), not '-1'" stop 1 --timeout -1
+expect "stop: --timeout takes whole milliseconds (0..4294967295), not '4294967296'" stop 1 --timeout 4294967296
+expect "stop: --timeout takes whole milliseconds (0..4294967295), not '5s'" stop 1 --timeout 5s
+expect "stop: --timeout needs a value in milliseconds" stop 1 --timeout
+expect "stop: unexpected argument '--force' (shoji-load --help)" stop 1 --force
+expect "status: unexpected argument '--json' (shoji-load --help)" status 1 --json
+expect "start: unexpected argument '2' (shoji-load --help)" start 1 2
+expect "console: unexpected argument '--timeout' (shoji-load --help)" console 1 --timeout 5
+expect "exec: --timeout takes seconds (more than 0, at most 86400), not '0'" exec 1 --timeout 0 -- true
+expect "exec: --timeout takes seconds (more than 0, at most 86400), not 'soon'" exec 1 --timeout soon -- true
+expect "exec: --timeout takes seconds (more than 0, at most 86400), not 'nan'" exec 1 --timeout nan -- true
+expect "exec: --timeout needs a value in seconds" exec 1 --timeout
+expect "'0' is not a node id (1..63)" stop 0
+
+echo "shoji-load arguments: $((total - failed))/$total passed"
+[ $failed = 0 ]

@@ -13,7 +13,6 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +40,6 @@ static void usage(FILE *f)
 "       shoji-load console NODE\n"
 "       shoji-load times NODE\n"
 "       shoji-load exec NODE [--timeout SECONDS] -- COMMAND...\n"
-"       shoji-load serve\n"
 "       shoji-load info\n"
 "\n"
 "load     check that node0 gave NODE's CPUs, memory and PCI devices up, build\n"
@@ -60,7 +58,6 @@ static void usage(FILE *f)
 "         request), kernel (its kernel's first code), running (its last\n"
 "         initcall, just before init), parked (it stopped).\n"
 "exec     run COMMAND with sh inside NODE (through its control page).\n"
-"serve    inside a node: run the commands node0 sends through `exec`.\n"
 "info     this kernel's role and the TSC and LAPIC timer frequencies.\n");
 }
 
@@ -346,7 +343,7 @@ static int open_dev_or_die(struct shoji_info *info)
 }
 
 /* NODE's control page, as mapped: node0 only writes to it (exec's command)
- * and reads it through read_control; serve checks its own page. */
+ * and reads it through read_control. */
 static struct shoji_control *map_control(int fd, unsigned node)
 {
 	void *p = mmap(NULL, SHOJI_CONTROL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -550,59 +547,8 @@ static int cmd_exec(unsigned node, int argc, char **argv)
 	fwrite(reply, 1, ctl_reply(&copy, &v, reply, sizeof(reply)), stdout);
 	fflush(stdout);
 	flock(lock, LOCK_UN);
-	/* an exit status: what serve sends is 0..255 */
+	/* an exit status: what a node's agent sends is 0..255 */
 	return v.reply_status < 0 || v.reply_status > 255 ? 255 : v.reply_status;
-}
-
-static int cmd_serve(void)
-{
-	struct shoji_info info;
-	struct shoji_control *c;
-	char cmd[SHOJI_CMD_LEN + 16], out[SHOJI_REPLY_LEN];
-	uint32_t seq;
-	int fd = open_dev_or_die(&info);
-
-	if (info.node == SHOJI_ROLE_NODE0)
-		die("serve runs inside a node, not in node0");
-	c = map_control(fd, 0);
-	if (c->magic != SHOJI_CONTROL_MAGIC || c->version != SHOJI_CONTROL_VERSION ||
-	    c->size != SHOJI_CONTROL_SIZE)
-		die("node0: its control page has an unknown layout (magic %#x version %u)",
-		    c->magic, c->version);
-	for (;;) {
-		size_t len = 0, n;
-		FILE *p;
-		int st;
-
-		seq = __atomic_load_n(&c->cmd_seq, __ATOMIC_ACQUIRE);
-		if (seq == c->reply_seq) {
-			usleep(20000);
-			continue;
-		}
-		snprintf(cmd, sizeof(cmd), "exec 2>&1; %.*s", SHOJI_CMD_LEN, c->cmd);
-		p = popen(cmd, "r");
-		if (p) {
-			while ((n = fread(out + len, 1, sizeof(out) - len, p)) > 0) {
-				len += n;
-				if (len == sizeof(out)) {
-					char drain[512];
-
-					while (fread(drain, 1, sizeof(drain), p) > 0)
-						;
-					break;
-				}
-			}
-			st = pclose(p);
-			st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		} else {
-			len = (size_t)snprintf(out, sizeof(out), "serve: %s\n", strerror(errno));
-			st = 127;
-		}
-		memcpy(c->reply, out, len);
-		c->reply_len = (uint32_t)len;
-		c->reply_status = st;
-		__atomic_store_n(&c->reply_seq, seq, __ATOMIC_RELEASE);
-	}
 }
 
 int main(int argc, char **argv)
@@ -615,8 +561,6 @@ int main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	cmd = argv[1];
-	if (!strcmp(cmd, "serve"))
-		return cmd_serve();
 	if (!strcmp(cmd, "info")) {
 		close(open_dev_or_die(&info));
 		printf("node %u, TSC %u kHz, LAPIC timer %u kHz\n", info.node,

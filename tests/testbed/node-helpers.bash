@@ -1,6 +1,6 @@
 # Shared by the node tests: give a node's resources up in node0, load and
 # start it from a plan, and look inside it through its control page
-# (shoji-load exec, served by `shoji-load serve` in the node's init).
+# (shoji-load exec, served by `shoji agent`, which the node's init starts).
 
 # The value of KEY in [SECTION] of the plan file on the host.
 plan_value() {

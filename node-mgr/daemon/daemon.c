@@ -560,18 +560,27 @@ static void node_take_down(struct node_rec *n, bool give_back, const char *why,
 			   struct reply *r)
 {
 	const struct plan_node *pn = plan_node_of(n->id);
+	bool stopped;
 
 	pthread_mutex_lock(&n->op);
 	mgr_lock();
 	n->wanted = false;
 	n->restart_pending = false;
 	mgr_unlock();
-	node_stop(n, pn ? pn->stop_timeout_ms : PLAN_DEFAULT_STOP_TIMEOUT_MS, r);
-	mgr_lock();
-	health_set(n, H_STOPPED, "%s", why);
-	mgr_unlock();
-	if (give_back && n->partitioned)
+	stopped = node_stop(n, pn ? pn->stop_timeout_ms
+				  : PLAN_DEFAULT_STOP_TIMEOUT_MS, r) == 0;
+	if (stopped) {
+		mgr_lock();
+		health_set(n, H_STOPPED, "%s", why);
+		mgr_unlock();
+	}
+	/* Not stopped, its CPUs may still run it and drive its devices:
+	 * node0's kernel would refuse them back anyway. */
+	if (give_back && n->partitioned && stopped)
 		partition_give_back(n, r);
+	else if (give_back && n->partitioned)
+		reply_err(r, "shoji: node%u: its CPUs, memory and devices stay with it until it is stopped\n",
+			  n->id);
 	mgr_lock();
 	state_changed();
 	mgr_unlock();

@@ -35,7 +35,9 @@ static void on_stop_signal(int sig)
 	stop_signal = sig;
 }
 
-struct manager mgr = {
+/* The one manager. Only cmd_daemon names it: it sets it up and hands it
+ * to every function and thread that needs it (manager.h). */
+static struct manager the_manager = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.dev = -1,
 };
@@ -62,28 +64,28 @@ double mono_ms_since(const struct timespec *t)
 	       (double)(now.tv_nsec - t->tv_nsec) / 1e6;
 }
 
-const struct plan_node *plan_node_of(unsigned id)
+const struct plan_node *plan_node_of(struct manager *m, unsigned id)
 {
-	if (!mgr.plan || id >= PLAN_MAX_NODES || !mgr.plan->nodes[id].present)
+	if (!m->plan || id >= PLAN_MAX_NODES || !m->plan->nodes[id].present)
 		return NULL;
-	return &mgr.plan->nodes[id];
+	return &m->plan->nodes[id];
 }
 
 /* ---- state kept across manager restarts ---- */
 
-/* mgr.lock held. The manager's records as the state file keeps them;
+/* m->lock held. The manager's records as the state file keeps them;
  * NULL without memory (errno set). */
-static struct state_file *state_snapshot(void)
+static struct state_file *state_snapshot(struct manager *m)
 {
 	struct state_file *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
-	if (mgr.plan)
+	if (m->plan)
 		snprintf(s->plan_path, sizeof(s->plan_path), "%s",
-			 mgr.plan_path);
+			 m->plan_path);
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
-		const struct node_rec *n = &mgr.nodes[i];
+		const struct node_rec *n = &m->nodes[i];
 		struct state_node *sn = &s->nodes[i];
 
 		if (!n->in_plan)
@@ -107,19 +109,19 @@ static struct state_file *state_snapshot(void)
 		sn->pci_confined = n->pci_confined;
 		sn->pci_remapped = n->pci_remapped;
 	}
-	if (mgr.guest_count) {
-		s->guests = calloc(mgr.guest_count, sizeof(*s->guests));
+	if (m->guest_count) {
+		s->guests = calloc(m->guest_count, sizeof(*s->guests));
 		if (!s->guests) {
 			free(s);
 			return NULL;
 		}
-		s->guest_count = mgr.guest_count;
+		s->guest_count = m->guest_count;
 	}
-	for (size_t i = 0; i < mgr.guest_count; i++) {
+	for (size_t i = 0; i < m->guest_count; i++) {
 		snprintf(s->guests[i].name, sizeof(s->guests[i].name), "%s",
-			 mgr.guests[i].name);
-		s->guests[i].held_down = mgr.guests[i].held_down;
-		s->guests[i].started = mgr.guests[i].started_boot != UINT_MAX;
+			 m->guests[i].name);
+		s->guests[i].held_down = m->guests[i].held_down;
+		s->guests[i].started = m->guests[i].started_boot != UINT_MAX;
 	}
 	return s;
 }
@@ -127,13 +129,14 @@ static struct state_file *state_snapshot(void)
 /* The errno of this thread's last state file write, 0 if it succeeded:
  * a command tells its caller when its effect could not be saved. */
 static __thread int save_errno;
-static __thread bool holds_mgr_lock;
-/* This thread changed what the state file keeps under its hold of mgr.lock */
+/* The manager whose lock this thread holds, NULL if none */
+static __thread struct manager *lock_held;
+/* This thread changed what the state file keeps under its hold of m->lock */
 static __thread bool changed_here;
 
-/* Changes to what the state file keeps (mgr.lock), and the changes the
- * file holds, or that its last write tried to save (save_lock) */
-static uint64_t state_gen, saved_gen;
+/* The changes to what the state file keeps (m->state_gen) that the file
+ * holds, or that its last write tried to save (save_lock) */
+static uint64_t saved_gen;
 static int saved_errno;
 static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -142,51 +145,51 @@ int state_save_failure(void)
 	return save_errno;
 }
 
-void mgr_lock(void)
+void mgr_lock(struct manager *m)
 {
-	pthread_mutex_lock(&mgr.lock);
-	holds_mgr_lock = true;
+	pthread_mutex_lock(&m->lock);
+	lock_held = m;
 }
 
-bool mgr_locked(void)
+bool mgr_locked(struct manager *m)
 {
-	return holds_mgr_lock;
+	return lock_held == m;
 }
 
-static int state_flush_to(uint64_t want);
+static int state_flush_to(struct manager *m, uint64_t want);
 
-void cmd_lock(struct reply *r)
+void cmd_lock(struct manager *m, struct reply *r)
 {
 	reply_hold(r);
-	mgr_lock();
+	mgr_lock(m);
 }
 
-void cmd_unlock(struct reply *r)
+void cmd_unlock(struct manager *m, struct reply *r)
 {
-	mgr_unlock();
+	mgr_unlock(m);
 	reply_release(r);
 }
 
-void mgr_unlock(void)
+void mgr_unlock(struct manager *m)
 {
-	uint64_t want = state_gen;
+	uint64_t want = m->state_gen;
 	bool changed = changed_here;
 
 	changed_here = false;
-	holds_mgr_lock = false;
-	pthread_mutex_unlock(&mgr.lock);
+	lock_held = NULL;
+	pthread_mutex_unlock(&m->lock);
 	/* the journal first: it says what the state then records */
 	if (event_queued())
-		event_flush();
+		event_flush(m);
 	/* also when another thread's write saved the change: its result
 	 * is this thread's to tell */
 	if (changed)
-		state_flush_to(want);
+		state_flush_to(m, want);
 }
 
-void state_changed(void)
+void state_changed(struct manager *m)
 {
-	state_gen++;
+	m->state_gen++;
 	changed_here = true;
 }
 
@@ -210,16 +213,16 @@ static int sync_dir(const char *dir)
 }
 
 /* Writes state to the state file; on failure *step and *what say what
- * failed, with errno. save_lock held, not mgr.lock. */
-static int state_write(const struct state_file *state, const char **step,
-		       const char **what)
+ * failed, with errno. save_lock held, not m->lock. */
+static int state_write(struct manager *m, const struct state_file *state,
+		       const char **step, const char **what)
 {
 	static char path[PATH_MAX + 16], tmp[PATH_MAX + 16];
 	int written, e;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
-	snprintf(tmp, sizeof(tmp), "%s/state.tmp", mgr.state_dir);
+	snprintf(path, sizeof(path), "%s/state", m->state_dir);
+	snprintf(tmp, sizeof(tmp), "%s/state.tmp", m->state_dir);
 	*step = "create";
 	*what = tmp;
 	f = fopen(tmp, "w");
@@ -247,8 +250,8 @@ static int state_write(const struct state_file *state, const char **step,
 	if (rename(tmp, path))
 		goto fail_written;
 	*step = "fsync";
-	*what = mgr.state_dir;
-	return sync_dir(mgr.state_dir);
+	*what = m->state_dir;
+	return sync_dir(m->state_dir);
 
 fail_written:
 	e = errno;
@@ -265,10 +268,10 @@ fail_written:
  * and a caller whose change a concurrent write already saved gets that
  * write's result.
  */
-static int state_flush_to(uint64_t want)
+static int state_flush_to(struct manager *m, uint64_t want)
 {
 	static int failed_errno;
-	const char *step = "create", *what = mgr.state_dir;
+	const char *step = "create", *what = m->state_dir;
 	struct state_file *state;
 	uint64_t gen;
 	int ret = 0, e;
@@ -282,11 +285,11 @@ static int state_flush_to(uint64_t want)
 		errno = e;
 		return e ? -1 : 0;
 	}
-	pthread_mutex_lock(&mgr.lock);
-	state = state_snapshot();
-	gen = state_gen;
-	pthread_mutex_unlock(&mgr.lock);
-	if (!state || state_write(state, &step, &what))
+	pthread_mutex_lock(&m->lock);
+	state = state_snapshot(m);
+	gen = m->state_gen;
+	pthread_mutex_unlock(&m->lock);
+	if (!state || state_write(m, state, &step, &what))
 		ret = -1;
 	e = ret ? errno : 0;
 	if (state) {
@@ -298,11 +301,11 @@ static int state_flush_to(uint64_t want)
 		__atomic_store_n(&saved_gen, gen, __ATOMIC_RELEASE);
 	saved_errno = e;
 	if (e && failed_errno != e)
-		event_log("manager", "cannot save the state (%s %s): %s; a new manager would not find the nodes",
+		event_log(m, "manager", "cannot save the state (%s %s): %s; a new manager would not find the nodes",
 			  step, what, strerror(e));
 	else if (!e && failed_errno)
-		event_log("manager", "state saved again in %s/state",
-			  mgr.state_dir);
+		event_log(m, "manager", "state saved again in %s/state",
+			  m->state_dir);
 	failed_errno = e;
 	pthread_mutex_unlock(&save_lock);
 	save_errno = e;
@@ -310,14 +313,14 @@ static int state_flush_to(uint64_t want)
 	return ret;
 }
 
-int state_flush(void)
+int state_flush(struct manager *m)
 {
 	uint64_t want;
 
-	pthread_mutex_lock(&mgr.lock);
-	want = state_gen;
-	pthread_mutex_unlock(&mgr.lock);
-	return state_flush_to(want);
+	pthread_mutex_lock(&m->lock);
+	want = m->state_gen;
+	pthread_mutex_unlock(&m->lock);
+	return state_flush_to(m, want);
 }
 
 static struct plan *plan_open(const char *path, struct reply *r, bool machine)
@@ -351,16 +354,16 @@ static struct plan *plan_open(const char *path, struct reply *r, bool machine)
 	return plan;
 }
 
-/* mgr.lock held */
-static void plan_adopt(struct plan *plan, const char *path)
+/* m->lock held */
+static void plan_adopt(struct manager *m, struct plan *plan, const char *path)
 {
-	mgr.plan = plan;
-	snprintf(mgr.plan_path, sizeof(mgr.plan_path), "%s", path);
-	mgr.hung_timeout_ms = plan->machine.hung_timeout_ms
+	m->plan = plan;
+	snprintf(m->plan_path, sizeof(m->plan_path), "%s", path);
+	m->hung_timeout_ms = plan->machine.hung_timeout_ms
 				      ? plan->machine.hung_timeout_ms
 				      : PLAN_DEFAULT_HUNG_TIMEOUT_MS;
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
-		struct node_rec *n = &mgr.nodes[i];
+		struct node_rec *n = &m->nodes[i];
 
 		n->in_plan = plan->nodes[i].present;
 		n->health = H_STOPPED;
@@ -372,21 +375,21 @@ static void plan_adopt(struct plan *plan, const char *path)
 		n->started_at = 0;
 		n->agent_heard = false;
 	}
-	guests_adopt(plan);
+	guests_adopt(m, plan);
 }
 
-/* mgr.lock held */
-static void plan_drop(void)
+/* m->lock held */
+static void plan_drop(struct manager *m)
 {
-	guests_adopt(NULL);
+	guests_adopt(m, NULL);
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
-		mgr.nodes[i].in_plan = false;
-	plan_free(mgr.plan);
-	mgr.plan = NULL;
-	mgr.plan_path[0] = '\0';
+		m->nodes[i].in_plan = false;
+	plan_free(m->plan);
+	m->plan = NULL;
+	m->plan_path[0] = '\0';
 }
 
-/* mgr.lock held. A saved node's records into its node_rec */
+/* m->lock held. A saved node's records into its node_rec */
 static void state_apply_node(struct node_rec *n, const struct state_node *sn)
 {
 	n->partitioned = sn->partitioned;
@@ -409,7 +412,7 @@ static void state_apply_node(struct node_rec *n, const struct state_node *sn)
 	n->pci_remapped = sn->pci_remapped;
 }
 
-static void state_restore(void)
+static void state_restore(struct manager *m)
 {
 	char path[PATH_MAX + 16];
 	struct reply quiet = { .fd = -1, .gone = true };
@@ -421,7 +424,7 @@ static void state_restore(void)
 	char *text;
 	int parsed;
 
-	snprintf(path, sizeof(path), "%s/state", mgr.state_dir);
+	snprintf(path, sizeof(path), "%s/state", m->state_dir);
 	text = sl_read_file(path, NULL);
 	if (!text)
 		return;
@@ -434,7 +437,7 @@ static void state_restore(void)
 	}
 	plan = plan_open(state->plan_path, &quiet, false);
 	if (!plan) {
-		event_log("manager", "cannot read the plan %s again; nodes it started are left as they are",
+		event_log(m, "manager", "cannot read the plan %s again; nodes it started are left as they are",
 			  state->plan_path);
 		state_file_free(state);
 		free(state);
@@ -442,25 +445,26 @@ static void state_restore(void)
 	}
 	/* What runs now, as node0's kernel and the control pages say, and
 	 * how much of each guest's console was copied: asked before
-	 * mgr.lock is taken, like all I/O. No other thread runs yet. */
+	 * m->lock is taken, like all I/O. No other thread runs yet. */
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
 		st[i] = (struct shoji_status){ .node = i };
-		found[i] = plan->nodes[i].present && mgr.dev >= 0 &&
-			   !ioctl(mgr.dev, SHOJI_IOC_STATUS, &st[i]);
+		found[i] = plan->nodes[i].present && m->dev >= 0 &&
+			   !ioctl(m->dev, SHOJI_IOC_STATUS, &st[i]);
 		if (found[i])
-			node_map(&mgr.nodes[i]);
+			node_map(m, &m->nodes[i]);
 	}
 	offsets = calloc(state->guest_count + 1, sizeof(*offsets));
 	for (size_t i = 0; offsets && i < state->guest_count; i++)
 		if (plan_guest_named(plan, state->guests[i].name))
-			offsets[i] = guest_console_offset(state->guests[i].name);
-	mgr_lock();
-	plan_adopt(plan, state->plan_path);
+			offsets[i] = guest_console_offset(m,
+							  state->guests[i].name);
+	mgr_lock(m);
+	plan_adopt(m, plan, state->plan_path);
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
-		if (mgr.nodes[i].in_plan && state->nodes[i].listed)
-			state_apply_node(&mgr.nodes[i], &state->nodes[i]);
+		if (m->nodes[i].in_plan && state->nodes[i].listed)
+			state_apply_node(&m->nodes[i], &state->nodes[i]);
 	for (size_t i = 0; i < state->guest_count; i++)
-		guests_restore(state->guests[i].name,
+		guests_restore(m, state->guests[i].name,
 			       state->guests[i].held_down,
 			       state->guests[i].started,
 			       offsets ? offsets[i] : 0);
@@ -468,7 +472,7 @@ static void state_restore(void)
 	state_file_free(state);
 	free(state);
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
-		struct node_rec *n = &mgr.nodes[i];
+		struct node_rec *n = &m->nodes[i];
 		char name[16];
 
 		if (!n->in_plan)
@@ -476,7 +480,7 @@ static void state_restore(void)
 		snprintf(name, sizeof(name), "node%u", i);
 		if (!found[i]) {
 			if (n->wanted)
-				event_log(name, "found nothing loaded; it was running before the manager restarted");
+				event_log(m, name, "found nothing loaded; it was running before the manager restarted");
 			n->wanted = false;
 			n->health = n->health == H_FAILED ? H_FAILED : H_STOPPED;
 			continue;
@@ -488,19 +492,20 @@ static void state_restore(void)
 		if (st[i].started && n->wanted) {
 			if (n->health != H_CRASHED && n->health != H_HUNG)
 				n->health = H_BOOTING;
-			event_log(name, "found again: kernel %s, heartbeat %llu",
+			event_log(m, name, "found again: kernel %s, heartbeat %llu",
 				  ctl_state_name(st[i].state),
 				  (unsigned long long)st[i].heartbeat);
 		} else {
 			n->wanted = false;
 		}
 	}
-	mgr_unlock();
+	mgr_unlock(m);
 }
 
 /* ---- commands ---- */
 
-static int parse_node_name(const char *s, struct reply *r, struct node_rec **out)
+static int parse_node_name(struct manager *m, const char *s, struct reply *r,
+			   struct node_rec **out)
 {
 	char *end;
 	unsigned long id;
@@ -513,30 +518,31 @@ static int parse_node_name(const char *s, struct reply *r, struct node_rec **out
 			  PLAN_MAX_NODES - 1);
 		return -1;
 	}
-	if (!mgr.plan) {
+	if (!m->plan) {
 		reply_err(r, "shoji: no plan is up (shoji up PLAN)\n");
 		return -1;
 	}
-	if (!mgr.nodes[id].in_plan) {
-		reply_err(r, "shoji: the plan %s has no node%lu\n", mgr.plan_path,
+	if (!m->nodes[id].in_plan) {
+		reply_err(r, "shoji: the plan %s has no node%lu\n", m->plan_path,
 			  id);
 		return -1;
 	}
-	*out = &mgr.nodes[id];
+	*out = &m->nodes[id];
 	return 0;
 }
 
 /* Waits until the node runs with its agent, fails or stops */
-static int wait_running(struct node_rec *n, struct reply *r, double timeout_s)
+static int wait_running(struct manager *m, struct node_rec *n, struct reply *r,
+			double timeout_s)
 {
 	struct timespec start;
 	enum health h;
 
 	mono_now(&start);
 	for (;;) {
-		mgr_lock();
+		mgr_lock(m);
 		h = n->health;
-		mgr_unlock();
+		mgr_unlock(m);
 		if (h == H_RUNNING) {
 			reply_out(r, "node%u: running\n", n->id);
 			return 0;
@@ -556,85 +562,85 @@ static int wait_running(struct node_rec *n, struct reply *r, double timeout_s)
 	}
 }
 
-static void node_take_down(struct node_rec *n, bool give_back, const char *why,
-			   struct reply *r)
+static void node_take_down(struct manager *m, struct node_rec *n,
+			   bool give_back, const char *why, struct reply *r)
 {
-	const struct plan_node *pn = plan_node_of(n->id);
+	const struct plan_node *pn = plan_node_of(m, n->id);
 	bool stopped;
 
 	pthread_mutex_lock(&n->op);
-	mgr_lock();
+	mgr_lock(m);
 	n->wanted = false;
 	n->restart_pending = false;
-	mgr_unlock();
-	stopped = node_stop(n, pn ? pn->stop_timeout_ms
-				  : PLAN_DEFAULT_STOP_TIMEOUT_MS, r) == 0;
+	mgr_unlock(m);
+	stopped = node_stop(m, n, pn ? pn->stop_timeout_ms
+				     : PLAN_DEFAULT_STOP_TIMEOUT_MS, r) == 0;
 	if (stopped) {
-		mgr_lock();
-		health_set(n, H_STOPPED, "%s", why);
-		mgr_unlock();
+		mgr_lock(m);
+		health_set(m, n, H_STOPPED, "%s", why);
+		mgr_unlock(m);
 	}
 	/* Not stopped, its CPUs may still run it and drive its devices:
 	 * node0's kernel would refuse them back anyway. */
 	if (give_back && n->partitioned && stopped)
-		partition_give_back(n, r);
+		partition_give_back(m, n, r);
 	else if (give_back && n->partitioned)
 		reply_err(r, "shoji: node%u: its CPUs, memory and devices stay with it until it is stopped\n",
 			  n->id);
-	mgr_lock();
-	state_changed();
-	mgr_unlock();
+	mgr_lock(m);
+	state_changed(m);
+	mgr_unlock(m);
 	pthread_mutex_unlock(&n->op);
 }
 
-static int node_bring_up(struct node_rec *n, struct reply *r)
+static int node_bring_up(struct manager *m, struct node_rec *n, struct reply *r)
 {
-	const struct plan_node *pn = plan_node_of(n->id);
+	const struct plan_node *pn = plan_node_of(m, n->id);
 	int ret = 0;
 
 	pthread_mutex_lock(&n->op);
-	if (!n->partitioned && partition_take(n, pn, r))
+	if (!n->partitioned && partition_take(m, n, pn, r))
 		ret = -1;
 	if (!ret) {
-		mgr_lock();
-		state_changed();
+		mgr_lock(m);
+		state_changed(m);
 		n->busy = true;
-		mgr_unlock();
+		mgr_unlock(m);
 		/* A node that crashed, hung or halted is still started in
 		 * node0's kernel: take its CPUs back with INIT first. */
-		ret = node_stop(n, 0, r);
+		ret = node_stop(m, n, 0, r);
 		if (!ret)
-			ret = node_load_start(n, r);
-		mgr_lock();
+			ret = node_load_start(m, n, r);
+		mgr_lock(m);
 		n->busy = false;
 		n->stopped_after_failure = false;
 		if (!ret)
-			health_set(n, H_BOOTING, "started by the manager");
-		state_changed();
-		mgr_unlock();
+			health_set(m, n, H_BOOTING, "started by the manager");
+		state_changed(m);
+		mgr_unlock(m);
 	}
 	pthread_mutex_unlock(&n->op);
 	return ret;
 }
 
-/* mgr.lock held. Whether a plan is up or being brought up; if so says
+/* m->lock held. Whether a plan is up or being brought up; if so says
  * which to r. */
-static bool plan_taken(struct reply *r)
+static bool plan_taken(struct manager *m, struct reply *r)
 {
-	if (mgr.bringing_up) {
+	if (m->bringing_up) {
 		reply_err(r, "shoji: the plan %s is being brought up (another shoji up); wait for it to finish\n",
-			  mgr.plan_path);
+			  m->plan_path);
 		return true;
 	}
-	if (mgr.plan) {
+	if (m->plan) {
 		reply_err(r, "shoji: the plan %s is up; take it down first (shoji down)\n",
-			  mgr.plan_path);
+			  m->plan_path);
 		return true;
 	}
 	return false;
 }
 
-static int do_up(int argc, char **argv, struct reply *r)
+static int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 {
 	struct plan *plan;
 	unsigned done[PLAN_MAX_NODES], nr = 0;
@@ -646,9 +652,9 @@ static int do_up(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji up PLAN\n");
 		return EXIT_CANNOT;
 	}
-	cmd_lock(r);
-	taken = plan_taken(r);
-	cmd_unlock(r);
+	cmd_lock(m, r);
+	taken = plan_taken(m, r);
+	cmd_unlock(m, r);
 	if (taken)
 		return EXIT_CANNOT;
 	plan = plan_open(argv[1], r, true);
@@ -656,106 +662,106 @@ static int do_up(int argc, char **argv, struct reply *r)
 		reply_err(r, "shoji: up: the plan does not fit this machine; nothing was changed\n");
 		return EXIT_BAD_PLAN;
 	}
-	if (mgr.dev < 0) {
+	if (m->dev < 0) {
 		plan_free(plan);
 		reply_err(r, "shoji: /dev/shoji is missing: node0 runs a kernel without the Shoji patch\n");
 		return EXIT_CANNOT;
 	}
 	guests_lock();
-	cmd_lock(r);
+	cmd_lock(m, r);
 	/* Checked again: another up may have adopted a plan while this one
 	 * read its plan. The check and the adoption are one critical
 	 * section, so of two ups only one adopts; bringing_up keeps the
 	 * plan this up works with from being dropped under it. */
-	if (plan_taken(r)) {
-		cmd_unlock(r);
+	if (plan_taken(m, r)) {
+		cmd_unlock(m, r);
 		guests_unlock();
 		plan_free(plan);
 		return EXIT_CANNOT;
 	}
-	plan_adopt(plan, argv[1]);
-	mgr.bringing_up = true;
-	state_changed();
-	cmd_unlock(r);
+	plan_adopt(m, plan, argv[1]);
+	m->bringing_up = true;
+	state_changed(m);
+	cmd_unlock(m, r);
 	if (state_save_failure()) {
 		reply_err(r, "shoji: up: cannot save the manager's state in %s: %s; nothing was changed\n",
-			  mgr.state_dir, strerror(state_save_failure()));
-		mgr_lock();
-		plan_drop();
-		mgr.bringing_up = false;
-		state_changed();
-		mgr_unlock();
+			  m->state_dir, strerror(state_save_failure()));
+		mgr_lock(m);
+		plan_drop(m);
+		m->bringing_up = false;
+		state_changed(m);
+		mgr_unlock(m);
 		/* said above; the file holds no plan either way */
 		save_errno = 0;
 		guests_unlock();
 		return EXIT_CANNOT;
 	}
-	mgr_lock();
-	event_log("manager", "up %s", argv[1]);
-	mgr_unlock();
+	mgr_lock(m);
+	event_log(m, "manager", "up %s", argv[1]);
+	mgr_unlock(m);
 	guests_unlock();
 
 	/* partition setup, then load and start, node by node */
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
-		struct node_rec *n = &mgr.nodes[i];
+		struct node_rec *n = &m->nodes[i];
 
 		if (!n->in_plan)
 			continue;
 		step = "partition setup";
 		pthread_mutex_lock(&n->op);
-		if (partition_take(n, &plan->nodes[i], r)) {
+		if (partition_take(m, n, &plan->nodes[i], r)) {
 			pthread_mutex_unlock(&n->op);
 			reply_err(r, "shoji: up: node%u: %s failed\n", i, step);
 			goto undo;
 		}
 		pthread_mutex_unlock(&n->op);
 		done[nr++] = i;
-		mgr_lock();
-		state_changed();
-		mgr_unlock();
+		mgr_lock(m);
+		state_changed(m);
+		mgr_unlock(m);
 	}
 	for (unsigned k = 0; k < nr; k++) {
-		struct node_rec *n = &mgr.nodes[done[k]];
+		struct node_rec *n = &m->nodes[done[k]];
 
 		step = "load and start";
-		if (node_bring_up(n, r)) {
+		if (node_bring_up(m, n, r)) {
 			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);
 			goto undo;
 		}
 	}
 	for (unsigned k = 0; k < nr; k++) {
-		struct node_rec *n = &mgr.nodes[done[k]];
+		struct node_rec *n = &m->nodes[done[k]];
 
 		step = "boot";
-		if (wait_running(n, r, MGR_BOOT_TIMEOUT_MS / 1000)) {
+		if (wait_running(m, n, r, MGR_BOOT_TIMEOUT_MS / 1000)) {
 			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);
 			goto undo;
 		}
 	}
-	mgr_lock();
-	mgr.bringing_up = false;
-	mgr_unlock();
+	mgr_lock(m);
+	m->bringing_up = false;
+	mgr_unlock(m);
 	reply_out(r, "up: %u node(s) running from %s\n", nr, argv[1]);
 	return EXIT_GOOD;
 undo:
 	reply_err(r, "shoji: up: undoing what was done, in reverse order\n");
 	while (nr--)
-		node_take_down(&mgr.nodes[done[nr]], true,
+		node_take_down(m, &m->nodes[done[nr]], true,
 			       "up failed; undone", r);
-	mgr_lock();
-	event_log("manager", "up %s failed at %s; undone", argv[1], step);
-	mgr_unlock();
+	mgr_lock(m);
+	event_log(m, "manager", "up %s failed at %s; undone", argv[1], step);
+	mgr_unlock(m);
 	guests_lock();
-	mgr_lock();
-	plan_drop();
-	mgr.bringing_up = false;
-	state_changed();
-	mgr_unlock();
+	mgr_lock(m);
+	plan_drop(m);
+	m->bringing_up = false;
+	state_changed(m);
+	mgr_unlock(m);
 	guests_unlock();
 	return ret;
 }
 
-static int do_down(int argc, char **argv, struct reply *r)
+static int do_down(struct manager *m, int argc, char **argv, struct reply *r)
 {
 	struct node_rec *one = NULL;
 
@@ -763,46 +769,47 @@ static int do_down(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji down [NODE]\n");
 		return EXIT_CANNOT;
 	}
-	cmd_lock(r);
-	if (!mgr.plan) {
-		cmd_unlock(r);
+	cmd_lock(m, r);
+	if (!m->plan) {
+		cmd_unlock(m, r);
 		reply_out(r, "No plan is up.\n");
 		return EXIT_GOOD;
 	}
 	/* up undoes what it did itself if it fails; a down meanwhile would
 	 * free the plan up still reads */
-	if (mgr.bringing_up) {
+	if (m->bringing_up) {
 		reply_err(r, "shoji: the plan %s is being brought up; take it down once shoji up has finished\n",
-			  mgr.plan_path);
-		cmd_unlock(r);
+			  m->plan_path);
+		cmd_unlock(m, r);
 		return EXIT_CANNOT;
 	}
-	if (argc == 2 && parse_node_name(argv[1], r, &one)) {
-		cmd_unlock(r);
+	if (argc == 2 && parse_node_name(m, argv[1], r, &one)) {
+		cmd_unlock(m, r);
 		return EXIT_CANNOT;
 	}
-	cmd_unlock(r);
+	cmd_unlock(m, r);
 	for (unsigned i = PLAN_MAX_NODES; i-- > 1;) {
-		struct node_rec *n = &mgr.nodes[i];
+		struct node_rec *n = &m->nodes[i];
 
 		if (!n->in_plan || (one && n != one))
 			continue;
-		node_take_down(n, true, "taken down (shoji down)", r);
+		node_take_down(m, n, true, "taken down (shoji down)", r);
 		reply_out(r, "node%u: down\n", i);
 	}
 	if (!one) {
 		guests_lock();
-		cmd_lock(r);
-		event_log("manager", "down %s", mgr.plan_path);
-		plan_drop();
-		state_changed();
-		cmd_unlock(r);
+		cmd_lock(m, r);
+		event_log(m, "manager", "down %s", m->plan_path);
+		plan_drop(m);
+		state_changed(m);
+		cmd_unlock(m, r);
 		guests_unlock();
 	}
 	return EXIT_GOOD;
 }
 
-static int do_lifecycle(int argc, char **argv, struct reply *r)
+static int do_lifecycle(struct manager *m, int argc, char **argv,
+			struct reply *r)
 {
 	struct node_rec *n;
 	const char *cmd = argv[0];
@@ -816,36 +823,37 @@ static int do_lifecycle(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji %s NODE [--no-wait]\n", cmd);
 		return EXIT_CANNOT;
 	}
-	cmd_lock(r);
-	if (parse_node_name(argv[1], r, &n)) {
-		cmd_unlock(r);
+	cmd_lock(m, r);
+	if (parse_node_name(m, argv[1], r, &n)) {
+		cmd_unlock(m, r);
 		return EXIT_CANNOT;
 	}
 	if (!strcmp(cmd, "start") && (n->wanted || n->busy)) {
-		cmd_unlock(r);
+		cmd_unlock(m, r);
 		reply_err(r, "shoji: node%u is already %s\n", n->id,
 			  health_name(n->health));
 		return EXIT_CANNOT;
 	}
-	cmd_unlock(r);
+	cmd_unlock(m, r);
 	if (strcmp(cmd, "start")) {
-		node_take_down(n, false, !strcmp(cmd, "stop") ? "stopped (shoji stop)"
-						    : "stopped to restart (shoji restart)", r);
+		node_take_down(m, n, false,
+			       !strcmp(cmd, "stop") ? "stopped (shoji stop)"
+			       : "stopped to restart (shoji restart)", r);
 		reply_out(r, "node%u: stopped\n", n->id);
 		if (!strcmp(cmd, "stop"))
 			return EXIT_GOOD;
 	}
-	cmd_lock(r);
+	cmd_lock(m, r);
 	n->failures = 0;
-	cmd_unlock(r);
-	if (node_bring_up(n, r))
+	cmd_unlock(m, r);
+	if (node_bring_up(m, n, r))
 		return EXIT_CANNOT;
-	if (wait && wait_running(n, r, MGR_BOOT_TIMEOUT_MS / 1000))
+	if (wait && wait_running(m, n, r, MGR_BOOT_TIMEOUT_MS / 1000))
 		return EXIT_CANNOT;
 	return EXIT_GOOD;
 }
 
-static int do_status(int argc, char **argv, struct reply *r)
+static int do_status(struct manager *m, int argc, char **argv, struct reply *r)
 {
 	bool json = argc == 2 && !strcmp(argv[1], "--json");
 
@@ -853,24 +861,25 @@ static int do_status(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji status [--json]\n");
 		return EXIT_CANNOT;
 	}
-	cmd_lock(r);
+	cmd_lock(m, r);
 	if (json)
-		status_json(r);
+		status_json(m, r);
 	else
-		status_table(r);
-	cmd_unlock(r);
+		status_table(m, r);
+	cmd_unlock(m, r);
 	return EXIT_GOOD;
 }
 
 /* Kept logs are named nodeN-YYYYmmddTHHMMSSZ-what.log: the last name is the latest. */
-static int latest_kept_log(unsigned node, char *name, size_t len)
+static int latest_kept_log(struct manager *m, unsigned node, char *name,
+			   size_t len)
 {
 	char dir[PATH_MAX + 8], prefix[24];
 	size_t prefix_len;
 	struct dirent *e;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "%s/logs", mgr.state_dir);
+	snprintf(dir, sizeof(dir), "%s/logs", m->state_dir);
 	prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "node%u-", node);
 	d = opendir(dir);
 	if (!d)
@@ -886,7 +895,7 @@ static int latest_kept_log(unsigned node, char *name, size_t len)
 	return name[0] ? 0 : -1;
 }
 
-static int do_logs(int argc, char **argv, struct reply *r)
+static int do_logs(struct manager *m, int argc, char **argv, struct reply *r)
 {
 	static __thread struct ctl_copy copy;
 	static __thread char text[SHOJI_CONTROL_SIZE + 1];
@@ -902,12 +911,12 @@ static int do_logs(int argc, char **argv, struct reply *r)
 		} else if (!strcmp(argv[i], "--previous")) {
 			previous = true;
 		} else if (!n) {
-			cmd_lock(r);
-			if (parse_node_name(argv[i], r, &n)) {
-				cmd_unlock(r);
+			cmd_lock(m, r);
+			if (parse_node_name(m, argv[i], r, &n)) {
+				cmd_unlock(m, r);
 				return EXIT_CANNOT;
 			}
-			cmd_unlock(r);
+			cmd_unlock(m, r);
 		} else {
 			n = NULL;
 			break;
@@ -922,12 +931,12 @@ static int do_logs(int argc, char **argv, struct reply *r)
 		size_t got;
 		FILE *f;
 
-		if (latest_kept_log(n->id, name, sizeof(name))) {
+		if (latest_kept_log(m, n->id, name, sizeof(name))) {
 			reply_err(r, "shoji: node%u has no kept log of an earlier failure\n",
 				  n->id);
 			return EXIT_CANNOT;
 		}
-		snprintf(path, sizeof(path), "%s/logs/%s", mgr.state_dir, name);
+		snprintf(path, sizeof(path), "%s/logs/%s", m->state_dir, name);
 		f = fopen(path, "r");
 		if (!f) {
 			reply_err(r, "shoji: %s: %s\n", path, strerror(errno));
@@ -971,7 +980,7 @@ static int do_logs(int argc, char **argv, struct reply *r)
 	return EXIT_GOOD;
 }
 
-static int do_exec(int argc, char **argv, struct reply *r)
+static int do_exec(struct manager *m, int argc, char **argv, struct reply *r)
 {
 	static __thread char out[SHOJI_REPLY_LEN + 1];
 	char cmd[SHOJI_CMD_LEN], err[256];
@@ -984,9 +993,9 @@ static int do_exec(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji exec NODE [--timeout SECONDS] -- COMMAND...\n");
 		return EXIT_CANNOT;
 	}
-	cmd_lock(r);
-	ret = parse_node_name(argv[1], r, &n);
-	cmd_unlock(r);
+	cmd_lock(m, r);
+	ret = parse_node_name(m, argv[1], r, &n);
+	cmd_unlock(m, r);
 	if (ret)
 		return EXIT_CANNOT;
 	if (i + 1 < argc && !strcmp(argv[i], "--timeout")) {
@@ -1019,16 +1028,16 @@ static int do_exec(int argc, char **argv, struct reply *r)
 		reply_err(r, "shoji: exec: bad command\n");
 		return EXIT_CANNOT;
 	}
-	cmd_lock(r);
+	cmd_lock(m, r);
 	if (!n->page || !n->view.valid || n->view.state != SHOJI_STATE_RUNNING) {
 		reply_err(r, "shoji: node%u is %s, not running%s%s\n", n->id,
 			  health_name(n->health), n->cause[0] ? ": " : "",
 			  n->cause);
-		cmd_unlock(r);
+		cmd_unlock(m, r);
 		return 125;
 	}
-	cmd_unlock(r);
-	ret = node_channel(n, cmd, timeout, true, out, &outlen, err,
+	cmd_unlock(m, r);
+	ret = node_channel(m, n, cmd, timeout, true, out, &outlen, err,
 			   sizeof(err));
 	if (ret < 0) {
 		reply_err(r, "shoji: node%u: %s\n", n->id, err);
@@ -1038,7 +1047,7 @@ static int do_exec(int argc, char **argv, struct reply *r)
 	return ret;
 }
 
-static int do_events(int argc, char **argv, struct reply *r)
+static int do_events(struct manager *m, int argc, char **argv, struct reply *r)
 {
 	bool follow = argc == 2 && (!strcmp(argv[1], "-f") ||
 				    !strcmp(argv[1], "--follow"));
@@ -1047,15 +1056,15 @@ static int do_events(int argc, char **argv, struct reply *r)
 		reply_err(r, "Usage: shoji events [-f]\n");
 		return EXIT_CANNOT;
 	}
-	event_print(r, follow);
+	event_print(m, r, follow);
 	return EXIT_GOOD;
 }
 
-static int dispatch(int argc, char **argv, struct reply *r)
+static int dispatch(struct manager *m, int argc, char **argv, struct reply *r)
 {
 	static const struct {
 		const char *name;
-		int (*run)(int, char **, struct reply *);
+		int (*run)(struct manager *, int, char **, struct reply *);
 	} table[] = {
 		{ "up", do_up }, { "down", do_down },
 		{ "start", do_lifecycle }, { "stop", do_lifecycle },
@@ -1068,14 +1077,22 @@ static int dispatch(int argc, char **argv, struct reply *r)
 		return EXIT_CANNOT;
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(argv[0], table[i].name))
-			return table[i].run(argc, argv, r);
+			return table[i].run(m, argc, argv, r);
 	reply_err(r, "shoji: the manager does not know '%s'\n", argv[0]);
 	return EXIT_CANNOT;
 }
 
+/* What a command's thread is started with; the thread frees it */
+struct client {
+	struct manager *m;
+	int fd;			/* the command's connection */
+};
+
 static void *client_thread(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
+	struct client *c = arg;
+	struct manager *m = c->m;
+	int fd = c->fd;
 	struct reply r = { .fd = fd };
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -1083,6 +1100,7 @@ static void *client_thread(void *arg)
 	FILE *in;
 	int argc, status;
 
+	free(c);
 	in = fdopen(dup(fd), "r");
 	if (!in)
 		goto out;
@@ -1098,10 +1116,10 @@ static void *client_thread(void *arg)
 		reply_exit(&r, EXIT_CANNOT);
 		goto out;
 	}
-	status = dispatch(argc, argv, &r);
+	status = dispatch(m, argc, argv, &r);
 	if (state_save_failure())
 		reply_err(&r, "shoji: the manager could not save its state in %s: %s; a manager started after this one would not know what this command did\n",
-			  mgr.state_dir, strerror(state_save_failure()));
+			  m->state_dir, strerror(state_save_failure()));
 	reply_exit(&r, status);
 out:
 	proto_free_args(argv);
@@ -1113,9 +1131,10 @@ out:
 
 static void *watcher(void *arg)
 {
-	(void)arg;
+	struct manager *m = arg;
+
 	for (;;) {
-		health_tick();
+		health_tick(m);
 		usleep(MGR_TICK_MS * 1000);
 	}
 	return NULL;
@@ -1212,13 +1231,15 @@ static const char daemon_usage[] =
 	"returns once it listens and watches\n(non-zero if it could not start), with its "
 	"output in DIR/daemon.log;\nits pid is in DIR/daemon.pid.\n";
 
-static int start_thread(void *(*fn)(void *), const char *what)
+/* fn is given the manager */
+static int start_thread(struct manager *m, void *(*fn)(void *),
+			const char *what)
 {
 	pthread_t t;
-	int err = pthread_create(&t, NULL, fn, NULL);
+	int err = pthread_create(&t, NULL, fn, m);
 
 	if (err) {
-		event_log("manager", "cannot start the %s thread: %s; the manager stops rather than run blind",
+		event_log(m, "manager", "cannot start the %s thread: %s; the manager stops rather than run blind",
 			  what, strerror(err));
 		return -1;
 	}
@@ -1235,6 +1256,7 @@ int cmd_daemon(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct manager *m = &the_manager;
 	const char *state_dir = "/var/lib/shoji";
 	const char *sock = getenv("SHOJI_SOCKET");
 	bool background = false;
@@ -1267,9 +1289,9 @@ int cmd_daemon(int argc, char **argv)
 			strerror(errno));
 		return EXIT_CANNOT;
 	}
-	if (!realpath(state_dir, mgr.state_dir))
-		snprintf(mgr.state_dir, sizeof(mgr.state_dir), "%s", state_dir);
-	snprintf(mgr.socket_path, sizeof(mgr.socket_path), "%s", sock);
+	if (!realpath(state_dir, m->state_dir))
+		snprintf(m->state_dir, sizeof(m->state_dir), "%s", state_dir);
+	snprintf(m->socket_path, sizeof(m->socket_path), "%s", sock);
 	lfd = listen_on(sock);
 	if (lfd < 0)
 		return EXIT_CANNOT;
@@ -1299,16 +1321,20 @@ int cmd_daemon(int argc, char **argv)
 				;
 			if (got != 1) {
 				fprintf(stderr, "shoji daemon: the manager did not start; see %s/daemon.log\n",
-					mgr.state_dir);
+					m->state_dir);
 				return EXIT_CANNOT;
 			}
 			printf("shoji daemon: running (pid %d), socket %s, state in %s\n",
-			       (int)pid, sock, mgr.state_dir);
+			       (int)pid, sock, m->state_dir);
 			return EXIT_GOOD;
 		}
 		close(ready[0]);
 		setsid();
-		snprintf(log, sizeof(log), "%s/daemon.log", mgr.state_dir);
+		/* the_manager, not m: through m, gcc 12 takes state_dir for
+		 * a string as long as the rest of the_manager and warns that
+		 * it may not fit (-Wformat-truncation) */
+		snprintf(log, sizeof(log), "%s/daemon.log",
+			 the_manager.state_dir);
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -1326,7 +1352,9 @@ int cmd_daemon(int argc, char **argv)
 		char pidfile[PATH_MAX + 16];
 		FILE *pf;
 
-		snprintf(pidfile, sizeof(pidfile), "%s/daemon.pid", mgr.state_dir);
+		/* the_manager, not m: see daemon.log above */
+		snprintf(pidfile, sizeof(pidfile), "%s/daemon.pid",
+			 the_manager.state_dir);
 		pf = fopen(pidfile, "w");
 		if (!pf || fprintf(pf, "%d\n", (int)getpid()) < 0 || fclose(pf)) {
 			fprintf(stderr, "shoji daemon: cannot write %s: %s\n", pidfile,
@@ -1336,36 +1364,38 @@ int cmd_daemon(int argc, char **argv)
 		}
 	}
 	for (unsigned i = 0; i < PLAN_MAX_NODES; i++) {
-		mgr.nodes[i].id = i;
-		pthread_mutex_init(&mgr.nodes[i].op, NULL);
-		pthread_mutex_init(&mgr.nodes[i].chan, NULL);
+		m->nodes[i].id = i;
+		m->nodes[i].manager = m;
+		pthread_mutex_init(&m->nodes[i].op, NULL);
+		pthread_mutex_init(&m->nodes[i].chan, NULL);
 	}
-	mgr.dev = open("/dev/shoji", O_RDWR | O_CLOEXEC);
-	if (mgr.dev >= 0 && !ioctl(mgr.dev, SHOJI_IOC_INFO, &info)) {
+	m->dev = open("/dev/shoji", O_RDWR | O_CLOEXEC);
+	if (m->dev >= 0 && !ioctl(m->dev, SHOJI_IOC_INFO, &info)) {
 		if (info.node != SHOJI_ROLE_NODE0) {
 			fprintf(stderr, "shoji daemon: this kernel is node%u; the manager runs on node0\n",
 				info.node);
 			return EXIT_CANNOT;
 		}
-		mgr.tsc_khz = info.tsc_khz;
-	} else if (mgr.dev >= 0) {
-		close(mgr.dev);
-		mgr.dev = -1;
+		m->tsc_khz = info.tsc_khz;
+	} else if (m->dev >= 0) {
+		close(m->dev);
+		m->dev = -1;
 	}
-	event_log("manager", "started (pid %d)%s", (int)getpid(),
-		  mgr.dev < 0 ? "; no /dev/shoji: nodes cannot be run" : "");
-	state_restore();
+	event_log(m, "manager", "started (pid %d)%s", (int)getpid(),
+		  m->dev < 0 ? "; no /dev/shoji: nodes cannot be run" : "");
+	state_restore(m);
 	/* Without them no failure would be seen: no manager rather than a blind one. */
-	if (start_thread(watcher, "watcher") || start_thread(agent_poller, "agent poller") ||
-	    start_thread(guest_poller, "guest poller") ||
-	    start_thread(dma_fault_watcher, "DMA fault watcher")) {
+	if (start_thread(m, watcher, "watcher") ||
+	    start_thread(m, agent_poller, "agent poller") ||
+	    start_thread(m, guest_poller, "guest poller") ||
+	    start_thread(m, dma_fault_watcher, "DMA fault watcher")) {
 		close(lfd);
-		unlink(mgr.socket_path);
+		unlink(m->socket_path);
 		return EXIT_CANNOT;
 	}
 	if (ready[1] >= 0) {
 		if (write(ready[1], "r", 1) != 1)
-			event_log("manager", "cannot tell the starting command that the manager runs: %s",
+			event_log(m, "manager", "cannot tell the starting command that the manager runs: %s",
 				  strerror(errno));
 		close(ready[1]);
 	}
@@ -1373,6 +1403,7 @@ int cmd_daemon(int argc, char **argv)
 	signal(SIGINT, on_stop_signal);
 	while (!stop_signal) {
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		struct client *cl;
 		int fd;
 
 		if (poll(&p, 1, 500) <= 0)
@@ -1383,12 +1414,19 @@ int cmd_daemon(int argc, char **argv)
 				usleep(10000);
 			continue;
 		}
-		err = pthread_create(&t, NULL, client_thread, (void *)(intptr_t)fd);
+		cl = malloc(sizeof(*cl));
+		if (cl) {
+			*cl = (struct client){ .m = m, .fd = fd };
+			err = pthread_create(&t, NULL, client_thread, cl);
+		} else {
+			err = ENOMEM;
+		}
 		if (err) {
 			/* the command waits for an answer: it gets one */
 			struct reply r = { .fd = fd };
 
-			event_log("manager", "cannot start a thread for a command: %s",
+			free(cl);
+			event_log(m, "manager", "cannot start a thread for a command: %s",
 				  strerror(err));
 			reply_err(&r, "shoji: the manager cannot take the command: it cannot start a thread: %s\n",
 				  strerror(err));
@@ -1399,9 +1437,9 @@ int cmd_daemon(int argc, char **argv)
 		pthread_detach(t);
 	}
 	/* The nodes keep running: a new manager finds them */
-	event_log("manager", "stopped by signal %d; the nodes keep running",
+	event_log(m, "manager", "stopped by signal %d; the nodes keep running",
 		  (int)stop_signal);
 	close(lfd);
-	unlink(mgr.socket_path);
+	unlink(m->socket_path);
 	return EXIT_GOOD;
 }

@@ -10,11 +10,11 @@
 #include "daemon/manager.h"
 #include "loader/kmsg.h"
 
-/* mgr.lock held */
-static struct node_rec *node_of_device(const char *address)
+/* m->lock held */
+static struct node_rec *node_of_device(struct manager *m, const char *address)
 {
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
-		struct node_rec *n = &mgr.nodes[i];
+		struct node_rec *n = &m->nodes[i];
 
 		for (unsigned d = 0; n->in_plan && d < n->nr_pci; d++)
 			if (!strcmp(n->pci[d].address, address))
@@ -23,42 +23,42 @@ static struct node_rec *node_of_device(const char *address)
 	return NULL;
 }
 
-static void report(const struct dma_fault *f)
+static void report(struct manager *m, const struct dma_fault *f)
 {
 	struct node_rec *n;
 	char name[16];
 
-	mgr_lock();
-	n = node_of_device(f->device);
+	mgr_lock(m);
+	n = node_of_device(m, f->device);
 	if (n) {
 		n->dma_faults++;
 		snprintf(name, sizeof(name), "node%u", n->id);
-		event_log(name, "DMA %s at %#llx by %s blocked by node0's IOMMU%s%s",
+		event_log(m, name, "DMA %s at %#llx by %s blocked by node0's IOMMU%s%s",
 			  f->write ? "write" : "read",
 			  (unsigned long long)f->address, f->device,
 			  f->reason[0] ? ": " : "", f->reason);
 	}
-	mgr_unlock();
+	mgr_unlock(m);
 }
 
 void *dma_fault_watcher(void *arg)
 {
+	struct manager *m = arg;
 	char record[2048];
 	struct dma_fault f;
 	char *msg;
 	int fd;
-	(void)arg;
 
 	fd = sl_kmsg_follow();
 	if (fd < 0) {
-		event_log("manager", "cannot read node0's kernel log (/dev/kmsg): %s; DMA faults of the nodes' devices go unreported",
+		event_log(m, "manager", "cannot read node0's kernel log (/dev/kmsg): %s; DMA faults of the nodes' devices go unreported",
 			  strerror(errno));
 		return NULL;
 	}
 	while ((msg = sl_kmsg_next(fd, record, sizeof(record))))
 		if (dma_fault_parse(msg, &f))
-			report(&f);
-	event_log("manager", "stopped reading node0's kernel log: %s; DMA faults of the nodes' devices go unreported",
+			report(m, &f);
+	event_log(m, "manager", "stopped reading node0's kernel log: %s; DMA faults of the nodes' devices go unreported",
 		  strerror(errno));
 	close(fd);
 	return NULL;

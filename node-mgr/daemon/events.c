@@ -2,8 +2,8 @@
  * STATE_DIR/events.log, "TIME NODE TEXT", kept across manager restarts.
  * The kernel log of a node that crashed or hung is kept beside it in
  * STATE_DIR/logs/. Both are queued in memory and written, in order, by
- * the first of the caller (if it does not hold mgr.lock) and mgr_unlock:
- * nothing waits for a disk while holding mgr.lock. */
+ * the first of the caller (if it does not hold m->lock) and mgr_unlock:
+ * nothing waits for a disk while holding m->lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -17,7 +17,7 @@
 #include "daemon/manager.h"
 
 /* Lines and kept logs not written yet, oldest first. Only memory is
- * touched under queue_lock: event_log may be called with mgr.lock held. */
+ * touched under queue_lock: event_log may be called with m->lock held. */
 struct pending {
 	struct pending *next;
 	char *path;		/* a kept log: its file; NULL: a journal line */
@@ -70,14 +70,15 @@ static char *journal_line(const char *node, const char *text, size_t *what)
 }
 
 /* A kept log that could not be written is said after it in the journal */
-static void write_kept_log(const struct pending *p, FILE *journal)
+static void write_kept_log(struct manager *m, const struct pending *p,
+			   FILE *journal)
 {
 	char dir[PATH_MAX + 8], *why = NULL, *line = NULL;
 	size_t what;
 	FILE *f;
 	int e;
 
-	snprintf(dir, sizeof(dir), "%s/logs", mgr.state_dir);
+	snprintf(dir, sizeof(dir), "%s/logs", m->state_dir);
 	mkdir(dir, 0700);
 	f = fopen(p->path, "w");
 	if (f && fwrite(p->text, 1, p->len, f) == p->len && !fclose(f))
@@ -102,7 +103,7 @@ bool event_queued(void)
 	return __atomic_load_n(&queue_head, __ATOMIC_ACQUIRE) != NULL;
 }
 
-void event_flush(void)
+void event_flush(struct manager *m)
 {
 	char path[PATH_MAX + 16];
 	struct pending *list, *next;
@@ -119,7 +120,7 @@ void event_flush(void)
 		next = list->next;
 		if (!list->path && !journal && !open_errno) {
 			snprintf(path, sizeof(path), "%s/events.log",
-				 mgr.state_dir);
+				 m->state_dir);
 			journal = fopen(path, "a");
 			if (!journal) {
 				open_errno = errno;
@@ -128,7 +129,7 @@ void event_flush(void)
 			}
 		}
 		if (list->path) {
-			write_kept_log(list, journal);
+			write_kept_log(m, list, journal);
 		} else {
 			if (journal)
 				fwrite(list->text, 1, list->len, journal);
@@ -148,7 +149,7 @@ void event_flush(void)
 	pthread_mutex_unlock(&event_lock);
 }
 
-void event_log(const char *node, const char *fmt, ...)
+void event_log(struct manager *m, const char *node, const char *fmt, ...)
 {
 	struct pending *p = calloc(1, sizeof(*p));
 	char *text = NULL;
@@ -174,14 +175,15 @@ void event_log(const char *node, const char *fmt, ...)
 	}
 	p->len = strlen(p->text);
 	enqueue(p);
-	if (!mgr_locked())
-		event_flush();
+	if (!mgr_locked(m))
+		event_flush(m);
 }
 
-void event_keep_log(unsigned node, const char *why, char *out, size_t outlen)
+void event_keep_log(struct manager *m, unsigned node, const char *why,
+		    char *out, size_t outlen)
 {
-	static struct ctl_copy copy;	/* mgr.lock held: one user */
-	struct node_rec *n = &mgr.nodes[node];
+	static struct ctl_copy copy;	/* m->lock held: one user */
+	struct node_rec *n = &m->nodes[node];
 	char when[32], *path = NULL, *text = NULL, *head = NULL;
 	struct pending *p = NULL;
 	struct ctl_view v;
@@ -200,7 +202,7 @@ void event_keep_log(unsigned node, const char *why, char *out, size_t outlen)
 	text = malloc(SHOJI_CONTROL_SIZE + (hlen > 0 ? (size_t)hlen : 0) + 2);
 	p = calloc(1, sizeof(*p));
 	if (hlen < 0 || !text || !p ||
-	    asprintf(&path, "%s/logs/node%u-%s-%s.log", mgr.state_dir, node,
+	    asprintf(&path, "%s/logs/node%u-%s-%s.log", m->state_dir, node,
 		     when, why) < 0) {
 		free(head);
 		free(text);
@@ -220,17 +222,17 @@ void event_keep_log(unsigned node, const char *why, char *out, size_t outlen)
 	snprintf(out, outlen, "%s", path);
 	/* written before the journal line that names it: queued first */
 	enqueue(p);
-	if (!mgr_locked())
-		event_flush();
+	if (!mgr_locked(m))
+		event_flush(m);
 }
 
-void event_print(struct reply *r, bool follow)
+void event_print(struct manager *m, struct reply *r, bool follow)
 {
 	char path[PATH_MAX + 16], buf[8192];
 	ssize_t got;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/events.log", mgr.state_dir);
+	snprintf(path, sizeof(path), "%s/events.log", m->state_dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)

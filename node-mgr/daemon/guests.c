@@ -32,7 +32,7 @@
 #define GUEST_POLL_MS 2000
 
 /* Serializes what the manager does to guests: the poller's passes and
- * the commands. Taken before mgr.lock, never while holding it. */
+ * the commands. Taken before m->lock, never while holding it. */
 static pthread_mutex_t guest_op = PTHREAD_MUTEX_INITIALIZER;
 
 const char *guest_state_name(enum guest_state s)
@@ -46,20 +46,20 @@ const char *guest_state_name(enum guest_state s)
 							       : "unknown";
 }
 
-/* mgr.lock held */
-void guests_adopt(const struct plan *plan)
+/* m->lock held */
+void guests_adopt(struct manager *m, const struct plan *plan)
 {
-	free(mgr.guests);
-	mgr.guests = NULL;
-	mgr.guest_count = 0;
+	free(m->guests);
+	m->guests = NULL;
+	m->guest_count = 0;
 	if (!plan || !plan->guest_count)
 		return;
-	mgr.guests = calloc(plan->guest_count, sizeof(*mgr.guests));
-	if (!mgr.guests)
+	m->guests = calloc(plan->guest_count, sizeof(*m->guests));
+	if (!m->guests)
 		return;
-	mgr.guest_count = plan->guest_count;
+	m->guest_count = plan->guest_count;
 	for (size_t i = 0; i < plan->guest_count; i++) {
-		struct guest_rec *g = &mgr.guests[i];
+		struct guest_rec *g = &m->guests[i];
 
 		snprintf(g->name, sizeof(g->name), "%s", plan->guests[i].name);
 		g->node = (unsigned)plan->guests[i].node;
@@ -72,17 +72,19 @@ void guests_adopt(const struct plan *plan)
 	}
 }
 
-const struct plan_guest *guest_plan(const struct guest_rec *g)
+const struct plan_guest *guest_plan(struct manager *m,
+				    const struct guest_rec *g)
 {
-	return plan_guest_named(mgr.plan, g->name);
+	return plan_guest_named(m->plan, g->name);
 }
 
-static void guest_set(struct guest_rec *g, enum guest_state s,
-		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void guest_set(struct manager *m, struct guest_rec *g,
+		      enum guest_state s, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-/* mgr.lock held */
-static void guest_set(struct guest_rec *g, enum guest_state s,
-		      const char *fmt, ...)
+/* m->lock held */
+static void guest_set(struct manager *m, struct guest_rec *g,
+		      enum guest_state s, const char *fmt, ...)
 {
 	char cause[sizeof(g->cause)], who[64];
 	va_list ap;
@@ -94,26 +96,28 @@ static void guest_set(struct guest_rec *g, enum guest_state s,
 		return;
 	snprintf(who, sizeof(who), "guest.%s", g->name);
 	if (g->state != s)
-		event_log(who, "%s -> %s: %s", guest_state_name(g->state),
+		event_log(m, who, "%s -> %s: %s", guest_state_name(g->state),
 			  guest_state_name(s), cause);
 	g->state = s;
 	snprintf(g->cause, sizeof(g->cause), "%s", cause);
-	state_changed();
+	state_changed(m);
 }
 
-static void log_path(const struct guest_rec *g, char *path, size_t len)
+static void log_path(struct manager *m, const struct guest_rec *g,
+		     char *path, size_t len)
 {
-	snprintf(path, len, "%s/guests/%s.log", mgr.state_dir, g->name);
+	snprintf(path, len, "%s/guests/%s.log", m->state_dir, g->name);
 }
 
 /* How much of its console was copied, for a manager that starts again
  * while the guest runs. No fsync: node0's kernel outlives the manager. */
-static void offset_save(const struct guest_rec *g, uint64_t off)
+static void offset_save(struct manager *m, const struct guest_rec *g,
+			uint64_t off)
 {
 	char path[PATH_MAX + 64];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/guests/%s.off", mgr.state_dir,
+	snprintf(path, sizeof(path), "%s/guests/%s.off", m->state_dir,
 		 g->name);
 	f = fopen(path, "w");
 	if (!f)
@@ -122,13 +126,13 @@ static void offset_save(const struct guest_rec *g, uint64_t off)
 	fclose(f);
 }
 
-uint64_t guest_console_offset(const char *name)
+uint64_t guest_console_offset(struct manager *m, const char *name)
 {
 	char path[PATH_MAX + 64];
 	unsigned long long off = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/guests/%s.off", mgr.state_dir, name);
+	snprintf(path, sizeof(path), "%s/guests/%s.off", m->state_dir, name);
 	f = fopen(path, "r");
 	if (f) {
 		if (fscanf(f, "%llu", &off) != 1)
@@ -138,12 +142,12 @@ uint64_t guest_console_offset(const char *name)
 	return off;
 }
 
-/* mgr.lock held */
-void guests_restore(const char *name, bool held_down, bool started,
-		    uint64_t console_off)
+/* m->lock held */
+void guests_restore(struct manager *m, const char *name, bool held_down,
+		    bool started, uint64_t console_off)
 {
-	for (size_t i = 0; i < mgr.guest_count; i++) {
-		struct guest_rec *g = &mgr.guests[i];
+	for (size_t i = 0; i < m->guest_count; i++) {
+		struct guest_rec *g = &m->guests[i];
 
 		if (strcmp(g->name, name))
 			continue;
@@ -160,15 +164,15 @@ void guests_restore(const char *name, bool held_down, bool started,
 	}
 }
 
-static void log_append(const struct guest_rec *g, const char *buf,
-		       size_t len)
+static void log_append(struct manager *m, const struct guest_rec *g,
+		       const char *buf, size_t len)
 {
 	char path[PATH_MAX + 64];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/guests", mgr.state_dir);
+	snprintf(path, sizeof(path), "%s/guests", m->state_dir);
 	mkdir(path, 0700);
-	log_path(g, path, sizeof(path));
+	log_path(m, g, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
@@ -185,8 +189,9 @@ static void log_append(const struct guest_rec *g, const char *buf,
 
 /* Runs a guest-ctl command in node n; out has SHOJI_REPLY_LEN + 1 bytes
  * and is NUL-terminated. Returns the command's status, -1 with err. */
-static int ctl(struct node_rec *n, const char *cmd, double timeout_s,
-	       char *out, size_t *len, char *err, size_t errlen)
+static int ctl(struct manager *m, struct node_rec *n, const char *cmd,
+	       double timeout_s, char *out, size_t *len, char *err,
+	       size_t errlen)
 {
 	char line[SHOJI_CMD_LEN];
 	int ret;
@@ -196,14 +201,14 @@ static int ctl(struct node_rec *n, const char *cmd, double timeout_s,
 		snprintf(err, errlen, "internal: guest-ctl request too long");
 		return -1;
 	}
-	ret = node_channel(n, line, timeout_s, true, out, len, err, errlen);
+	ret = node_channel(m, n, line, timeout_s, true, out, len, err, errlen);
 	out[ret < 0 ? 0 : *len] = '\0';
 	return ret;
 }
 
 /* Copies new console bytes of g from node n to node0. guest_op held. */
-static void sync_console(struct node_rec *n, struct guest_rec *g,
-			 uint64_t node_size)
+static void sync_console(struct manager *m, struct node_rec *n,
+			 struct guest_rec *g, uint64_t node_size)
 {
 	static char out[SHOJI_REPLY_LEN + 1];
 	char cmd[128], err[256];
@@ -212,25 +217,27 @@ static void sync_console(struct node_rec *n, struct guest_rec *g,
 	for (int i = 0; i < GUEST_SYNC_PIECES; i++) {
 		uint64_t off;
 
-		mgr_lock();
+		mgr_lock(m);
 		off = g->console_off;
-		mgr_unlock();
+		mgr_unlock(m);
 		if (node_size != UINT64_MAX && off >= node_size)
 			return;
 		snprintf(cmd, sizeof(cmd), "read %s %" PRIu64, g->name, off);
-		if (ctl(n, cmd, 10, out, &len, err, sizeof(err)) != 0 || !len)
+		if (ctl(m, n, cmd, 10, out, &len, err, sizeof(err)) != 0 ||
+		    !len)
 			return;
-		log_append(g, out, len);
-		mgr_lock();
+		log_append(m, g, out, len);
+		mgr_lock(m);
 		g->console_off += len;
 		off = g->console_off;
-		mgr_unlock();
-		offset_save(g, off);
+		mgr_unlock(m);
+		offset_save(m, g, off);
 	}
 }
 
-static int put_value(struct node_rec *n, const char *name, const char *key,
-		     const char *value, char *out, char *err, size_t errlen)
+static int put_value(struct manager *m, struct node_rec *n, const char *name,
+		     const char *key, const char *value, char *out, char *err,
+		     size_t errlen)
 {
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -256,7 +263,7 @@ static int put_value(struct node_rec *n, const char *name, const char *key,
 			*o++ = i + 2 < piece ? b64[v & 63] : '=';
 		}
 		*o = '\0';
-		if (ctl(n, cmd, 10, out, &len, err, errlen)) {
+		if (ctl(m, n, cmd, 10, out, &len, err, errlen)) {
 			if (!err[0] || out[0])
 				snprintf(err, errlen, "%.200s", out);
 			return -1;
@@ -265,9 +272,9 @@ static int put_value(struct node_rec *n, const char *name, const char *key,
 	return 0;
 }
 
-/* Sends g's definition and starts it. guest_op held, mgr.lock not. */
-static int guest_start(struct node_rec *n, struct guest_rec *g,
-		       char *msg, size_t msglen)
+/* Sends g's definition and starts it. guest_op held, m->lock not. */
+static int guest_start(struct manager *m, struct node_rec *n,
+		       struct guest_rec *g, char *msg, size_t msglen)
 {
 	static char out[SHOJI_REPLY_LEN + 1];
 	char cmd[128], num[32], err[256] = "", marker[160], when[32];
@@ -280,60 +287,63 @@ static int guest_start(struct node_rec *n, struct guest_rec *g,
 	struct tm tm;
 	int ret;
 
-	mgr_lock();
-	pg = guest_plan(g);
+	mgr_lock(m);
+	pg = guest_plan(m, g);
 	boots = n->boots;
 	/* Its strings stay valid: only up and down replace the plan, and
 	 * they take guest_op first. */
 	if (pg)
 		copy = *pg;
-	mgr_unlock();
+	mgr_unlock(m);
 	if (!pg) {
 		snprintf(msg, msglen, "not in the plan that is up");
 		return -1;
 	}
 	snprintf(cmd, sizeof(cmd), "put %s begin -", g->name);
-	ret = ctl(n, cmd, 10, out, &len, err, sizeof(err));
+	ret = ctl(m, n, cmd, 10, out, &len, err, sizeof(err));
 	if (!ret)
-		ret = put_value(n, g->name, "kernel", copy.kernel, out, err,
+		ret = put_value(m, n, g->name, "kernel", copy.kernel, out, err,
 				sizeof(err));
 	if (!ret && copy.initrd)
-		ret = put_value(n, g->name, "initrd", copy.initrd, out, err,
+		ret = put_value(m, n, g->name, "initrd", copy.initrd, out, err,
 				sizeof(err));
 	if (!ret && copy.cmdline[0])
-		ret = put_value(n, g->name, "cmdline", copy.cmdline, out, err,
-				sizeof(err));
+		ret = put_value(m, n, g->name, "cmdline", copy.cmdline, out,
+				err, sizeof(err));
 	if (!ret && copy.disk) {
-		ret = put_value(n, g->name, "disk", copy.disk, out, err,
+		ret = put_value(m, n, g->name, "disk", copy.disk, out, err,
 				sizeof(err));
 		snprintf(num, sizeof(num), "%" PRIu64 "M",
 			 copy.disk_size / UNITS_MIB);
 		if (!ret)
-			ret = put_value(n, g->name, "disk_size", num, out, err,
-					sizeof(err));
+			ret = put_value(m, n, g->name, "disk_size", num, out,
+					err, sizeof(err));
 	}
 	snprintf(num, sizeof(num), "%u", copy.vcpus);
 	if (!ret)
-		ret = put_value(n, g->name, "vcpus", num, out, err, sizeof(err));
+		ret = put_value(m, n, g->name, "vcpus", num, out, err,
+				sizeof(err));
 	snprintf(num, sizeof(num), "%" PRIu64 "M", copy.memory / UNITS_MIB);
 	if (!ret)
-		ret = put_value(n, g->name, "memory", num, out, err, sizeof(err));
+		ret = put_value(m, n, g->name, "memory", num, out, err,
+				sizeof(err));
 	if (ret) {
 		snprintf(msg, msglen, "cannot send its definition to node%u: %.400s",
 			 n->id, err[0] ? err : out);
 		msg[strcspn(msg, "\n")] = '\0';
-		mgr_lock();
+		mgr_lock(m);
 		g->started_boot = boots;
-		guest_set(g, G_FAILED, "%s", msg);
-		mgr_unlock();
+		guest_set(m, g, G_FAILED, "%s", msg);
+		mgr_unlock(m);
 		return -1;
 	}
 	/* What the console of the guest's last run still had on the node's
 	 * disk, before launch-guest starts a new one */
-	sync_console(n, g, UINT64_MAX);
+	sync_console(m, n, g, UINT64_MAX);
 	snprintf(cmd, sizeof(cmd), "start %s", g->name);
-	ret = ctl(n, cmd, GUEST_START_TIMEOUT_S, out, &len, err, sizeof(err));
-	mgr_lock();
+	ret = ctl(m, n, cmd, GUEST_START_TIMEOUT_S, out, &len, err,
+		  sizeof(err));
+	mgr_lock(m);
 	g->started_boot = boots;
 	if (ret) {
 		if (ret < 0)
@@ -342,23 +352,24 @@ static int guest_start(struct node_rec *n, struct guest_rec *g,
 			snprintf(msg, msglen, "%.400s", out);
 		/* one line, without launch-guest's prefix */
 		msg[strcspn(msg, "\n")] = '\0';
-		guest_set(g, G_FAILED, "start failed: %s", msg);
-		mgr_unlock();
+		guest_set(m, g, G_FAILED, "start failed: %s", msg);
+		mgr_unlock(m);
 		return -1;
 	}
 	sscanf(out, "started (QEMU pid %ld)", &pid);
 	g->pid = pid;
 	g->console_off = 0;
 	g->started_at = now;
-	guest_set(g, G_RUNNING, "started on node%u (QEMU pid %ld)", n->id, pid);
-	mgr_unlock();
-	offset_save(g, 0);
+	guest_set(m, g, G_RUNNING, "started on node%u (QEMU pid %ld)", n->id,
+		  pid);
+	mgr_unlock(m);
+	offset_save(m, g, 0);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(marker, sizeof(marker),
 		 "\n-- shoji: %s started on node%u at %s --\n", g->name, n->id,
 		 when);
-	log_append(g, marker, strlen(marker));
+	log_append(m, g, marker, strlen(marker));
 	snprintf(msg, msglen, "started on node%u (QEMU pid %ld)", n->id, pid);
 	return 0;
 }
@@ -370,14 +381,14 @@ struct listed {
 };
 
 /* Asks node n for its guests' states. guest_op held. */
-static int list_node(struct node_rec *n, struct listed *seen, char *err,
-		     size_t errlen)
+static int list_node(struct manager *m, struct node_rec *n,
+		     struct listed *seen, char *err, size_t errlen)
 {
 	static char out[SHOJI_REPLY_LEN + 1];
 	size_t len;
 	char *line, *save = NULL;
 
-	if (ctl(n, "list", 10, out, &len, err, errlen))
+	if (ctl(m, n, "list", 10, out, &len, err, errlen))
 		return -1;
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -387,22 +398,22 @@ static int list_node(struct node_rec *n, struct listed *seen, char *err,
 		if (sscanf(line, "%33s %15s %23s %llu", name, state, pid,
 			   &size) != 4)
 			continue;
-		mgr_lock();
-		for (size_t i = 0; i < mgr.guest_count; i++) {
-			if (strcmp(mgr.guests[i].name, name) ||
-			    mgr.guests[i].node != n->id)
+		mgr_lock(m);
+		for (size_t i = 0; i < m->guest_count; i++) {
+			if (strcmp(m->guests[i].name, name) ||
+			    m->guests[i].node != n->id)
 				continue;
 			seen[i].found = true;
 			seen[i].running = !strcmp(state, "running");
 			seen[i].pid = strtol(pid, NULL, 10);
 			seen[i].size = size;
 		}
-		mgr_unlock();
+		mgr_unlock(m);
 	}
 	return 0;
 }
 
-/* mgr.lock held. Only a node whose agent answers is asked: a command
+/* m->lock held. Only a node whose agent answers is asked: a command
  * in flight keeps a node from looking degraded (health.c), so commands
  * must not keep going to a silent agent. */
 static bool node_runs(const struct node_rec *n)
@@ -413,92 +424,92 @@ static bool node_runs(const struct node_rec *n)
 }
 
 /* One look at node id's guests. guest_op held. */
-static void pass_node(unsigned id, struct listed *seen)
+static void pass_node(struct manager *m, unsigned id, struct listed *seen)
 {
-	struct node_rec *n = &mgr.nodes[id];
+	struct node_rec *n = &m->nodes[id];
 	char err[256], msg[512];
 	bool any = false, runs;
 	unsigned boots;
 
-	mgr_lock();
-	for (size_t i = 0; i < mgr.guest_count; i++)
-		any |= mgr.guests[i].node == id;
+	mgr_lock(m);
+	for (size_t i = 0; i < m->guest_count; i++)
+		any |= m->guests[i].node == id;
 	runs = node_runs(n);
 	boots = n->boots;
 	/* A degraded node's kernel runs, and so do its guests, as far as
 	 * anyone knows: they are down only when their node is. */
 	if (any && n->health != H_RUNNING && n->health != H_DEGRADED) {
-		for (size_t i = 0; i < mgr.guest_count; i++) {
-			struct guest_rec *g = &mgr.guests[i];
+		for (size_t i = 0; i < m->guest_count; i++) {
+			struct guest_rec *g = &m->guests[i];
 
 			if (g->node == id &&
 			    (g->state == G_RUNNING || g->state == G_DOWN))
-				guest_set(g, G_DOWN, "its node node%u is %s",
+				guest_set(m, g, G_DOWN, "its node node%u is %s",
 					  id, health_name(n->health));
 		}
 	}
-	mgr_unlock();
+	mgr_unlock(m);
 	if (!any || !runs)
 		return;
-	memset(seen, 0, mgr.guest_count * sizeof(*seen));
-	if (list_node(n, seen, err, sizeof(err)))
+	memset(seen, 0, m->guest_count * sizeof(*seen));
+	if (list_node(m, n, seen, err, sizeof(err)))
 		return;
-	for (size_t i = 0; i < mgr.guest_count; i++) {
-		struct guest_rec *g = &mgr.guests[i];
+	for (size_t i = 0; i < m->guest_count; i++) {
+		struct guest_rec *g = &m->guests[i];
 		const struct plan_guest *pg;
 		bool start = false;
 
 		if (g->node != id)
 			continue;
-		mgr_lock();
-		pg = guest_plan(g);
+		mgr_lock(m);
+		pg = guest_plan(m, g);
 		if (seen[i].running) {
 			if (g->started_boot == UINT_MAX)
 				g->started_boot = boots;	/* a new manager */
 			g->pid = seen[i].pid;
 			if (g->state != G_RUNNING)
-				guest_set(g, G_RUNNING, "found running on node%u (QEMU pid %ld)",
+				guest_set(m, g, G_RUNNING, "found running on node%u (QEMU pid %ld)",
 					  id, g->pid);
 			if (seen[i].size < g->console_off)
 				g->console_off = 0;
 		} else if (g->state == G_RUNNING) {
-			guest_set(g, G_STOPPED, "its QEMU ended by itself (shoji guest logs %s)",
+			guest_set(m, g, G_STOPPED, "its QEMU ended by itself (shoji guest logs %s)",
 				  g->name);
 		} else if (g->state == G_DOWN) {
-			guest_set(g, G_STOPPED, "node%u was restarted", id);
+			guest_set(m, g, G_STOPPED, "node%u was restarted", id);
 		}
 		if (!seen[i].running && pg && pg->autostart && !g->held_down &&
 		    g->started_boot != boots)
 			start = true;
-		mgr_unlock();
+		mgr_unlock(m);
 		if (seen[i].found)
-			sync_console(n, g, seen[i].size);
+			sync_console(m, n, g, seen[i].size);
 		if (start)
-			guest_start(n, g, msg, sizeof(msg));
+			guest_start(m, n, g, msg, sizeof(msg));
 	}
 }
 
 void *guest_poller(void *arg)
 {
+	struct manager *m = arg;
 	struct listed *seen = NULL;
 	size_t cap = 0;
 
-	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&guest_op);
-		mgr_lock();
-		if (cap < mgr.guest_count) {
-			struct listed *grown = realloc(seen, mgr.guest_count *
+		mgr_lock(m);
+		if (cap < m->guest_count) {
+			struct listed *grown = realloc(seen, m->guest_count *
 							       sizeof(*seen));
 			if (grown) {
 				seen = grown;
-				cap = mgr.guest_count;
+				cap = m->guest_count;
 			}
 		}
-		mgr_unlock();
-		for (unsigned id = 1; id < PLAN_MAX_NODES && cap >= mgr.guest_count;
+		mgr_unlock(m);
+		for (unsigned id = 1; id < PLAN_MAX_NODES && cap >= m->guest_count;
 		     id++)
-			pass_node(id, seen);
+			pass_node(m, id, seen);
 		pthread_mutex_unlock(&guest_op);
 		usleep(GUEST_POLL_MS * 1000);
 	}
@@ -517,37 +528,38 @@ void guests_unlock(void)
 
 /* ---- shoji guest ---- */
 
-/* mgr.lock held */
-static struct guest_rec *find_guest(const char *name, struct reply *r)
+/* m->lock held */
+static struct guest_rec *find_guest(struct manager *m, const char *name,
+				    struct reply *r)
 {
-	if (!mgr.plan) {
+	if (!m->plan) {
 		reply_err(r, "shoji: no plan is up (shoji up PLAN)\n");
 		return NULL;
 	}
-	for (size_t i = 0; i < mgr.guest_count; i++)
-		if (!strcmp(mgr.guests[i].name, name))
-			return &mgr.guests[i];
-	reply_err(r, "shoji: the plan %s has no guest '%s'%s\n", mgr.plan_path,
-		  name, mgr.guest_count ? " (shoji guest list)" : "");
+	for (size_t i = 0; i < m->guest_count; i++)
+		if (!strcmp(m->guests[i].name, name))
+			return &m->guests[i];
+	reply_err(r, "shoji: the plan %s has no guest '%s'%s\n", m->plan_path,
+		  name, m->guest_count ? " (shoji guest list)" : "");
 	return NULL;
 }
 
-/* mgr.lock held */
-void guests_table(struct reply *r, bool heading_only_if_any)
+/* m->lock held */
+void guests_table(struct manager *m, struct reply *r, bool heading_only_if_any)
 {
 	char mem[32];
 
-	if (heading_only_if_any && !mgr.guest_count)
+	if (heading_only_if_any && !m->guest_count)
 		return;
-	if (!mgr.guest_count) {
+	if (!m->guest_count) {
 		reply_out(r, "(the plan has no guests)\n");
 		return;
 	}
 	reply_out(r, "%-12s %-6s %-8s %-5s %-7s %-9s %s\n", "GUEST", "NODE",
 		  "STATE", "VCPUS", "MEMORY", "AUTOSTART", "CAUSE");
-	for (size_t i = 0; i < mgr.guest_count; i++) {
-		const struct guest_rec *g = &mgr.guests[i];
-		const struct plan_guest *pg = guest_plan(g);
+	for (size_t i = 0; i < m->guest_count; i++) {
+		const struct guest_rec *g = &m->guests[i];
+		const struct plan_guest *pg = guest_plan(m, g);
 
 		if (!pg)
 			continue;
@@ -558,7 +570,8 @@ void guests_table(struct reply *r, bool heading_only_if_any)
 	}
 }
 
-static int guest_logs(const char *name, bool follow, struct reply *r)
+static int guest_logs(struct manager *m, const char *name, bool follow,
+		      struct reply *r)
 {
 	char path[PATH_MAX + 64], buf[4096];
 	struct guest_rec *g;
@@ -570,19 +583,19 @@ static int guest_logs(const char *name, bool follow, struct reply *r)
 
 	/* bring the copy up to date first, if the node can be asked */
 	pthread_mutex_lock(&guest_op);
-	cmd_lock(r);
-	g = find_guest(name, r);
+	cmd_lock(m, r);
+	g = find_guest(m, name, r);
 	if (!g) {
-		cmd_unlock(r);
+		cmd_unlock(m, r);
 		pthread_mutex_unlock(&guest_op);
 		return EXIT_CANNOT;
 	}
-	n = &mgr.nodes[g->node];
+	n = &m->nodes[g->node];
 	runs = node_runs(n);
-	cmd_unlock(r);
+	cmd_unlock(m, r);
 	if (runs)
-		sync_console(n, g, UINT64_MAX);
-	log_path(g, path, sizeof(path));
+		sync_console(m, n, g, UINT64_MAX);
+	log_path(m, g, path, sizeof(path));
 	pthread_mutex_unlock(&guest_op);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && !follow) {
@@ -611,7 +624,7 @@ static const char guest_usage[] =
 	"       shoji guest start|stop NAME\n"
 	"       shoji guest logs NAME [-f]\n";
 
-int do_guest(int argc, char **argv, struct reply *r)
+int do_guest(struct manager *m, int argc, char **argv, struct reply *r)
 {
 	char msg[512], err[256];
 	struct guest_rec *g;
@@ -622,12 +635,12 @@ int do_guest(int argc, char **argv, struct reply *r)
 	int ret;
 
 	if (!strcmp(sub, "list") && argc == 2) {
-		cmd_lock(r);
-		if (!mgr.plan)
+		cmd_lock(m, r);
+		if (!m->plan)
 			reply_out(r, "No plan is up (shoji up PLAN).\n");
 		else
-			guests_table(r, false);
-		cmd_unlock(r);
+			guests_table(m, r, false);
+		cmd_unlock(m, r);
 		return EXIT_GOOD;
 	}
 	if (!strcmp(sub, "logs") && argc == 4 &&
@@ -639,23 +652,23 @@ int do_guest(int argc, char **argv, struct reply *r)
 		return EXIT_CANNOT;
 	}
 	if (!strcmp(sub, "logs"))
-		return guest_logs(argv[2], follow, r);
+		return guest_logs(m, argv[2], follow, r);
 
 	pthread_mutex_lock(&guest_op);
-	cmd_lock(r);
-	g = find_guest(argv[2], r);
+	cmd_lock(m, r);
+	g = find_guest(m, argv[2], r);
 	if (!g) {
-		cmd_unlock(r);
+		cmd_unlock(m, r);
 		pthread_mutex_unlock(&guest_op);
 		return EXIT_CANNOT;
 	}
-	n = &mgr.nodes[g->node];
+	n = &m->nodes[g->node];
 	if (!node_runs(n)) {
 		bool stop = !strcmp(sub, "stop");
 
 		if (stop) {
 			g->held_down = true;
-			state_changed();
+			state_changed(m);
 			reply_out(r, "%s: not running (node%u is %s); it will "
 				     "not start when its node comes back\n",
 				  g->name, g->node, health_name(n->health));
@@ -664,24 +677,24 @@ int do_guest(int argc, char **argv, struct reply *r)
 				  g->name, g->node, health_name(n->health),
 				  n->cause[0] ? ": " : "", n->cause);
 		}
-		cmd_unlock(r);
+		cmd_unlock(m, r);
 		pthread_mutex_unlock(&guest_op);
 		return stop ? EXIT_GOOD : EXIT_CANNOT;
 	}
-	cmd_unlock(r);
+	cmd_unlock(m, r);
 	/* what runs now, as the node says */
 	memset(seen, 0, sizeof(seen));
 	{
-		struct listed *all = calloc(mgr.guest_count, sizeof(*all));
+		struct listed *all = calloc(m->guest_count, sizeof(*all));
 
-		if (!all || list_node(n, all, err, sizeof(err))) {
+		if (!all || list_node(m, n, all, err, sizeof(err))) {
 			reply_err(r, "shoji: guest %s: node%u: %s\n", g->name,
 				  g->node, all ? err : "out of memory");
 			free(all);
 			pthread_mutex_unlock(&guest_op);
 			return EXIT_CANNOT;
 		}
-		seen[0] = all[g - mgr.guests];
+		seen[0] = all[g - m->guests];
 		free(all);
 	}
 	if (!strcmp(sub, "start")) {
@@ -691,10 +704,10 @@ int do_guest(int argc, char **argv, struct reply *r)
 			pthread_mutex_unlock(&guest_op);
 			return EXIT_CANNOT;
 		}
-		cmd_lock(r);
+		cmd_lock(m, r);
 		g->held_down = false;
-		cmd_unlock(r);
-		ret = guest_start(n, g, msg, sizeof(msg));
+		cmd_unlock(m, r);
+		ret = guest_start(m, n, g, msg, sizeof(msg));
 		pthread_mutex_unlock(&guest_op);
 		if (ret) {
 			reply_err(r, "shoji: guest %s: %s\n", g->name, msg);
@@ -704,14 +717,14 @@ int do_guest(int argc, char **argv, struct reply *r)
 		return EXIT_GOOD;
 	}
 	/* stop */
-	cmd_lock(r);
+	cmd_lock(m, r);
 	g->held_down = true;
-	cmd_unlock(r);
+	cmd_unlock(m, r);
 	if (!seen[0].running) {
-		cmd_lock(r);
+		cmd_lock(m, r);
 		if (g->state == G_RUNNING)
-			guest_set(g, G_STOPPED, "its QEMU ended by itself");
-		cmd_unlock(r);
+			guest_set(m, g, G_STOPPED, "its QEMU ended by itself");
+		cmd_unlock(m, r);
 		pthread_mutex_unlock(&guest_op);
 		reply_out(r, "%s: not running\n", g->name);
 		return EXIT_GOOD;
@@ -722,17 +735,17 @@ int do_guest(int argc, char **argv, struct reply *r)
 		size_t len;
 
 		snprintf(cmd, sizeof(cmd), "stop %s", g->name);
-		ret = ctl(n, cmd, 30, out, &len, err, sizeof(err));
+		ret = ctl(m, n, cmd, 30, out, &len, err, sizeof(err));
 		if (ret) {
 			pthread_mutex_unlock(&guest_op);
 			reply_err(r, "shoji: guest %s: cannot stop it: %s\n",
 				  g->name, ret < 0 ? err : out);
 			return EXIT_CANNOT;
 		}
-		sync_console(n, g, UINT64_MAX);
-		cmd_lock(r);
-		guest_set(g, G_STOPPED, "stopped (shoji guest stop)");
-		cmd_unlock(r);
+		sync_console(m, n, g, UINT64_MAX);
+		cmd_lock(m, r);
+		guest_set(m, g, G_STOPPED, "stopped (shoji guest stop)");
+		cmd_unlock(m, r);
 	}
 	pthread_mutex_unlock(&guest_op);
 	reply_out(r, "%s: stopped\n", g->name);

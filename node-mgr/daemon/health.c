@@ -29,8 +29,9 @@ uint64_t tsc_now(void)
 	return __rdtsc();
 }
 
-/* mgr.lock held */
-void health_set(struct node_rec *n, enum health h, const char *fmt, ...)
+/* m->lock held */
+void health_set(struct manager *m, struct node_rec *n, enum health h,
+		const char *fmt, ...)
 {
 	char cause[sizeof(n->cause)], name[16];
 	va_list ap;
@@ -42,20 +43,21 @@ void health_set(struct node_rec *n, enum health h, const char *fmt, ...)
 		return;
 	snprintf(name, sizeof(name), "node%u", n->id);
 	if (n->health != h)
-		event_log(name, "%s -> %s: %s", health_name(n->health),
+		event_log(m, name, "%s -> %s: %s", health_name(n->health),
 			  health_name(h), cause);
 	n->health = h;
 	snprintf(n->cause, sizeof(n->cause), "%s", cause);
-	state_changed();
+	state_changed(m);
 }
 
-static uint64_t ms_of_tsc(uint64_t from, uint64_t to)
+static uint64_t ms_of_tsc(struct manager *m, uint64_t from, uint64_t to)
 {
-	return mgr.tsc_khz && to > from ? (to - from) / mgr.tsc_khz : 0;
+	return m->tsc_khz && to > from ? (to - from) / m->tsc_khz : 0;
 }
 
-static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
-			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void node_failed(struct manager *m, struct node_rec *n, enum health h,
+			uint64_t when_tsc, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /*
  * A failed node's devices may still be bus masters programmed by a
@@ -65,18 +67,19 @@ static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
 static void *failure_stop_thread(void *arg)
 {
 	struct node_rec *n = arg;
+	struct manager *m = n->manager;
 	struct reply quiet = { .fd = -1, .gone = true };
 	char name[16];
 	int ret;
 
 	snprintf(name, sizeof(name), "node%u", n->id);
 	pthread_mutex_lock(&n->op);
-	ret = node_stop(n, 0, &quiet);
-	mgr_lock();
+	ret = node_stop(m, n, 0, &quiet);
+	mgr_lock(m);
 	n->busy = false;
 	n->stopped_after_failure = !ret;
 	if (ret)
-		event_log(name, "the forced stop after its failure failed: its devices may still be active");
+		event_log(m, name, "the forced stop after its failure failed: its devices may still be active");
 	else if (n->nr_pci) {
 		char devices[SHOJI_MAX_PCI * 16] = "";
 		size_t used = 0;
@@ -84,17 +87,18 @@ static void *failure_stop_thread(void *arg)
 		for (unsigned i = 0; i < n->nr_pci && used < sizeof(devices); i++)
 			used += (size_t)snprintf(devices + used, sizeof(devices) - used,
 						 "%s%s", i ? " " : "", n->pci[i].address);
-		event_log(name, "stopped by force after its failure; its CPUs are parked, its PCI devices reset: %s",
+		event_log(m, name, "stopped by force after its failure; its CPUs are parked, its PCI devices reset: %s",
 			  devices);
 	} else
-		event_log(name, "stopped by force after its failure; its CPUs are parked");
-	mgr_unlock();
+		event_log(m, name, "stopped by force after its failure; its CPUs are parked");
+	mgr_unlock(m);
 	pthread_mutex_unlock(&n->op);
 	return NULL;
 }
 
-/* mgr.lock held. The node is busy until fn, in a thread, says otherwise.
- * Returns 0 or pthread_create's error. */
+/* m->lock held. The node is busy until fn, in a thread, says otherwise;
+ * fn is given the node, and finds its manager in it. Returns 0 or
+ * pthread_create's error. */
 static int start_node_operation(struct node_rec *n, void *(*fn)(void *))
 {
 	pthread_t t;
@@ -110,25 +114,25 @@ static int start_node_operation(struct node_rec *n, void *(*fn)(void *))
 	return 0;
 }
 
-/* mgr.lock held */
-static void failure_stop(struct node_rec *n)
+/* m->lock held */
+static void failure_stop(struct manager *m, struct node_rec *n)
 {
 	int err = start_node_operation(n, failure_stop_thread);
 
 	if (err)
-		event_log("manager", "node%u: cannot start the forced stop after its failure: %s",
+		event_log(m, "manager", "node%u: cannot start the forced stop after its failure: %s",
 			  n->id, strerror(err));
 }
 
 /* A restart that could not start is tried again after this */
 #define RESTART_RETRY_MS 1000
 
-/* mgr.lock held. A failure: keep its log, decide on a restart. */
-static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
-			const char *fmt, ...)
+/* m->lock held. A failure: keep its log, decide on a restart. */
+static void node_failed(struct manager *m, struct node_rec *n, enum health h,
+			uint64_t when_tsc, const char *fmt, ...)
 {
 	struct restart_policy policy =
-		restart_policy_of(plan_node_of(n->id), MGR_HEALTHY_RESET_MS);
+		restart_policy_of(plan_node_of(m, n->id), MGR_HEALTHY_RESET_MS);
 	struct restart_decision d;
 	char cause[200], logpath[PATH_MAX + 64], name[16];
 	va_list ap;
@@ -139,23 +143,23 @@ static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
 	snprintf(name, sizeof(name), "node%u", n->id);
 	n->failure_tsc = when_tsc ? when_tsc : tsc_now();
 	n->failure_kind = h;
-	event_keep_log(n->id, health_name(h), logpath, sizeof(logpath));
+	event_keep_log(m, n->id, health_name(h), logpath, sizeof(logpath));
 	snprintf(n->last_failure, sizeof(n->last_failure), "%s: %s",
 		 health_name(h), cause);
 	n->last_failure_at = time(NULL);
-	health_set(n, h, "%s (detected %llu ms after it; log: %s)", cause,
-		   (unsigned long long)ms_of_tsc(n->failure_tsc, tsc_now()),
+	health_set(m, n, h, "%s (detected %llu ms after it; log: %s)", cause,
+		   (unsigned long long)ms_of_tsc(m, n->failure_tsc, tsc_now()),
 		   logpath[0] ? logpath : "not kept");
-	failure_stop(n);
+	failure_stop(m, n);
 	d = restart_after_failure(&policy, n->failures, mono_ms());
 	switch (d.action) {
 	case RESTART_NOT_WANTED:
-		event_log(name, "not restarted: its restart policy is never");
+		event_log(m, name, "not restarted: its restart policy is never");
 		n->wanted = false;
 		return;
 	case RESTART_GIVE_UP:
 		n->wanted = false;
-		health_set(n, H_FAILED, "failed %u times in a row, restart_max %u reached; last failure: %s",
+		health_set(m, n, H_FAILED, "failed %u times in a row, restart_max %u reached; last failure: %s",
 			   n->failures + 1, policy.max, n->last_failure);
 		return;
 	case RESTART_AFTER_BACKOFF:
@@ -164,13 +168,14 @@ static void node_failed(struct node_rec *n, enum health h, uint64_t when_tsc,
 	n->failures = d.failures;
 	n->restart_at_ms = d.at_ms;
 	n->restart_pending = true;
-	event_log(name, "restart %u of %u in %llu ms (restart = on-failure)",
+	event_log(m, name, "restart %u of %u in %llu ms (restart = on-failure)",
 		  n->failures, policy.max, (unsigned long long)d.delay_ms);
 }
 
 static void *restart_thread(void *arg)
 {
 	struct node_rec *n = arg;
+	struct manager *m = n->manager;
 	struct reply quiet = { .fd = -1, .gone = true };
 	char name[16];
 	int ret;
@@ -178,34 +183,34 @@ static void *restart_thread(void *arg)
 	snprintf(name, sizeof(name), "node%u", n->id);
 	pthread_mutex_lock(&n->op);
 	if (n->stopped_after_failure) {
-		event_log(name, "restarting: load, start");
+		event_log(m, name, "restarting: load, start");
 	} else {
-		event_log(name, "restarting: forced stop, load, start");
-		node_stop(n, 0, &quiet);
+		event_log(m, name, "restarting: forced stop, load, start");
+		node_stop(m, n, 0, &quiet);
 	}
-	ret = node_load_start(n, &quiet);
-	mgr_lock();
+	ret = node_load_start(m, n, &quiet);
+	mgr_lock(m);
 	n->busy = false;
 	n->stopped_after_failure = false;
 	if (ret) {
 		n->wanted = false;
-		health_set(n, H_FAILED, "restart failed: it could not be loaded or started");
+		health_set(m, n, H_FAILED, "restart failed: it could not be loaded or started");
 	} else {
 		n->restarts++;
-		health_set(n, H_BOOTING, "restarted by its policy (restart %u)",
+		health_set(m, n, H_BOOTING, "restarted by its policy (restart %u)",
 			   n->restarts);
 	}
-	state_changed();
-	mgr_unlock();
+	state_changed(m);
+	mgr_unlock(m);
 	pthread_mutex_unlock(&n->op);
 	return NULL;
 }
 
-/* mgr.lock held */
-static void check_node(struct node_rec *n)
+/* m->lock held */
+static void check_node(struct manager *m, struct node_rec *n)
 {
 	static struct ctl_copy copy;
-	const struct plan_node *pn = plan_node_of(n->id);
+	const struct plan_node *pn = plan_node_of(m, n->id);
 	struct ctl_view *v = &n->view;
 	double since_start;
 
@@ -231,7 +236,7 @@ static void check_node(struct node_rec *n)
 				char name[16];
 
 				snprintf(name, sizeof(name), "node%u", n->id);
-				event_log(name, "cannot start its restart: %s; tried again in %d ms",
+				event_log(m, name, "cannot start its restart: %s; tried again in %d ms",
 					  strerror(err), RESTART_RETRY_MS);
 				n->restart_at_ms = mono_ms() + RESTART_RETRY_MS;
 			}
@@ -239,47 +244,47 @@ static void check_node(struct node_rec *n)
 		return;
 	}
 	if (!v->valid) {
-		node_failed(n, H_CRASHED, 0, "its control page is invalid: %s",
+		node_failed(m, n, H_CRASHED, 0, "its control page is invalid: %s",
 			    v->why);
 		return;
 	}
 	since_start = mono_ms_since(&n->started_mono);
 	switch (v->state) {
 	case SHOJI_STATE_PANICKED:
-		node_failed(n, H_CRASHED, v->tsc_parked, "%s",
+		node_failed(m, n, H_CRASHED, v->tsc_parked, "%s",
 			    v->reason[0] ? v->reason : "panicked");
 		return;
 	case SHOJI_STATE_HALTED:
 		if (strstr(v->reason, "reboot")) {
-			node_failed(n, H_CRASHED, v->tsc_parked,
+			node_failed(m, n, H_CRASHED, v->tsc_parked,
 				    "rebooted itself (%s)", v->reason);
 			return;
 		}
 		n->wanted = false;
-		health_set(n, H_STOPPED, "it halted by itself: %s", v->reason);
+		health_set(m, n, H_STOPPED, "it halted by itself: %s", v->reason);
 		return;
 	case SHOJI_STATE_STOPPED:
 		n->wanted = false;
-		health_set(n, H_STOPPED, "stopped outside the manager: %s",
+		health_set(m, n, H_STOPPED, "stopped outside the manager: %s",
 			   v->reason);
 		return;
 	case SHOJI_STATE_STOP_FAILED:
 		/* Its CPUs may still run it: nothing may load over it */
 		n->wanted = false;
-		health_set(n, H_FAILED, "%s", v->reason);
+		health_set(m, n, H_FAILED, "%s", v->reason);
 		return;
 	case SHOJI_STATE_EMPTY:
-		node_failed(n, H_CRASHED, 0, "its control page says nothing is loaded");
+		node_failed(m, n, H_CRASHED, 0, "its control page says nothing is loaded");
 		return;
 	case SHOJI_STATE_LOADED:
 	case SHOJI_STATE_STARTING:
 	case SHOJI_STATE_BOOTING:
 		if (since_start > MGR_BOOT_TIMEOUT_MS)
-			node_failed(n, H_HUNG, 0, "did not boot within %d s (%s)",
+			node_failed(m, n, H_HUNG, 0, "did not boot within %d s (%s)",
 				    MGR_BOOT_TIMEOUT_MS / 1000,
 				    ctl_state_name(v->state));
 		else
-			health_set(n, H_BOOTING, "the kernel is %s",
+			health_set(m, n, H_BOOTING, "the kernel is %s",
 				   ctl_state_name(v->state));
 		return;
 	default:
@@ -289,10 +294,10 @@ static void check_node(struct node_rec *n)
 	if (v->heartbeat != n->last_heartbeat) {
 		n->last_heartbeat = v->heartbeat;
 		mono_now(&n->heartbeat_moved);
-	} else if (mono_ms_since(&n->heartbeat_moved) > (double)mgr.hung_timeout_ms) {
-		node_failed(n, H_HUNG, 0, "no kernel heartbeat for %.1f s (hung_timeout %.1f s)",
+	} else if (mono_ms_since(&n->heartbeat_moved) > (double)m->hung_timeout_ms) {
+		node_failed(m, n, H_HUNG, 0, "no kernel heartbeat for %.1f s (hung_timeout %.1f s)",
 			    mono_ms_since(&n->heartbeat_moved) / 1000,
-			    (double)mgr.hung_timeout_ms / 1000);
+			    (double)m->hung_timeout_ms / 1000);
 		return;
 	}
 	if (n->agent_heard &&
@@ -302,13 +307,13 @@ static void check_node(struct node_rec *n)
 			char name[16];
 
 			snprintf(name, sizeof(name), "node%u", n->id);
-			event_log(name, "running again %llu ms after the failure (%s)",
-				  (unsigned long long)ms_of_tsc(n->failure_tsc,
+			event_log(m, name, "running again %llu ms after the failure (%s)",
+				  (unsigned long long)ms_of_tsc(m, n->failure_tsc,
 								tsc_now()),
 				  health_name(n->failure_kind));
 			n->failure_tsc = 0;
 		}
-		health_set(n, H_RUNNING, "kernel heartbeat and agent reports");
+		health_set(m, n, H_RUNNING, "kernel heartbeat and agent reports");
 		if (pn) {
 			struct restart_policy policy =
 				restart_policy_of(pn, MGR_HEALTHY_RESET_MS);
@@ -318,9 +323,9 @@ static void check_node(struct node_rec *n)
 				since_start > 0 ? (uint64_t)since_start : 0);
 		}
 	} else if (!n->agent_heard && since_start <= MGR_BOOT_TIMEOUT_MS) {
-		health_set(n, H_BOOTING, "the kernel runs; waiting for its agent");
+		health_set(m, n, H_BOOTING, "the kernel runs; waiting for its agent");
 	} else {
-		health_set(n, H_DEGRADED, "the kernel runs but its agent has been silent for %.0f s",
+		health_set(m, n, H_DEGRADED, "the kernel runs but its agent has been silent for %.0f s",
 			   (n->agent_heard ? mono_ms_since(&n->agent_moved)
 					   : since_start) / 1000);
 	}
@@ -329,43 +334,43 @@ static void check_node(struct node_rec *n)
 /* What the pass decides to write (journal lines, kept logs, the state
  * file) is written by mgr_unlock, after the lock: a slow disk does not
  * hold up status or the other threads. */
-void health_tick(void)
+void health_tick(struct manager *m)
 {
-	mgr_lock();
+	mgr_lock(m);
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++)
-		if (mgr.nodes[i].in_plan)
-			check_node(&mgr.nodes[i]);
-	mgr_unlock();
+		if (m->nodes[i].in_plan)
+			check_node(m, &m->nodes[i]);
+	mgr_unlock(m);
 }
 
 void *agent_poller(void *arg)
 {
 	static char out[SHOJI_REPLY_LEN + 1];
+	struct manager *m = arg;
 	char err[256];
 	size_t len;
-	(void)arg;
 
 	for (;;) {
 		for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
-			struct node_rec *n = &mgr.nodes[i];
+			struct node_rec *n = &m->nodes[i];
 			struct agent_report rep;
 			bool ask;
 			int ret;
 
-			mgr_lock();
+			mgr_lock(m);
 			ask = n->in_plan && n->page && n->wanted && !n->busy &&
 			      n->view.valid &&
 			      n->view.state == SHOJI_STATE_RUNNING;
-			mgr_unlock();
+			mgr_unlock(m);
 			if (!ask)
 				continue;
-			ret = node_channel(n, AGENT_REPORT_REQUEST, 2, false,
+			ret = node_channel(m, n, AGENT_REPORT_REQUEST, 2, false,
 					   out, &len, err, sizeof(err));
 			if (ret == -2) {
 				/* an exec runs: the agent is at work */
 				continue;
 			}
-			mgr_lock();
+			mgr_lock(m);
 			if (ret == 0 && agent_report_parse(out, len, &rep) &&
 			    (!n->agent_heard || rep.seq != n->agent_seq)) {
 				n->agent_heard = true;
@@ -373,7 +378,7 @@ void *agent_poller(void *arg)
 				n->report = rep;
 				mono_now(&n->agent_moved);
 			}
-			mgr_unlock();
+			mgr_unlock(m);
 		}
 		usleep(MGR_AGENT_PERIOD_MS * 1000);
 	}

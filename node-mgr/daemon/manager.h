@@ -8,6 +8,13 @@
  * (dma_watch.c); a forced stop or a restart after a failure runs in a
  * thread of its own, holding the node's op lock.
  *
+ * There is one manager, struct manager, and only daemon.c names it: it
+ * hands it down. Every function that needs it takes it first, as m. A
+ * thread gets it with what it is started with: the watcher, the pollers
+ * and the DMA fault reader as their argument, a command's thread with its
+ * connection, a node's forced stop or restart from the node
+ * (n->manager).
+ *
  * Locks, outermost first: a thread takes a lock only while it holds
  * none listed below it.
  *
@@ -25,7 +32,7 @@
  *                never an older snapshot after a newer one.
  *   event_lock   (events.c) the journal and kept logs, written in the
  *                order they were queued.
- *   mgr.lock     every node and guest record, the plan, the state's
+ *   m->lock      every node and guest record, the plan, the state's
  *                change count. Memory only: no file, socket or device
  *                I/O and no sleep under it. What a holder decides to
  *                write (journal lines, kept logs, the state file) is
@@ -36,8 +43,8 @@
  *
  * So status always answers and the watcher never waits for a disk or a
  * command's reader: operations that take long hold only their node's
- * op lock (or guest_op, or chan) and take mgr.lock for moments. Take
- * and release mgr.lock with mgr_lock and mgr_unlock only.
+ * op lock (or guest_op, or chan) and take m->lock for moments. Take
+ * and release m->lock with mgr_lock and mgr_unlock only.
  */
 #ifndef SHOJI_MANAGER_H
 #define SHOJI_MANAGER_H
@@ -67,6 +74,8 @@ enum health {
 
 const char *health_name(enum health h);
 
+struct manager;
+
 #define MGR_AGENT_PERIOD_MS 1000	/* how often the agent is asked */
 #define MGR_AGENT_TIMEOUT_MS 5000	/* silent longer: degraded */
 #define MGR_BOOT_TIMEOUT_MS 120000	/* from start to kernel running */
@@ -75,6 +84,8 @@ const char *health_name(enum health h);
 
 struct node_rec {
 	unsigned id;
+	/* its manager: a thread that works on one node is given the node */
+	struct manager *manager;
 	bool in_plan;
 	/* partition: what node0 gave up for this node */
 	bool partitioned;
@@ -157,20 +168,19 @@ struct manager {
 	struct node_rec nodes[PLAN_MAX_NODES];
 	struct guest_rec *guests;	/* the plan's guests, in its order */
 	size_t guest_count;
+	uint64_t state_gen;	/* changes to what the state file keeps */
 };
 
-extern struct manager mgr;
-
-/* mgr.lock, and whether the calling thread holds it */
-void mgr_lock(void);
-/* Releases mgr.lock, then writes the journal lines, kept logs and state
+/* m->lock, and whether the calling thread holds it */
+void mgr_lock(struct manager *m);
+/* Releases m->lock, then writes the journal lines, kept logs and state
  * that were queued under it. */
-void mgr_unlock(void);
-bool mgr_locked(void);
+void mgr_unlock(struct manager *m);
+bool mgr_locked(struct manager *m);
 /* mgr_lock and mgr_unlock for a command: what it replies meanwhile is
  * held (reply_hold) and sent after the lock is released */
-void cmd_lock(struct reply *r);
-void cmd_unlock(struct reply *r);
+void cmd_lock(struct manager *m, struct reply *r);
+void cmd_unlock(struct manager *m, struct reply *r);
 
 /* time */
 double mono_ms_since(const struct timespec *t);
@@ -178,20 +188,22 @@ void mono_now(struct timespec *t);
 uint64_t mono_ms(void);		/* CLOCK_MONOTONIC in milliseconds */
 
 /* events.c: the journal, kept in the state directory */
-void event_log(const char *node, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void event_log(struct manager *m, const char *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Keeps the node's console in a file beside the journal; returns its
  * name in path ("" on failure). */
-void event_keep_log(unsigned node, const char *why, char *path, size_t len);
-/* Writes what was queued; mgr.lock not held */
-void event_flush(void);
+void event_keep_log(struct manager *m, unsigned node, const char *why,
+		    char *path, size_t len);
+/* Writes what was queued; m->lock not held */
+void event_flush(struct manager *m);
 bool event_queued(void);
-void event_print(struct reply *r, bool follow);
+void event_print(struct manager *m, struct reply *r, bool follow);
 
 /* partition.c: take CPUs and devices from node0 and give them back */
-int partition_take(struct node_rec *n, const struct plan_node *pn,
-		   struct reply *r);
-void partition_give_back(struct node_rec *n, struct reply *r);
+int partition_take(struct manager *m, struct node_rec *n,
+		   const struct plan_node *pn, struct reply *r);
+void partition_give_back(struct manager *m, struct node_rec *n,
+			 struct reply *r);
 /* Turns the node's devices off (the node is stopped) before a new load */
 void partition_quiesce(struct node_rec *n, struct reply *r);
 /* A detached device's bus address as node0's kernel takes it; false if
@@ -201,57 +213,63 @@ bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out);
 void partition_reset(struct node_rec *n, struct reply *r);
 
 /* node_ops.c */
-int node_load_start(struct node_rec *n, struct reply *r);
-int node_stop(struct node_rec *n, uint64_t timeout_ms, struct reply *r);
-int node_map(struct node_rec *n);
+int node_load_start(struct manager *m, struct node_rec *n, struct reply *r);
+int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
+	      struct reply *r);
+int node_map(struct manager *m, struct node_rec *n);
 /* Runs cmd in the node's agent; out has room for SHOJI_REPLY_LEN bytes.
  * Returns the command's status, -1 on timeout or if the node stopped
  * answering (err says why), -2 if the channel is busy and
  * wait_for_channel is false. */
-int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
-		 bool wait_for_channel, char *out, size_t *outlen, char *err,
-		 size_t errlen);
+int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
+		 double timeout_s, bool wait_for_channel, char *out,
+		 size_t *outlen, char *err, size_t errlen);
 
-/* health.c: one pass of the watcher over every node; the agent poller */
-void health_tick(void);
+/* health.c: one pass of the watcher over every node; the agent poller,
+ * a thread whose argument is the manager */
+void health_tick(struct manager *m);
 void *agent_poller(void *arg);
 uint64_t tsc_now(void);
-void health_set(struct node_rec *n, enum health h, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void health_set(struct manager *m, struct node_rec *n, enum health h,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* guests.c */
-void guests_adopt(const struct plan *plan);	/* mgr.lock held */
-/* What the state file kept of a guest (mgr.lock held) */
-void guests_restore(const char *name, bool held_down, bool started,
-		    uint64_t console_off);
+/* m->lock held */
+void guests_adopt(struct manager *m, const struct plan *plan);
+/* What the state file kept of a guest (m->lock held) */
+void guests_restore(struct manager *m, const char *name, bool held_down,
+		    bool started, uint64_t console_off);
 /* How much of guest name's console an earlier manager copied; reads a
- * file, so not under mgr.lock */
-uint64_t guest_console_offset(const char *name);
+ * file, so not under m->lock */
+uint64_t guest_console_offset(struct manager *m, const char *name);
+/* A thread; its argument is the manager */
 void *guest_poller(void *arg);
-/* Held while guests are worked on; take it before mgr.lock */
+/* Held while guests are worked on; take it before m->lock */
 void guests_lock(void);
 void guests_unlock(void);
-const struct plan_guest *guest_plan(const struct guest_rec *g);
-void guests_table(struct reply *r, bool only_if_any);	/* mgr.lock held */
-int do_guest(int argc, char **argv, struct reply *r);
+const struct plan_guest *guest_plan(struct manager *m,
+				    const struct guest_rec *g);
+/* m->lock held */
+void guests_table(struct manager *m, struct reply *r, bool only_if_any);
+int do_guest(struct manager *m, int argc, char **argv, struct reply *r);
 
 /* status_json.c */
-void status_table(struct reply *r);
-void status_json(struct reply *r);
+void status_table(struct manager *m, struct reply *r);
+void status_json(struct manager *m, struct reply *r);
 
-/* dma_watch.c: a thread */
+/* dma_watch.c: a thread; its argument is the manager */
 void *dma_fault_watcher(void *arg);
 
 /* daemon.c */
-/* mgr.lock held: the records the state file keeps changed. mgr_unlock
+/* m->lock held: the records the state file keeps changed. mgr_unlock
  * writes the file. */
-void state_changed(void);
-/* mgr.lock not held: writes the state file if it changed since it was
+void state_changed(struct manager *m);
+/* m->lock not held: writes the state file if it changed since it was
  * last written. 0, or -1 with errno once the failure is in the journal. */
-int state_flush(void);
+int state_flush(struct manager *m);
 /* The errno of the calling thread's last state file write (by
  * state_flush or mgr_unlock), 0 if it succeeded */
 int state_save_failure(void);
-const struct plan_node *plan_node_of(unsigned id);
+const struct plan_node *plan_node_of(struct manager *m, unsigned id);
 
 #endif

@@ -15,21 +15,21 @@
 #include "loader/kmsg.h"
 #include "loader/load.h"
 
-int node_map(struct node_rec *n)
+int node_map(struct manager *m, struct node_rec *n)
 {
 	void *p;
 
 	if (n->page)
 		return 0;
 	p = mmap(NULL, SHOJI_CONTROL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 mgr.dev, (off_t)n->id * SHOJI_CONTROL_SIZE);
+		 m->dev, (off_t)n->id * SHOJI_CONTROL_SIZE);
 	if (p == MAP_FAILED)
 		return -1;
 	n->page = p;
 	return 0;
 }
 
-int node_load_start(struct node_rec *n, struct reply *r)
+int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 {
 	static struct load_req req;	/* big; callers hold the op lock */
 	static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -39,32 +39,32 @@ int node_load_start(struct node_rec *n, struct reply *r)
 	int ret = -1, kmsg = -1;
 
 	pthread_mutex_lock(&req_lock);
-	mgr_lock();
-	if (!mgr.plan ||
-	    load_req_from_plan_node(&req, mgr.plan, n->id, err, sizeof(err))) {
-		mgr_unlock();
+	mgr_lock(m);
+	if (!m->plan ||
+	    load_req_from_plan_node(&req, m->plan, n->id, err, sizeof(err))) {
+		mgr_unlock(m);
 		reply_err(r, "shoji: node%u: %s\n", n->id,
-			  mgr.plan ? err : "no plan is up");
+			  m->plan ? err : "no plan is up");
 		goto out;
 	}
-	mgr_unlock();
+	mgr_unlock(m);
 	/* The devices as partition setup found them (a plan may name them
 	 * by vendor:device) */
 	for (i = 0; i < n->nr_pci && i < SHOJI_MAX_PCI; i++)
 		pci_detached_dev(&n->pci[i], &req.n.pci[i]);
 	req.n.nr_pci = n->nr_pci;
 	partition_quiesce(n, r);
-	if (sl_load_node(mgr.dev, &req, 0, &res, err, sizeof(err))) {
+	if (sl_load_node(m->dev, &req, 0, &res, err, sizeof(err))) {
 		reply_err(r, "shoji: %s\n", err);
 		goto out;
 	}
-	if (node_map(n)) {
+	if (node_map(m, n)) {
 		reply_err(r, "shoji: node%u: cannot map its control page: %s\n",
 			  n->id, strerror(errno));
 		goto out;
 	}
 	kmsg = sl_kmsg_open();
-	if (ioctl(mgr.dev, SHOJI_IOC_START, &n->id)) {
+	if (ioctl(m->dev, SHOJI_IOC_START, &n->id)) {
 		int e = errno;
 
 		sl_kmsg_reason(kmsg, n->id, err, sizeof(err));
@@ -74,7 +74,7 @@ int node_load_start(struct node_rec *n, struct reply *r)
 			  err);
 		goto out;
 	}
-	mgr_lock();
+	mgr_lock(m);
 	n->pci_confined = res.nr_pci_confined;
 	n->pci_remapped = res.nr_pci_remapped;
 	n->started_at = time(NULL);
@@ -86,7 +86,7 @@ int node_load_start(struct node_rec *n, struct reply *r)
 	memset(&n->report, 0, sizeof(n->report));
 	n->wanted = true;
 	n->boots++;
-	mgr_unlock();
+	mgr_unlock(m);
 	reply_out(r, "node%u: loaded (kernel at %#llx, initrd %zu bytes) and started on CPU %u\n",
 		  n->id, (unsigned long long)res.kernel, res.initrd_size,
 		  req.cpus[0]);
@@ -107,13 +107,14 @@ out:
 	return ret;
 }
 
-int node_stop(struct node_rec *n, uint64_t timeout_ms, struct reply *r)
+int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
+	      struct reply *r)
 {
 	struct shoji_stop st = { .node = n->id };
 
 	st.timeout_ms = timeout_ms > UINT32_MAX ? UINT32_MAX
 						 : (uint32_t)timeout_ms;
-	if (ioctl(mgr.dev, SHOJI_IOC_STOP, &st)) {
+	if (ioctl(m->dev, SHOJI_IOC_STOP, &st)) {
 		if (errno == ENOENT)
 			return 0;	/* never registered: nothing runs */
 		/* EIO: some CPU did not take INIT; the page says which */
@@ -139,9 +140,9 @@ int node_stop(struct node_rec *n, uint64_t timeout_ms, struct reply *r)
 	return 0;
 }
 
-int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
-		 bool wait_for_channel, char *out, size_t *outlen, char *err,
-		 size_t errlen)
+int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
+		 double timeout_s, bool wait_for_channel, char *out,
+		 size_t *outlen, char *err, size_t errlen)
 {
 	volatile struct shoji_control *c = n->page;
 	static __thread struct ctl_copy copy;
@@ -173,9 +174,9 @@ int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
 		flock(lock, LOCK_EX);
 	/* The agent answers one request at a time: while it works on a
 	 * command it cannot report, and that is no sign of trouble. */
-	mgr_lock();
+	mgr_lock(m);
 	n->in_command = strcmp(cmd, AGENT_REPORT_REQUEST) != 0;
-	mgr_unlock();
+	mgr_unlock(m);
 	for (size_t i = 0; i <= len; i++)
 		c->cmd[i] = cmd[i];
 	seq = __atomic_load_n(&c->cmd_seq, __ATOMIC_ACQUIRE) + 1;
@@ -207,11 +208,11 @@ int node_channel(struct node_rec *n, const char *cmd, double timeout_s,
 		}
 		usleep(10000);
 	}
-	mgr_lock();
+	mgr_lock(m);
 	n->in_command = false;
 	if (ret >= 0 && n->agent_heard)
 		mono_now(&n->agent_moved);	/* it answered: it is alive */
-	mgr_unlock();
+	mgr_unlock(m);
 	if (lock >= 0)
 		close(lock);
 	pthread_mutex_unlock(&n->chan);

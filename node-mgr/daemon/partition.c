@@ -140,15 +140,15 @@ bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out)
 }
 
 /* Out of the node's IOMMU domain: node0's drivers may bind it again */
-static void pci_release_dma(unsigned node, const struct pci_detached *d,
-			    struct reply *r)
+static void pci_release_dma(struct manager *m, unsigned node,
+			    const struct pci_detached *d, struct reply *r)
 {
 	struct shoji_dma_device dev = { .node = node };
 
-	if (mgr.dev < 0 || !pci_detached_dev(d, &dev.dev))
+	if (m->dev < 0 || !pci_detached_dev(d, &dev.dev))
 		return;
 	/* ENOENT: it was never confined (no IOMMU, or never loaded) */
-	if (ioctl(mgr.dev, SHOJI_IOC_RELEASE_DMA, &dev) && errno != ENOENT)
+	if (ioctl(m->dev, SHOJI_IOC_RELEASE_DMA, &dev) && errno != ENOENT)
 		reply_err(r, "shoji: node%u: PCI device %s: node0's kernel cannot release its DMA: %s\n",
 			  node, d->address, strerror(errno));
 }
@@ -199,8 +199,8 @@ static int pci_find(const struct pci_ref *ref, struct pci_ref *out)
 	return ret;
 }
 
-int partition_take(struct node_rec *n, const struct plan_node *pn,
-		   struct reply *r)
+int partition_take(struct manager *m, struct node_rec *n,
+		   const struct plan_node *pn, struct reply *r)
 {
 	char *iomem = NULL;
 	unsigned cpu, i;
@@ -212,14 +212,14 @@ int partition_take(struct node_rec *n, const struct plan_node *pn,
 		return -1;
 	}
 	for (i = 0; i < pn->memory_count; i++) {
-		const struct mem_range *m = &pn->memory[i].range;
+		const struct mem_range *mr = &pn->memory[i].range;
 
-		if (!range_reserved(iomem, m->addr, m->size)) {
+		if (!range_reserved(iomem, mr->addr, mr->size)) {
 			reply_err(r, "shoji: node%u: memory %#llx-%#llx is not reserved from node0 (node0's boot parameters need memmap=%lluK$%#llx; shoji check --boot-params PLAN)\n",
-				  n->id, (unsigned long long)m->addr,
-				  (unsigned long long)(m->addr + m->size - 1),
-				  (unsigned long long)(m->size >> 10),
-				  (unsigned long long)m->addr);
+				  n->id, (unsigned long long)mr->addr,
+				  (unsigned long long)(mr->addr + mr->size - 1),
+				  (unsigned long long)(mr->size >> 10),
+				  (unsigned long long)mr->addr);
 			free(iomem);
 			return -1;
 		}
@@ -284,7 +284,7 @@ int partition_take(struct node_rec *n, const struct plan_node *pn,
 	}
 	return 0;
 undo:
-	partition_give_back(n, r);
+	partition_give_back(m, n, r);
 	return -1;
 }
 
@@ -351,12 +351,13 @@ void partition_reset(struct node_rec *n, struct reply *r)
 	}
 }
 
-void partition_give_back(struct node_rec *n, struct reply *r)
+void partition_give_back(struct manager *m, struct node_rec *n,
+			 struct reply *r)
 {
 	unsigned i;
 
 	for (i = n->nr_pci; i-- > 0;) {
-		pci_release_dma(n->id, &n->pci[i], r);
+		pci_release_dma(m, n->id, &n->pci[i], r);
 		pci_attach(&n->pci[i], r);
 		reply_out(r, "node%u: PCI device %s given back to node0\n",
 			  n->id, n->pci[i].address);

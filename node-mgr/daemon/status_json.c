@@ -1,6 +1,6 @@
 /* shoji status: a table for people and JSON for scripts (the schema is in
  * docs/status-json.md; fields are only ever added). The caller holds
- * mgr.lock and the reply (cmd_lock): the text goes to the command once
+ * m->lock and the reply (cmd_lock): the text goes to the command once
  * the lock is released. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -84,22 +84,22 @@ static void pci_text(const struct plan_node *pn, size_t i, char *buf,
 	units_format_pci(&pn->pci[i].ref, buf, len);
 }
 
-void status_table(struct reply *r)
+void status_table(struct manager *m, struct reply *r)
 {
 	char cpus[256], mem[32];
 	bool any = false;
 
-	if (!mgr.plan) {
+	if (!m->plan) {
 		reply_out(r, "No plan is up (shoji up PLAN).\n");
 		return;
 	}
-	reply_out(r, "plan %s\n", mgr.plan_path);
+	reply_out(r, "plan %s\n", m->plan_path);
 	reply_out(r, "%-6s %-9s %-7s %-7s %-13s %-9s %-10s %-8s %s\n", "NODE",
 		  "STATE", "CPUS", "MEMORY", "DEVICES", "UPTIME", "HEARTBEAT",
 		  "RESTARTS", "LAST FAILURE");
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
-		const struct node_rec *n = &mgr.nodes[i];
-		const struct plan_node *pn = plan_node_of(i);
+		const struct node_rec *n = &m->nodes[i];
+		const struct plan_node *pn = plan_node_of(m, i);
 		char devs[256] = "", hb[32] = "-", up[32] = "-", one[32];
 		long long age = heartbeat_age_ms(n);
 
@@ -125,21 +125,21 @@ void status_table(struct reply *r)
 	}
 	if (!any)
 		reply_out(r, "(the plan has no nodes besides node0)\n");
-	if (mgr.guest_count) {
+	if (m->guest_count) {
 		reply_out(r, "\n");
-		guests_table(r, true);
+		guests_table(m, r, true);
 	}
 }
 
 /* The guests of node id, as a JSON array */
-static void guests_json(struct reply *r, unsigned id)
+static void guests_json(struct manager *m, struct reply *r, unsigned id)
 {
 	bool first = true;
 
 	reply_out(r, "[");
-	for (size_t i = 0; i < mgr.guest_count; i++) {
-		const struct guest_rec *g = &mgr.guests[i];
-		const struct plan_guest *pg = guest_plan(g);
+	for (size_t i = 0; i < m->guest_count; i++) {
+		const struct guest_rec *g = &m->guests[i];
+		const struct plan_guest *pg = guest_plan(m, g);
 
 		if (g->node != id || !pg)
 			continue;
@@ -159,20 +159,20 @@ static void guests_json(struct reply *r, unsigned id)
 	reply_out(r, "]");
 }
 
-void status_json(struct reply *r)
+void status_json(struct manager *m, struct reply *r)
 {
 	char buf[256];
 	bool first = true;
 
 	reply_out(r, "{\"version\": %d, \"manager\": {\"pid\": %d, "
 		     "\"state_dir\": ", STATUS_JSON_VERSION, (int)getpid());
-	json_string(r, mgr.state_dir);
+	json_string(r, m->state_dir);
 	reply_out(r, ", \"plan\": ");
-	json_string(r, mgr.plan ? mgr.plan_path : "");
+	json_string(r, m->plan ? m->plan_path : "");
 	reply_out(r, "}, \"nodes\": [");
-	for (unsigned i = 1; mgr.plan && i < PLAN_MAX_NODES; i++) {
-		const struct node_rec *n = &mgr.nodes[i];
-		const struct plan_node *pn = plan_node_of(i);
+	for (unsigned i = 1; m->plan && i < PLAN_MAX_NODES; i++) {
+		const struct node_rec *n = &m->nodes[i];
+		const struct plan_node *pn = plan_node_of(m, i);
 		long long agent_age = -1;
 
 		if (!n->in_plan || !pn)
@@ -189,10 +189,10 @@ void status_json(struct reply *r)
 				reply_out(r, "%s%u", k++ ? ", " : "", c);
 		reply_out(r, "], \"memory_bytes\": %" PRIu64 ", \"memory\": [",
 			  memory_bytes(pn));
-		for (size_t m = 0; m < pn->memory_count; m++)
+		for (size_t k = 0; k < pn->memory_count; k++)
 			reply_out(r, "%s{\"start\": %" PRIu64 ", \"size\": %" PRIu64 "}",
-				  m ? ", " : "", pn->memory[m].range.addr,
-				  pn->memory[m].range.size);
+				  k ? ", " : "", pn->memory[k].range.addr,
+				  pn->memory[k].range.size);
 		reply_out(r, "], \"devices\": [");
 		for (size_t d = 0; d < pn->pci_count; d++) {
 			pci_text(pn, d, buf, sizeof(buf));
@@ -237,7 +237,7 @@ void status_json(struct reply *r)
 			  n->report.uptime_s, n->report.load1,
 			  n->report.mem_total_kb, n->report.mem_avail_kb,
 			  n->report.guests);
-		guests_json(r, i);
+		guests_json(m, r, i);
 		reply_out(r, "}");
 	}
 	reply_out(r, "%s]}\n", first ? "" : "\n");

@@ -6,6 +6,7 @@
 
 #include "fail.h"
 #include "trampoline.h"
+#include "vmlinux.h"
 
 #define HDR_OFFSET	0x1f1
 #define HDR_MAGIC	0x53726448	/* "HdrS" */
@@ -308,12 +309,15 @@ static void add_seg(struct sl_image *img, void *buf, size_t bufsz,
 }
 
 int sl_build_image(struct sl_image *img, const struct sl_node *n,
-		   const struct sl_bzimage *bz, const void *initrd,
-		   size_t initrd_size, char *err, size_t errlen)
+		   const struct sl_bzimage *bz, const struct sl_vmlinux *vm,
+		   const void *initrd, size_t initrd_size, char *err,
+		   size_t errlen)
 {
 	const struct sl_range *r0 = &n->ranges[0];
 	uint64_t align = bz->alignment > SL_2M ? bz->alignment : SL_2M;
-	size_t kernel_size = bz->size - bz->setup_size;
+	size_t kernel_size = vm ? vm->size : bz->size - bz->setup_size;
+	uint64_t kernel_need = vm && vm->memsz > bz->init_size ? vm->memsz
+							       : bz->init_size;
 	uint64_t kernel_mem, data_pa, initrd_pa = 0, end, cr3 = 0;
 	size_t tramp_size = (size_t)(shoji_trampoline_end - shoji_trampoline);
 	size_t low_size, cmdline_max, pt_used;
@@ -336,10 +340,14 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 		return -1;
 	}
 
-	/* Kernel at the start of the first range, extracted in place */
+	/*
+	 * Kernel at the start of the first range: a bzImage is extracted in
+	 * place, within its init_size; a decompressed kernel needs up to its
+	 * _end, which init_size covers too.
+	 */
 	img->kernel = align_up(r0->start, align);
-	kernel_mem = align_up(kernel_size > bz->init_size ?
-			      kernel_size : bz->init_size, SL_PAGE);
+	kernel_mem = align_up(kernel_size > kernel_need ?
+			      kernel_size : kernel_need, SL_PAGE);
 	/* boot_params, command line, setup_data: three pages after it */
 	data_pa = img->kernel + kernel_mem;
 	img->boot_params = data_pa;
@@ -397,7 +405,9 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 		const unsigned rel[] = { TRAMP_GDTR + 2, TRAMP_PM32_PTR,
 					 TRAMP_LM64_PTR };
 		uint32_t cr3_32 = (uint32_t)cr3, la57 = n->la57;
-		uint64_t entry = img->kernel + 0x200, bpa = img->boot_params;
+		/* The bzImage's 64-bit entry is 0x200 into it */
+		uint64_t entry = img->kernel + (vm ? vm->entry : 0x200);
+		uint64_t bpa = img->boot_params;
 		unsigned i;
 
 		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
@@ -443,7 +453,7 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	sl_build_boot_params(bp, bz, n, data_pa + SL_PAGE, initrd_pa,
 			     initrd_size, data_pa + 2 * SL_PAGE);
 
-	memcpy(kbuf, bz->data + bz->setup_size, kernel_size);
+	memcpy(kbuf, vm ? vm->image : bz->data + bz->setup_size, kernel_size);
 	if (initrd_size)
 		memcpy(ibuf, initrd, initrd_size);
 

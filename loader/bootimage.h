@@ -122,10 +122,15 @@ void sl_build_boot_params(struct boot_params *bp, const struct sl_bzimage *bz,
 			  uint64_t initrd_pa, uint64_t initrd_size,
 			  uint64_t setup_data_pa);
 
-/* The whole image. Returns 0, or -1 with a reason in err. */
+struct sl_vmlinux;
+
+/* The whole image: with vm, the kernel decompressed out of bz (the node
+ * enters it at startup_64); without, bz's own protected-mode kernel,
+ * which decompresses itself. Returns 0, or -1 with a reason in err. */
 int sl_build_image(struct sl_image *img, const struct sl_node *n,
-		   const struct sl_bzimage *bz, const void *initrd,
-		   size_t initrd_size, char *err, size_t errlen);
+		   const struct sl_bzimage *bz, const struct sl_vmlinux *vm,
+		   const void *initrd, size_t initrd_size, char *err,
+		   size_t errlen);
 void sl_image_free(struct sl_image *img);
 
 extern const uint8_t shoji_trampoline[], shoji_trampoline_end[];

@@ -74,9 +74,34 @@ static int confine_devices(int fd, unsigned node, const struct sl_node *n,
 	return 0;
 }
 
-int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
-		 struct sl_load_result *res, char *err, size_t errlen)
+/*
+ * The kernel decompressed, from cache when it holds this bzImage; NULL,
+ * with the reason in why, when the node is to decompress it itself.
+ */
+static const struct sl_vmlinux *decompressed(const struct load_req *req,
+					     const struct sl_bzimage *bz,
+					     struct sl_vmlinux_cache *cache,
+					     struct sl_vmlinux *own,
+					     char *why, size_t whylen)
 {
+	const struct sl_vmlinux *vm;
+
+	if (req->compressed) {
+		snprintf(why, whylen, "as asked");
+		return NULL;
+	}
+	if (cache)
+		return sl_vmlinux_cached(cache, bz, &vm, why, whylen) ? NULL : vm;
+	return sl_vmlinux_unpack(own, bz, why, whylen) ? NULL : own;
+}
+
+int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
+		 struct sl_vmlinux_cache *cache, struct sl_load_result *res,
+		 char *err, size_t errlen)
+{
+	const struct sl_vmlinux *vm;
+	struct sl_vmlinux own = { 0 };
+	char form[256], why[200];
 	struct sl_node *n = &req->n;
 	unsigned node = n->id, i;
 	char *kdata = NULL, *idata = NULL, *iomem;
@@ -191,7 +216,14 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 			    errlen))
 		goto out;
 
-	if (sl_build_image(&img, n, &bz, idata, isize, err, errlen)) {
+	vm = decompressed(req, &bz, cache, &own, why, sizeof(why));
+	if (vm)
+		snprintf(form, sizeof(form), "decompressed by node0 (%s, %zu KiB)",
+			 vm->format, vm->size >> 10);
+	else
+		snprintf(form, sizeof(form), "compressed (%s), decompressed by the node: %s",
+			 sl_payload_format(&bz), why);
+	if (sl_build_image(&img, n, &bz, vm, idata, isize, err, errlen)) {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", err);
@@ -232,10 +264,13 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		res->nr_pci = n->nr_pci;
 		res->nr_pci_confined = confined;
 		res->nr_pci_remapped = remapped;
+		res->decompressed = vm != NULL;
+		snprintf(res->kernel_form, sizeof(res->kernel_form), "%s", form);
 	}
 	sl_image_free(&img);
 	ret = 0;
 out:
+	sl_vmlinux_free(&own);
 	free(kdata);
 	free(idata);
 	return ret;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "load_req.h"
+#include "vmlinux.h"
 
 struct sl_load_result {
 	uint64_t kernel;
@@ -20,14 +21,22 @@ struct sl_load_result {
 	/* the node's PCI devices whose DMA node0's IOMMU confines to the
 	 * node's memory (all of them, or none on a machine without one) */
 	unsigned nr_pci, nr_pci_confined, nr_pci_remapped;
+	/* whether node0 decompressed the kernel, and if not, why not */
+	bool decompressed;
+	char kernel_form[256];
 };
 
 /* Checks node0 gave the node's resources up, registers them with node0's
  * kernel (fd: /dev/shoji), confines its devices' DMA to its memory where
  * an IOMMU translates them, builds the boot image and loads it.
- * kernel_addr, if not 0, places the kernel there instead. Returns 0, or -1
- * with the reason in err. */
+ * kernel_addr, if not 0, places the kernel there instead.
+ *
+ * The kernel goes in decompressed, unless req->compressed or node0 cannot
+ * decompress it (then the node does, and res->kernel_form says why);
+ * cache, if not NULL, keeps it decompressed for the next load. Returns 0,
+ * or -1 with the reason in err. */
 int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
-		 struct sl_load_result *res, char *err, size_t errlen);
+		 struct sl_vmlinux_cache *cache, struct sl_load_result *res,
+		 char *err, size_t errlen);
 
 #endif

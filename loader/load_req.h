@@ -3,6 +3,7 @@
 #define SHOJI_LOAD_REQ_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "bootimage.h"
@@ -14,6 +15,7 @@ struct load_req {
 	char kernel[PATH_MAX];
 	char initrd[PATH_MAX];		/* empty if none */
 	char cmdline[2048];
+	bool compressed;		/* load the bzImage as it is */
 	enum sl_bad_setup bad_setup;	/* test only; SL_SETUP_GOOD */
 };
 

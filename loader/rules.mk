@@ -13,11 +13,16 @@ TOOLS += $(SHOJI_LOAD)
 LOADER_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I$(OUT)/include -Iloader
 LOADER_HEADERS := $(OUT)/include/linux/shoji.h loader/bootimage.h loader/machine.h \
 	loader/fail.h loader/kmsg.h \
-	loader/trampoline.h loader/load_req.h loader/load.h
+	loader/trampoline.h loader/load_req.h loader/load.h loader/vmlinux.h
 LOADER_LIB_OBJS := $(LOADER_OUT)/bootimage.o $(LOADER_OUT)/machine.o \
 	$(LOADER_OUT)/fail.o $(LOADER_OUT)/kmsg.o \
-	$(LOADER_OUT)/load.o \
+	$(LOADER_OUT)/load.o $(LOADER_OUT)/vmlinux.o \
 	$(LOADER_OUT)/trampoline_blob.o
+LOADER_LIB_SRCS := $(patsubst $(LOADER_OUT)/%.o,loader/%.c,\
+	$(filter-out %/trampoline_blob.o,$(LOADER_LIB_OBJS)))
+# The decompressors of the kernel payloads node0 unpacks (vmlinux.c)
+LOADER_LIBS = $(call nm_pkg_flags,LOADER_LIBS,\
+	pkg-config --libs liblzma libzstd zlib 2>/dev/null || echo -llzma -lzstd -lz)
 
 .PHONY: loader test-loader
 loader: $(SHOJI_LOAD)
@@ -59,7 +64,7 @@ $(LOADER_OUT)/shoji-load.o: loader/shoji-load.c node-mgr/common/ctl_view.h \
 $(SHOJI_LOAD): $(LOADER_OUT)/shoji-load.o $(LOADER_OUT)/from_plan.o \
 		$(LOADER_OUT)/libshoji-load.a $(call nm_objs,gcc,$(NM_LIB_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(NM_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NM_LIBS) $(LOADER_LIBS)
 
 tools: $(SHOJI_LOAD)
 
@@ -67,10 +72,18 @@ tools: $(SHOJI_LOAD)
 # same closing line
 $(LOADER_OUT)/test-bootimage: loader/tests/test_bootimage.c $(LOADER_OUT)/libshoji-load.a \
 		$(LOADER_HEADERS) tests/unit/check.h
-	$(CC) $(LOADER_CFLAGS) -Itests/unit -o $@ $< $(LOADER_OUT)/libshoji-load.a
+	$(CC) $(LOADER_CFLAGS) -Itests/unit -o $@ $< $(LOADER_OUT)/libshoji-load.a \
+		$(LOADER_LIBS)
 
-test-loader: $(LOADER_OUT)/test-bootimage $(SHOJI_LOAD)
+# Under the sanitizers: it feeds the decompressors broken payloads
+$(LOADER_OUT)/test-vmlinux: loader/tests/test_vmlinux.c $(LOADER_OUT)/libshoji-load.a \
+		$(LOADER_HEADERS) tests/unit/check.h
+	$(CC) $(LOADER_CFLAGS) $(NM_SANITIZE) -Itests/unit -o $@ $< \
+		$(LOADER_LIB_SRCS) $(LOADER_OUT)/trampoline_blob.o $(LOADER_LIBS)
+
+test-loader: $(LOADER_OUT)/test-bootimage $(LOADER_OUT)/test-vmlinux $(SHOJI_LOAD)
 	$(LOADER_OUT)/test-bootimage
+	$(LOADER_OUT)/test-vmlinux
 	loader/tests/run-args.sh $(SHOJI_LOAD)
 
 test-unit: test-loader

@@ -33,6 +33,7 @@ static void usage(FILE *f)
 "       shoji-load load NODE --cpus LIST --memory SIZE@ADDR[,...] --lowmem SIZE@ADDR\n"
 "                  --control SIZE@ADDR [--pci BB:DD.F[,...]] [--uart comN|none]\n"
 "                  --kernel BZIMAGE [--initrd FILE] [--cmdline TEXT] [--kernel-addr ADDR]\n"
+"                  [--compressed]\n"
 "                  [--test-bad-setup magic|version|size]\n"
 "       shoji-load start NODE\n"
 "       shoji-load stop NODE [--timeout MS]\n"
@@ -46,6 +47,9 @@ static void usage(FILE *f)
 "         its boot image and load it into its memory (node0 only), from the\n"
 "         [nodeN] section of PLAN and/or the options (which win). --control\n"
 "         is the machine's control area: NODE's page is at ADDR + NODE * 4 KiB.\n"
+"         node0 decompresses the kernel (xz, zstd or gzip) and the node\n"
+"         enters it at startup_64; --compressed loads the bzImage as it is,\n"
+"         and the node runs its decompressor first.\n"
 "         For tests only: --test-bad-setup gives NODE a setup_data of a layout\n"
 "         no kernel knows (wrong magic, version or size); the node must refuse\n"
 "         it with a panic message on its console.\n"
@@ -249,6 +253,7 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'a' },
 		{ "kernel-addr", required_argument, NULL, 'K' },
 		{ "test-bad-setup", required_argument, NULL, 'B' },
+		{ "compressed", no_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sl_node *n = &req->n;
@@ -275,6 +280,7 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 		case 'i': snprintf(req->initrd, sizeof(req->initrd), "%s", optarg); break;
 		case 'a': snprintf(req->cmdline, sizeof(req->cmdline), "%s", optarg); break;
 		case 'K': kernel_addr = parse_size(optarg, "kernel address"); break;
+		case 'z': req->compressed = true; break;
 		case 'B':
 			req->bad_setup = sl_bad_setup_parse(optarg);
 			if (req->bad_setup == SL_SETUP_GOOD)
@@ -321,13 +327,14 @@ static int cmd_load(int argc, char **argv)
 	fd = sl_open_dev(&info, err, sizeof(err));
 	if (fd < 0)
 		die("node%u: %s", node, err);
-	if (sl_load_node(fd, &req, kernel_addr, &res, err, sizeof(err)))
+	if (sl_load_node(fd, &req, kernel_addr, NULL, &res, err, sizeof(err)))
 		die("%s", err);
 	printf("node%u: loaded: kernel at %#" PRIx64 ", boot_params at %#" PRIx64
 	       ", initrd at %#" PRIx64 " (%zu bytes), trampoline at %#" PRIx64
 	       ", boot CPU APIC ID %u%s\n", node, res.kernel, res.boot_params,
 	       res.initrd, res.initrd_size, res.entry, res.boot_apic_id,
 	       res.la57 ? ", 5-level paging" : "");
+	printf("node%u: kernel %s\n", node, res.kernel_form);
 	close(fd);
 	return 0;
 }

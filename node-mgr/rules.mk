@@ -101,12 +101,12 @@ $(NM_OBJ)/fuzz/%.o: %.c | $(OUT)/include/linux/shoji.h $(DEPS_STAMP)
 $(OUT)/bin/shoji: $(call nm_objs,gcc,$(NM_LIB_SRCS) $(NM_MAIN_SRC)) \
 		$(NM_LOADER_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(NM_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NM_LIBS) $(LOADER_LIBS)
 
 $(OUT)/tests/shoji-asan: $(NM_ASAN_LIB) $(call nm_objs,asan,$(NM_MAIN_SRC)) \
 		$(NM_LOADER_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(NM_SANITIZE) -o $@ $^ $(NM_LIBS)
+	$(CC) $(NM_SANITIZE) -o $@ $^ $(NM_LIBS) $(LOADER_LIBS)
 
 $(NM_TEST_BINS): $(OUT)/tests/%: $(NM_OBJ)/asan/tests/unit/%.o $(NM_ASAN_LIB)
 	@mkdir -p $(@D)
@@ -127,7 +127,7 @@ $(OUT)/tests/fuzz_ctl_view: $(call nm_objs,fuzz,node-mgr/common/ctl_view.c $(NM_
 $(NM_OBJ)/clang/shoji: $(call nm_objs,clang,$(NM_ALL_SRCS) $(NM_FUZZ_SRC) \
 		$(NM_FUZZ_CTL_SRC) $(NM_FUZZ_STATE_SRC)) $(NM_LOADER_OBJS)
 	$(NM_CLANG) -o $@ $(call nm_objs,clang,$(NM_LIB_SRCS) $(NM_MAIN_SRC)) \
-		$(NM_LOADER_OBJS) $(NM_LIBS)
+		$(NM_LOADER_OBJS) $(NM_LIBS) $(LOADER_LIBS)
 
 check-clang: $(NM_OBJ)/clang/shoji
 

@@ -256,7 +256,7 @@ static void test_image(void)
 	d = fake_bzimage(&size, 0x020f, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G, true);
 	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
 	node1(&n);
-	CHECK(sl_build_image(&img, &n, &bz, initrd, sizeof(initrd), err, sizeof(err)) == 0);
+	CHECK(sl_build_image(&img, &n, &bz, NULL, initrd, sizeof(initrd), err, sizeof(err)) == 0);
 	CHECK(img.nr == 4);
 	CHECK(img.entry == 0x80000);
 	CHECK(img.kernel == 0x100000000);
@@ -343,7 +343,7 @@ static void test_image(void)
 	for (i = 0; i < 4; i++)
 		n.ranges[i] = (struct sl_range){ (UINT64_C(1) << 40) * (i + 1), UINT64_C(256) << 30 };
 	n.nr_ranges = 4;
-	CHECK(sl_build_image(&img, &n, &bz, initrd, sizeof(initrd), err, sizeof(err)) == 0);
+	CHECK(sl_build_image(&img, &n, &bz, NULL, initrd, sizeof(initrd), err, sizeof(err)) == 0);
 	low = find_seg(&img, 0x80000);
 	CHECK(low != NULL && low->memsz <= 0x10000 - 4096);
 	CHECK(low->memsz <= 8 * 4096);
@@ -359,7 +359,7 @@ static void test_image(void)
 
 	/* Too little memory for kernel, boot data and initrd */
 	n.ranges[0].size = 16 << 20;
-	CHECK(sl_build_image(&img, &n, &bz, initrd, sizeof(initrd), err, sizeof(err)) == -1);
+	CHECK(sl_build_image(&img, &n, &bz, NULL, initrd, sizeof(initrd), err, sizeof(err)) == -1);
 	CHECK(strstr(err, "first memory range") != NULL);
 	free(d);
 }

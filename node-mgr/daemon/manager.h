@@ -59,6 +59,7 @@
 #include "common/protocol.h"
 #include "daemon/restart_policy.h"
 #include "daemon/state_file.h"
+#include "loader/vmlinux.h"
 #include "plan/plan.h"
 
 /* The health of a node as the manager sees it */
@@ -169,6 +170,9 @@ struct manager {
 	struct guest_rec *guests;	/* the plan's guests, in its order */
 	size_t guest_count;
 	uint64_t state_gen;	/* changes to what the state file keeps */
+	/* The last kernel node0 decompressed, for the next load of it;
+	 * node_load_start's loads, one at a time, use it */
+	struct sl_vmlinux_cache kernel_cache;
 };
 
 /* m->lock, and whether the calling thread holds it */

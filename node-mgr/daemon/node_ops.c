@@ -54,9 +54,16 @@ int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 		pci_detached_dev(&n->pci[i], &req.n.pci[i]);
 	req.n.nr_pci = n->nr_pci;
 	partition_quiesce(n, r);
-	if (sl_load_node(m->dev, &req, 0, &res, err, sizeof(err))) {
+	if (sl_load_node(m->dev, &req, 0, &m->kernel_cache, &res, err,
+			 sizeof(err))) {
 		reply_err(r, "shoji: %s\n", err);
 		goto out;
+	}
+	if (!res.decompressed) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "node%u", n->id);
+		event_log(m, name, "kernel loaded %s", res.kernel_form);
 	}
 	if (node_map(m, n)) {
 		reply_err(r, "shoji: node%u: cannot map its control page: %s\n",

@@ -426,13 +426,15 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	 * Command line, with the node's id. The platform's external NMI (a
 	 * BMC's, the NMI button's) arrives on LINT1 of every CPU whose
 	 * kernel unmasks it, by default each kernel's first CPU: it is
-	 * node0's to handle, so nodes keep LINT1 masked. Last, so that it
-	 * wins over the plan's.
+	 * node0's to handle, so nodes keep LINT1 masked. The node keeps its
+	 * initrd (retain_initrd): a restart then finds it in place, and
+	 * node0 has nothing of it to write again. Last, so that it wins
+	 * over the plan's.
 	 */
 	cmdline = (char *)data + SL_PAGE;
 	cmdline_max = bz->cmdline_size && bz->cmdline_size < SL_PAGE ?
 		      bz->cmdline_size : SL_PAGE - 1;
-	if ((size_t)snprintf(cmdline, cmdline_max + 1, "%s%sshoji.node=%u apic_extnmi=none",
+	if ((size_t)snprintf(cmdline, cmdline_max + 1, "%s%sshoji.node=%u apic_extnmi=none retain_initrd",
 			     n->cmdline ? n->cmdline : "",
 			     n->cmdline && *n->cmdline ? " " : "",
 			     n->id) > cmdline_max) {
@@ -459,7 +461,11 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 
 	add_seg(img, low, TRAMP_SIZE + pt_used, n->lowmem.start,
 		TRAMP_SIZE + pt_used);
-	add_seg(img, kbuf, kernel_size, img->kernel, kernel_mem);
+	/* A decompressed kernel needs zeroes up to its _end, no further */
+	add_seg(img, kbuf, kernel_size, img->kernel,
+		vm ? align_up(vm->memsz > kernel_size ? vm->memsz : kernel_size,
+			      SL_PAGE)
+		   : kernel_mem);
 	add_seg(img, data, 3 * SL_PAGE, data_pa, 3 * SL_PAGE);
 	if (initrd_size)
 		add_seg(img, ibuf, initrd_size, initrd_pa, initrd_size);

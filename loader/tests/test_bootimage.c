@@ -286,7 +286,7 @@ static void test_image(void)
 	CHECK(bp->e820_table[3].addr == 0x100000000 && bp->e820_table[3].type == 1);
 	cmdline = bp->hdr.cmd_line_ptr | (uint64_t)bp->ext_cmd_line_ptr << 32;
 	CHECK(cmdline >> 32 == 1);
-	CHECK(!strcmp((const char *)s->buf + (cmdline - s->mem), "console=ttyS0 shoji.node=1 apic_extnmi=none"));
+	CHECK(!strcmp((const char *)s->buf + (cmdline - s->mem), "console=ttyS0 shoji.node=1 apic_extnmi=none retain_initrd"));
 	q = bp->hdr.ramdisk_image | (uint64_t)bp->ext_ramdisk_image << 32;
 	CHECK(q == img.initrd && bp->hdr.ramdisk_size == sizeof(initrd));
 	CHECK(find_seg(&img, q) && !memcmp(find_seg(&img, q)->buf, initrd, sizeof(initrd)));

@@ -11,7 +11,7 @@
 
 # node-mgr/README.md says which room a file belongs in.
 NM_LIB_NAMES := common/units common/cpuset common/diag common/range_set \
-	common/sysroot common/ctl_view common/protocol \
+	common/sysroot common/ctl_view common/protocol common/node_name \
 	plan/plan_source plan/plan plan/plan_check plan/boot_params \
 	plan/plan_create \
 	machine/memory_map machine/numa_map machine/iommu_state \

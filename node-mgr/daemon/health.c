@@ -42,9 +42,11 @@ void health_set(struct manager *m, struct node_rec *n, enum health h,
 	if (n->health == h && !strcmp(n->cause, cause))
 		return;
 	snprintf(name, sizeof(name), "node%u", n->id);
-	if (n->health != h)
+	if (n->health != h) {
 		event_log(m, name, "%s -> %s: %s", health_name(n->health),
 			  health_name(h), cause);
+		n->health_since = time(NULL);
+	}
 	n->health = h;
 	snprintf(n->cause, sizeof(n->cause), "%s", cause);
 	state_changed(m);

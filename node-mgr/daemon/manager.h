@@ -97,6 +97,8 @@ struct node_rec {
 
 	bool wanted;		/* the manager keeps it running */
 	enum health health;
+	time_t health_since;	/* wall clock of its last change of health;
+				 * a new manager's start for what it found */
 	char cause[256];	/* why it is in its state */
 	char last_failure[256];	/* "" if none */
 	time_t last_failure_at;
@@ -253,9 +255,12 @@ const struct plan_guest *guest_plan(struct manager *m,
 void guests_table(struct manager *m, struct reply *r, bool only_if_any);
 int do_guest(struct manager *m, int argc, char **argv, struct reply *r);
 
-/* status_json.c */
+/* status_json.c (m->lock held): every node, node0 first, and the guests;
+ * or one node (id 0 is node0) with the last lines of its log */
 void status_table(struct manager *m, struct reply *r);
 void status_json(struct manager *m, struct reply *r);
+void status_node(struct manager *m, struct reply *r, unsigned id,
+		 unsigned log_lines, bool json);
 
 /* dma_watch.c: a thread; its argument is the manager */
 void *dma_fault_watcher(void *arg);

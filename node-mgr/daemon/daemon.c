@@ -324,7 +324,12 @@ int state_flush(struct manager *m)
 	return state_flush_to(m, want);
 }
 
-static struct plan *plan_open(const char *path, struct reply *r, bool machine)
+/* The plan at path, checked alone and, with machine, against this
+ * machine; NULL after its errors went to r, with *why as shoji check
+ * would exit: EXIT_BAD_PLAN for a plan with errors, EXIT_CANNOT when the
+ * plan or the machine could not be read (a failure, not the plan's). */
+static struct plan *plan_open(const char *path, struct reply *r, bool machine,
+			      int *why)
 {
 	struct plan *plan;
 	struct diag d;
@@ -340,6 +345,7 @@ static struct plan *plan_open(const char *path, struct reply *r, bool machine)
 			machine_check(plan, &d);
 	}
 	if (diag_errors(&d) || diag_failed(&d)) {
+		*why = diag_failed(&d) ? EXIT_CANNOT : EXIT_BAD_PLAN;
 		mem = open_memstream(&text, &len);
 		if (mem) {
 			diag_print(&d, mem, path);
@@ -426,7 +432,7 @@ static void state_restore(struct manager *m)
 	struct plan *plan;
 	uint64_t *offsets;
 	char *text;
-	int parsed;
+	int parsed, why;
 
 	snprintf(path, sizeof(path), "%s/state", m->state_dir);
 	text = sl_read_file(path, NULL);
@@ -439,7 +445,7 @@ static void state_restore(struct manager *m)
 		free(state);
 		return;
 	}
-	plan = plan_open(state->plan_path, &quiet, false);
+	plan = plan_open(state->plan_path, &quiet, false, &why);
 	if (!plan) {
 		event_log(m, "manager", "cannot read the plan %s again; nodes it started are left as they are",
 			  state->plan_path);
@@ -679,11 +685,16 @@ static int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 	cmd_unlock(m, r);
 	if (taken)
 		return EXIT_CANNOT;
-	plan = plan_open(argv[1], r, true);
+	plan = plan_open(argv[1], r, true, &ret);
 	if (!plan) {
-		reply_err(r, "shoji: up: the plan does not fit this machine; nothing was changed\n");
-		return EXIT_BAD_PLAN;
+		/* as shoji check: 2 for the plan's errors, 1 when the plan or
+		 * the machine could not be read */
+		reply_err(r, ret == EXIT_BAD_PLAN
+				     ? "shoji: up: the plan does not fit this machine; nothing was changed\n"
+				     : "shoji: up: the plan could not be checked; nothing was changed\n");
+		return ret;
 	}
+	ret = EXIT_CANNOT;
 	if (m->dev < 0) {
 		plan_free(plan);
 		reply_err(r, "shoji: /dev/shoji is missing: node0 runs a kernel without the Shoji patch\n");

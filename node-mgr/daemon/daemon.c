@@ -379,7 +379,7 @@ static void plan_adopt(struct manager *m, struct plan *plan, const char *path)
 		n->last_failure[0] = '\0';
 		n->last_failure_at = 0;
 		n->restarts = n->failures = 0;
-		n->wanted = n->restart_pending = false;
+		n->wanted = n->restart_pending = n->reboot_pending = false;
 		n->started_at = 0;
 		n->agent_heard = false;
 	}
@@ -588,6 +588,7 @@ static bool node_take_down(struct manager *m, struct node_rec *n,
 	mgr_lock(m);
 	n->wanted = false;
 	n->restart_pending = false;
+	n->reboot_pending = false;
 	mgr_unlock(m);
 	stopped = node_stop(m, n, timeout_ms, r) == 0;
 	if (stopped) {

@@ -125,6 +125,8 @@ struct node_rec {
 	bool busy;		/* an operation holds op */
 	bool in_command;	/* the agent works on a command (not a report) */
 	bool restart_pending;
+	bool reboot_pending;	/* the pending restart is a reboot it asked
+				 * for, not a failure's */
 	bool stopped_after_failure;	/* CPUs parked, devices reset since */
 	unsigned pci_confined;	/* devices whose DMA node0's IOMMU confines */
 	unsigned pci_remapped;	/* devices whose MSIs node0's IOMMU remaps */

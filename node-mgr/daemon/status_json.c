@@ -229,6 +229,7 @@ static void node0_json_fields(struct manager *m, struct reply *r)
 		     "\"uptime_s\": %lld, \"heartbeat\": 0, \"heartbeat_age_ms\": -1, "
 		     "\"restart_count\": 0, \"failures_in_a_row\": 0, "
 		     "\"restart_policy\": \"never\", \"restart_max\": 0, "
+		     "\"on_reboot\": \"restart\", "
 		     "\"last_failure\": \"\", \"last_failure_time\": \"\", "
 		     "\"agent\": {\"heard\": false, \"age_ms\": -1, \"uptime_s\": 0, "
 		     "\"load1\": 0.00, \"mem_total_kb\": 0, \"mem_avail_kb\": 0, "
@@ -280,12 +281,12 @@ static void node_json_fields(struct manager *m, struct reply *r, unsigned i,
 		     "\"heartbeat\": %" PRIu64 ", \"heartbeat_age_ms\": %lld, "
 		     "\"restart_count\": %u, \"failures_in_a_row\": %u, "
 		     "\"restart_policy\": \"%s\", \"restart_max\": %u, "
-		     "\"last_failure\": ",
+		     "\"on_reboot\": \"%s\", \"last_failure\": ",
 		  n->partitioned ? "true" : "false", uptime_s(n),
 		  n->view.valid ? n->view.heartbeat : 0,
 		  heartbeat_age_ms(n), n->restarts, n->failures,
 		  pn->restart == RESTART_ON_FAILURE ? "on-failure" : "never",
-		  pn->restart_max);
+		  pn->restart_max, plan_on_reboot_name(pn->on_reboot));
 	json_string(r, n->last_failure);
 	utc_text(n->last_failure_at, buf, sizeof(buf));
 	reply_out(r, ", \"last_failure_time\": ");
@@ -436,10 +437,11 @@ static void node_text(struct manager *m, struct reply *r, unsigned id,
 			  n->nr_pci == pn->pci_count && n->pci_confined == n->nr_pci
 				  ? "" : "not ");
 	reply_out(r, "\n");
-	reply_out(r, "  restarts:  %u (restart = %s, restart_max %u, failures in a row: %u)\n",
+	reply_out(r, "  restarts:  %u (restart = %s, restart_max %u, failures in a row: %u; on_reboot = %s)\n",
 		  n->restarts,
 		  pn->restart == RESTART_ON_FAILURE ? "on-failure" : "never",
-		  pn->restart_max, n->failures);
+		  pn->restart_max, n->failures,
+		  plan_on_reboot_name(pn->on_reboot));
 	utc_text(n->last_failure_at, buf, sizeof(buf));
 	reply_out(r, "  last failure: %s%s%s%s\n",
 		  n->last_failure[0] ? n->last_failure : "-",

@@ -244,6 +244,34 @@ node1
 	assert_output_contains "node1: running"
 }
 
+@test "reboot inside node1 restarts it at once, and that is no failure (on_reboot = restart)" {
+	[ "$(status_field node1 on_reboot)" = restart ]
+	failures=$(status_field node1 failures_in_a_row)
+	restarts=$(status_field node1 restart_count)
+	last=$(status_field node1 last_failure)
+	boot1=$(mgr_exec node1 'cat /proc/sys/kernel/random/boot_id')
+	[ -n "$boot1" ] || fail "no boot id from node1"
+	# the node parks with the reason "reboot": the command gets no answer
+	run node0 "shoji exec node1 --timeout 5 -- 'reboot -f'"
+	wait_event "node1 running -> booting: rebooted itself (reboot); on_reboot = restart: starting it again" 30
+	wait_state node1 running 120
+	boot2=$(mgr_exec node1 'cat /proc/sys/kernel/random/boot_id')
+	[ -n "$boot2" ] && [ "$boot2" != "$boot1" ] || fail "node1 did not boot again: $boot1 -> $boot2"
+	# not a crash: nothing counted, no back-off, no log kept
+	[ "$(status_field node1 failures_in_a_row)" = "$failures" ]
+	[ "$(status_field node1 restart_count)" = "$restarts" ]
+	[ "$(status_field node1 last_failure)" = "$last" ]
+	# the journal from the reboot on: booting again at once, no crash
+	run node0 "shoji events | sed -n '/rebooted itself (reboot); on_reboot = restart/,\$p'"
+	assert_output_contains "node1 running -> booting: rebooted itself (reboot); on_reboot = restart: starting it again"
+	assert_output_contains "node1 restarting: forced stop, load, start"
+	assert_output_contains "node1 booting -> running"
+	[[ "$output" != *crashed* && "$output" != *"restart 1 of"* ]] || fail "counted as a failure: $output"
+	# node0 gave nothing back meanwhile: node1 keeps its CPU and disk
+	run node0 'cat /sys/devices/system/cpu/online'
+	[ "$output" = 0,2-7 ] || fail "node0's CPUs: $output"
+}
+
 @test "node1 whose agent died is degraded, not restarted; shoji restart brings it back" {
 	# the agent runs this command: it never answers
 	run node0 "shoji exec node1 --timeout 3 -- 'kill \$(pidof shoji)'"

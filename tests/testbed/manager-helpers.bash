@@ -66,6 +66,7 @@ check_status_json() {
 		"\"failures_in_a_row\": [0-9]+"
 		"\"restart_policy\": \"(never|on-failure)\""
 		"\"restart_max\": [0-9]+"
+		"\"on_reboot\": \"(restart|stop)\""
 		"\"last_failure\": $STR"
 		"\"last_failure_time\": (\"\"|\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\")"
 		"\"agent\": \{\"heard\": (true|false), \"age_ms\": -?[0-9]+, \"uptime_s\": [0-9]+, \"load1\": [0-9]+\.[0-9]+, \"mem_total_kb\": [0-9]+, \"mem_avail_kb\": [0-9]+, \"guests\": [0-9]+\}"

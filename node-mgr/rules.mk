@@ -18,7 +18,7 @@ NM_LIB_NAMES := common/units common/cpuset common/diag common/range_set \
 	machine/memory_map machine/numa_map machine/iommu_state \
 	machine/pci_devices machine/node0_needs machine/machine_check \
 	daemon/dma_fault daemon/state_file daemon/restart_policy \
-	cli/cmd_check cli/cmd_plan cli/client_args
+	cli/cmd_check cli/cmd_plan cli/client_args cli/option_hint
 NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
 # The manager and the agent: they drive node0's kernel through the loader
 # library (loader/rules.mk), so the unit tests do not link them.

@@ -121,6 +121,10 @@ contains "shoji help frobnicate" "$tmp/err" "unknown command 'frobnicate'"
 # A mistyped command or option gets the nearest one
 run "mistyped command" 1 /dev/null - stauts
 contains "mistyped command" "$tmp/err" "unknown command 'stauts' (did you mean 'status'?)"
+run "mistyped option of check" 1 /dev/null - check --ofline good/minimal.ini
+contains "mistyped option of check" "$tmp/err" "shoji check: unknown option '--ofline' (did you mean '--offline'?)"
+run "mistyped option of plan create" 1 /dev/null - plan create --node=2
+contains "mistyped option of plan create" "$tmp/err" "unknown option or missing value: --node=2 (did you mean '--nodes'?)"
 run "mistyped --help" 1 /dev/null - --hlep
 contains "mistyped --help" "$tmp/err" "unknown option '--hlep' (did you mean '--help'?)"
 

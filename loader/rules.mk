@@ -55,8 +55,10 @@ $(LOADER_OUT)/from_plan.o: loader/from_plan.c loader/load_req.h $(LOADER_HEADERS
 	$(CC) $(LOADER_CFLAGS) $(NM_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # shoji-load reads control pages with node-mgr's checked reader
-# (common/ctl_view, linked with the plan library below)
+# (common/ctl_view) and takes node names as shoji does (common/node_name),
+# both linked with the plan library below
 $(LOADER_OUT)/shoji-load.o: loader/shoji-load.c node-mgr/common/ctl_view.h \
+		node-mgr/common/node_name.h \
 		$(LOADER_HEADERS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(LOADER_CFLAGS) -Inode-mgr $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

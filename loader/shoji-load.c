@@ -22,6 +22,7 @@
 #include "machine.h"
 
 #include "common/ctl_view.h"
+#include "common/node_name.h"
 
 static const char *prog = "shoji-load";
 static uint64_t kernel_addr;
@@ -42,6 +43,8 @@ static void usage(FILE *f)
 "       shoji-load times NODE\n"
 "       shoji-load exec NODE [--timeout SECONDS] -- COMMAND...\n"
 "       shoji-load info\n"
+"\n"
+"NODE is node1..node63, or its number alone (1..63).\n"
 "\n"
 "load     check that node0 gave NODE's CPUs, memory and PCI devices up, build\n"
 "         its boot image and load it into its memory (node0 only), from the\n"
@@ -77,14 +80,14 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	exit(1);
 }
 
+/* NODE: node3 or 3, as shoji takes it; node0 is this kernel, not a node */
 static unsigned parse_node(const char *s)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 0);
+	unsigned id;
 
-	if (!*s || *end || v == 0 || v >= SHOJI_MAX_NODES)
-		die("'%s' is not a node id (1..%d)", s, SHOJI_MAX_NODES - 1);
-	return (unsigned)v;
+	if (!node_name_parse(s, &id) || id == 0 || id >= SHOJI_MAX_NODES)
+		die("'%s' is not a node (" NODE_NAME_RANGE ")", s);
+	return id;
 }
 
 /* stop's --timeout: whole milliseconds, 0 included (no waiting at all) */

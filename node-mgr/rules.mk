@@ -11,13 +11,14 @@
 
 # node-mgr/README.md says which room a file belongs in.
 NM_LIB_NAMES := common/units common/cpuset common/diag common/range_set \
-	common/sysroot common/ctl_view common/protocol \
+	common/sysroot common/ctl_view common/protocol common/node_name \
+	common/text_tail \
 	plan/plan_source plan/plan plan/plan_check plan/boot_params \
 	plan/plan_create \
 	machine/memory_map machine/numa_map machine/iommu_state \
 	machine/pci_devices machine/node0_needs machine/machine_check \
 	daemon/dma_fault daemon/state_file daemon/restart_policy \
-	cli/cmd_check cli/cmd_plan
+	cli/cmd_check cli/cmd_plan cli/client_args cli/option_hint
 NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
 # The manager and the agent: they drive node0's kernel through the loader
 # library (loader/rules.mk), so the unit tests do not link them.
@@ -28,7 +29,7 @@ NM_MGR_SRCS := $(NM_MGR_NAMES:%=node-mgr/%.c)
 NM_MAIN_SRC := node-mgr/cli/shoji.c $(NM_MGR_SRCS)
 NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check \
 	test_ctl_view test_protocol test_dma_fault test_state_file test_plan_create \
-	test_restart_policy
+	test_restart_policy test_cli
 NM_TRUNCATE_TEST := test_truncate
 NM_FUZZ_SRC := tests/unit/fuzz_plan.c
 NM_FUZZ_CTL_SRC := tests/unit/fuzz_ctl_view.c

@@ -34,7 +34,16 @@ expect "exec: --timeout takes seconds (more than 0, at most 86400), not '0'" exe
 expect "exec: --timeout takes seconds (more than 0, at most 86400), not 'soon'" exec 1 --timeout soon -- true
 expect "exec: --timeout takes seconds (more than 0, at most 86400), not 'nan'" exec 1 --timeout nan -- true
 expect "exec: --timeout needs a value in seconds" exec 1 --timeout
-expect "'0' is not a node id (1..63)" stop 0
+expect "'0' is not a node (node1..node63 or 1..63)" stop 0
+expect "'node0' is not a node (node1..node63 or 1..63)" stop node0
+expect "'node64' is not a node (node1..node63 or 1..63)" status node64
+expect "'nod1' is not a node (node1..node63 or 1..63)" start nod1
+expect "'0x1' is not a node (node1..node63 or 1..63)" console 0x1
+expect "'01' is not a node (node1..node63 or 1..63)" times 01
+expect "'node' is not a node (node1..node63 or 1..63)" exec node -- true
+# node1 and 1 name the same node: the checks after the name run for both
+expect "stop: unexpected argument '--force' (shoji-load --help)" stop node1 --force
+expect "exec: --timeout needs a value in seconds" exec node1 --timeout
 
 echo "shoji-load arguments: $((total - failed))/$total passed"
 [ $failed = 0 ]

@@ -129,6 +129,19 @@ static size_t run(const char *cmd, char *out, size_t max, int *status)
 	return len;
 }
 
+static const char agent_usage[] =
+	"Usage: shoji agent\n"
+	"\n"
+	"Runs inside a node (its init or shoji-agent.service starts it) and\n"
+	"answers node0's manager through the node's control page: a report\n"
+	"once a second (uptime, load, memory, guests), shoji exec commands and\n"
+	"the manager's guest commands. It runs until it is killed.\n"
+	"\n"
+	"  -h, --help  show this help\n"
+	"\n"
+	"Exit status: 1 usage error, no /dev/shoji, or run on node0 (it does\n"
+	"not return otherwise).\n";
+
 int cmd_agent(int argc, char **argv)
 {
 	volatile struct shoji_control *c;
@@ -137,10 +150,13 @@ int cmd_agent(int argc, char **argv)
 	uint32_t seq;
 	int fd;
 
-	(void)argv;
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(agent_usage, stdout);
+		return EXIT_GOOD;
+	}
 	if (argc != 1) {
-		fputs("Usage: shoji agent   (inside a node: serve node0's manager)\n",
-		      stderr);
+		fprintf(stderr, "shoji agent: unexpected argument '%s'\n%s",
+			argv[1], agent_usage);
 		return EXIT_CANNOT;
 	}
 	fd = open("/dev/shoji", O_RDWR | O_CLOEXEC);

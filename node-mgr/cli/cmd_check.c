@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cli/commands.h"
+#include "cli/option_hint.h"
 #include "common/diag.h"
 #include "machine/machine_check.h"
 #include "plan/boot_params.h"
@@ -53,6 +54,8 @@ static int parse_options(int argc, char **argv, struct check_options *opt)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char near[64];
+	const char *hint;
 	int c;
 
 	optind = 1;
@@ -72,8 +75,11 @@ static int parse_options(int argc, char **argv, struct check_options *opt)
 			fputs(check_usage, stdout);
 			return EXIT_GOOD;
 		default:
-			fprintf(stderr, "shoji check: unknown option '%s'\n",
-				argv[optind - 1]);
+			hint = option_hint(argv[optind - 1], longopts, near,
+					   sizeof(near));
+			fprintf(stderr, "shoji check: unknown option '%s'%s%s%s\n",
+				argv[optind - 1], hint ? " (did you mean '" : "",
+				hint ? hint : "", hint ? "'?)" : "");
 			fputs("Try 'shoji check --help'.\n", stderr);
 			return EXIT_CANNOT;
 		}

@@ -1,5 +1,6 @@
-/* The commands that talk to the manager: they send their arguments over
- * its socket and print what it answers. */
+/* The commands that talk to the manager: they check their arguments
+ * (cli/client_args), send them over its socket and print what it
+ * answers. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -7,47 +8,36 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/client_args.h"
 #include "cli/commands.h"
 #include "common/protocol.h"
-
-static const char client_usage[] =
-	"Usage: shoji up PLAN               check PLAN, set up the partition, start every node\n"
-	"       shoji down [NODE]           stop nodes and give their CPUs and devices back\n"
-	"       shoji start|stop|restart NODE [--no-wait]\n"
-	"       shoji status [--json]       the nodes' health (JSON: docs/status-json.md)\n"
-	"       shoji logs NODE [-f | --previous]\n"
-	"                                   the node's kernel log (--previous: the one kept\n"
-	"                                   at its last failure)\n"
-	"       shoji exec NODE [--timeout S] -- COMMAND...\n"
-	"                                   run COMMAND with sh inside NODE\n"
-	"       shoji events [-f]           the journal of every state change\n"
-	"       shoji guest list            the plan's guests and their state\n"
-	"       shoji guest start|stop NAME start or stop a guest on its node\n"
-	"       shoji guest logs NAME [-f]  the guest's console (kept on node0, also\n"
-	"                                   after the guest or its node died)\n"
-	"\n"
-	"These commands talk to the manager (shoji daemon) over its socket\n"
-	"(" PROTO_DEFAULT_SOCKET ", or $SHOJI_SOCKET); run them as root.\n";
 
 int cmd_client(int argc, char **argv)
 {
 	const char *sock = getenv("SHOJI_SOCKET");
+	struct client_args args;
 	char plan[PATH_MAX];
 	int fd, status;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(client_usage, stdout);
+	/* Checked here, before the manager is asked: a mistyped node,
+	 * number or option is named the same with or without a manager */
+	status = client_args_check(argc, argv, &args, stderr);
+	if (status)
+		return status;
+	if (args.help) {
+		fputs(client_help(argv[0]), stdout);
 		return EXIT_GOOD;
 	}
 	if (!sock || !*sock)
 		sock = PROTO_DEFAULT_SOCKET;
 	/* The manager reads the plan: give it the absolute path */
-	if (!strcmp(argv[0], "up") && argc == 2) {
-		if (!realpath(argv[1], plan)) {
-			fprintf(stderr, "shoji: %s: %s\n", argv[1], strerror(errno));
+	if (!strcmp(args.argv[0], "up")) {
+		if (!realpath(args.argv[1], plan)) {
+			fprintf(stderr, "shoji up: %s: %s\n", args.argv[1],
+				strerror(errno));
 			return EXIT_CANNOT;
 		}
-		argv[1] = plan;
+		args.argv[1] = plan;
 	}
 	fd = mgr_connect(sock);
 	if (fd < 0) {
@@ -59,7 +49,7 @@ int cmd_client(int argc, char **argv)
 			      stderr);
 		return EXIT_CANNOT;
 	}
-	if (proto_send_args(fd, argc, argv)) {
+	if (proto_send_args(fd, args.argc, (char *const *)args.argv)) {
 		fprintf(stderr, "shoji: cannot talk to the manager: %s\n",
 			strerror(errno));
 		close(fd);

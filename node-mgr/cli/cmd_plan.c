@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/option_hint.h"
 #include "common/sysroot.h"
 #include "common/units.h"
 #include "plan/plan_create.h"
@@ -79,6 +80,8 @@ static int parse_options(int argc, char **argv, struct plan_options *o)
 	};
 	struct units_err err;
 	uint64_t value;
+	char near[64];
+	const char *hint;
 	int c;
 
 	if (argc < 2 || strcmp(argv[1], "create")) {
@@ -125,9 +128,13 @@ static int parse_options(int argc, char **argv, struct plan_options *o)
 			fputs(plan_usage, stdout);
 			return EXIT_GOOD;
 		default:
+			hint = option_hint(argv[optind - 1], longopts, near,
+					   sizeof(near));
 			return usage_error("unknown option or missing value: "
-					   "%s",
-					   argv[optind - 1]);
+					   "%s%s%s%s",
+					   argv[optind - 1],
+					   hint ? " (did you mean '" : "",
+					   hint ? hint : "", hint ? "'?)" : "");
 		}
 	}
 	if (optind < argc)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "common/node_name.h"
 #include "daemon/manager.h"
 #include "daemon/state_file.h"
 #include "loader/machine.h"
@@ -323,7 +324,12 @@ int state_flush(struct manager *m)
 	return state_flush_to(m, want);
 }
 
-static struct plan *plan_open(const char *path, struct reply *r, bool machine)
+/* The plan at path, checked alone and, with machine, against this
+ * machine; NULL after its errors went to r, with *why as shoji check
+ * would exit: EXIT_BAD_PLAN for a plan with errors, EXIT_CANNOT when the
+ * plan or the machine could not be read (a failure, not the plan's). */
+static struct plan *plan_open(const char *path, struct reply *r, bool machine,
+			      int *why)
 {
 	struct plan *plan;
 	struct diag d;
@@ -339,6 +345,7 @@ static struct plan *plan_open(const char *path, struct reply *r, bool machine)
 			machine_check(plan, &d);
 	}
 	if (diag_errors(&d) || diag_failed(&d)) {
+		*why = diag_failed(&d) ? EXIT_CANNOT : EXIT_BAD_PLAN;
 		mem = open_memstream(&text, &len);
 		if (mem) {
 			diag_print(&d, mem, path);
@@ -367,11 +374,12 @@ static void plan_adopt(struct manager *m, struct plan *plan, const char *path)
 
 		n->in_plan = plan->nodes[i].present;
 		n->health = H_STOPPED;
+		n->health_since = time(NULL);
 		n->cause[0] = '\0';
 		n->last_failure[0] = '\0';
 		n->last_failure_at = 0;
 		n->restarts = n->failures = 0;
-		n->wanted = n->restart_pending = false;
+		n->wanted = n->restart_pending = n->reboot_pending = false;
 		n->started_at = 0;
 		n->agent_heard = false;
 	}
@@ -399,6 +407,8 @@ static void state_apply_node(struct node_rec *n, const struct state_node *sn)
 	n->started_at = (time_t)sn->started_at;
 	n->health = sn->health >= H_STOPPED && sn->health <= H_FAILED
 			    ? (enum health)sn->health : H_STOPPED;
+	/* the state file does not keep it: since this manager found it */
+	n->health_since = time(NULL);
 	n->last_failure_at = (time_t)sn->last_failure_at;
 	n->nr_cpus = sn->nr_cpus;
 	memcpy(n->cpus, sn->cpus, sizeof(n->cpus));
@@ -422,7 +432,7 @@ static void state_restore(struct manager *m)
 	struct plan *plan;
 	uint64_t *offsets;
 	char *text;
-	int parsed;
+	int parsed, why;
 
 	snprintf(path, sizeof(path), "%s/state", m->state_dir);
 	text = sl_read_file(path, NULL);
@@ -435,7 +445,7 @@ static void state_restore(struct manager *m)
 		free(state);
 		return;
 	}
-	plan = plan_open(state->plan_path, &quiet, false);
+	plan = plan_open(state->plan_path, &quiet, false, &why);
 	if (!plan) {
 		event_log(m, "manager", "cannot read the plan %s again; nodes it started are left as they are",
 			  state->plan_path);
@@ -504,18 +514,21 @@ static void state_restore(struct manager *m)
 
 /* ---- commands ---- */
 
+/* m->lock held. The node NAME names (node3 or 3) in the plan that is up;
+ * the command line checked the name itself, this says whether the plan
+ * has it. */
 static int parse_node_name(struct manager *m, const char *s, struct reply *r,
 			   struct node_rec **out)
 {
-	char *end;
-	unsigned long id;
+	unsigned id;
 
-	if (!strncmp(s, "node", 4))
-		s += 4;
-	id = strtoul(s, &end, 10);
-	if (!*s || *end || id == 0 || id >= PLAN_MAX_NODES) {
-		reply_err(r, "shoji: '%s' is not a node (node1..node%d)\n", s,
-			  PLAN_MAX_NODES - 1);
+	if (!node_name_parse(s, &id) || id >= PLAN_MAX_NODES) {
+		reply_err(r, "shoji: '%s' is not a node (" NODE_NAME_RANGE ")\n",
+			  s);
+		return -1;
+	}
+	if (id == 0) {
+		reply_err(r, "shoji: node0 is the manager's own kernel; it is not started or stopped by the manager\n");
 		return -1;
 	}
 	if (!m->plan) {
@@ -523,7 +536,7 @@ static int parse_node_name(struct manager *m, const char *s, struct reply *r,
 		return -1;
 	}
 	if (!m->nodes[id].in_plan) {
-		reply_err(r, "shoji: the plan %s has no node%lu\n", m->plan_path,
+		reply_err(r, "shoji: the plan %s has no node%u\n", m->plan_path,
 			  id);
 		return -1;
 	}
@@ -562,19 +575,22 @@ static int wait_running(struct manager *m, struct node_rec *n, struct reply *r,
 	}
 }
 
-static void node_take_down(struct manager *m, struct node_rec *n,
-			   bool give_back, const char *why, struct reply *r)
+/* Stops the node (clean for up to timeout_ms, then NMI and INIT; 0: at
+ * once) and, with give_back, gives its CPUs and devices to node0. false
+ * if it could not be stopped (the reply says why). */
+static bool node_take_down(struct manager *m, struct node_rec *n,
+			   bool give_back, uint64_t timeout_ms,
+			   const char *why, struct reply *r)
 {
-	const struct plan_node *pn = plan_node_of(m, n->id);
 	bool stopped;
 
 	pthread_mutex_lock(&n->op);
 	mgr_lock(m);
 	n->wanted = false;
 	n->restart_pending = false;
+	n->reboot_pending = false;
 	mgr_unlock(m);
-	stopped = node_stop(m, n, pn ? pn->stop_timeout_ms
-				     : PLAN_DEFAULT_STOP_TIMEOUT_MS, r) == 0;
+	stopped = node_stop(m, n, timeout_ms, r) == 0;
 	if (stopped) {
 		mgr_lock(m);
 		health_set(m, n, H_STOPPED, "%s", why);
@@ -591,6 +607,15 @@ static void node_take_down(struct manager *m, struct node_rec *n,
 	state_changed(m);
 	mgr_unlock(m);
 	pthread_mutex_unlock(&n->op);
+	return stopped;
+}
+
+/* m->lock held. The plan's clean stop time of the node */
+static uint64_t stop_timeout_of(struct manager *m, const struct node_rec *n)
+{
+	const struct plan_node *pn = plan_node_of(m, n->id);
+
+	return pn ? pn->stop_timeout_ms : PLAN_DEFAULT_STOP_TIMEOUT_MS;
 }
 
 static int node_bring_up(struct manager *m, struct node_rec *n, struct reply *r)
@@ -623,6 +648,9 @@ static int node_bring_up(struct manager *m, struct node_rec *n, struct reply *r)
 	return ret;
 }
 
+_Static_assert(NODE_ID_MAX + 1 == PLAN_MAX_NODES,
+	       "a node name names every node of a plan, and only those");
+
 /* m->lock held. Whether a plan is up or being brought up; if so says
  * which to r. */
 static bool plan_taken(struct manager *m, struct reply *r)
@@ -646,6 +674,7 @@ static int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 	unsigned done[PLAN_MAX_NODES], nr = 0;
 	const char *step = "";
 	int ret = EXIT_CANNOT;
+	uint64_t timeout;
 	bool taken;
 
 	if (argc != 2) {
@@ -657,11 +686,16 @@ static int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 	cmd_unlock(m, r);
 	if (taken)
 		return EXIT_CANNOT;
-	plan = plan_open(argv[1], r, true);
+	plan = plan_open(argv[1], r, true, &ret);
 	if (!plan) {
-		reply_err(r, "shoji: up: the plan does not fit this machine; nothing was changed\n");
-		return EXIT_BAD_PLAN;
+		/* as shoji check: 2 for the plan's errors, 1 when the plan or
+		 * the machine could not be read */
+		reply_err(r, ret == EXIT_BAD_PLAN
+				     ? "shoji: up: the plan does not fit this machine; nothing was changed\n"
+				     : "shoji: up: the plan could not be checked; nothing was changed\n");
+		return ret;
 	}
+	ret = EXIT_CANNOT;
 	if (m->dev < 0) {
 		plan_free(plan);
 		reply_err(r, "shoji: /dev/shoji is missing: node0 runs a kernel without the Shoji patch\n");
@@ -745,9 +779,14 @@ static int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 	return EXIT_GOOD;
 undo:
 	reply_err(r, "shoji: up: undoing what was done, in reverse order\n");
-	while (nr--)
-		node_take_down(m, &m->nodes[done[nr]], true,
-			       "up failed; undone", r);
+	while (nr--) {
+		struct node_rec *n = &m->nodes[done[nr]];
+
+		mgr_lock(m);
+		timeout = stop_timeout_of(m, n);
+		mgr_unlock(m);
+		node_take_down(m, n, true, timeout, "up failed; undone", r);
+	}
 	mgr_lock(m);
 	event_log(m, "manager", "up %s failed at %s; undone", argv[1], step);
 	mgr_unlock(m);
@@ -764,6 +803,7 @@ undo:
 static int do_down(struct manager *m, int argc, char **argv, struct reply *r)
 {
 	struct node_rec *one = NULL;
+	bool all_stopped = true;
 
 	if (argc > 2) {
 		reply_err(r, "Usage: shoji down [NODE]\n");
@@ -790,11 +830,17 @@ static int do_down(struct manager *m, int argc, char **argv, struct reply *r)
 	cmd_unlock(m, r);
 	for (unsigned i = PLAN_MAX_NODES; i-- > 1;) {
 		struct node_rec *n = &m->nodes[i];
+		uint64_t timeout;
 
 		if (!n->in_plan || (one && n != one))
 			continue;
-		node_take_down(m, n, true, "taken down (shoji down)", r);
-		reply_out(r, "node%u: down\n", i);
+		mgr_lock(m);
+		timeout = stop_timeout_of(m, n);
+		mgr_unlock(m);
+		if (node_take_down(m, n, true, timeout, "taken down (shoji down)", r))
+			reply_out(r, "node%u: down\n", i);
+		else
+			all_stopped = false;
 	}
 	if (!one) {
 		guests_lock();
@@ -805,41 +851,58 @@ static int do_down(struct manager *m, int argc, char **argv, struct reply *r)
 		cmd_unlock(m, r);
 		guests_unlock();
 	}
-	return EXIT_GOOD;
+	return all_stopped ? EXIT_GOOD : EXIT_CANNOT;
 }
 
+/* start|stop|restart NODE [--no-wait] [--force], options in any order */
 static int do_lifecycle(struct manager *m, int argc, char **argv,
 			struct reply *r)
 {
 	struct node_rec *n;
-	const char *cmd = argv[0];
-	bool wait = true;
+	const char *cmd = argv[0], *name = NULL;
+	bool wait = true, force = false, start = !strcmp(cmd, "start");
+	bool bad = false;
+	uint64_t timeout;
 
-	if (argc == 3 && !strcmp(argv[2], "--no-wait")) {
-		wait = false;
-		argc--;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-wait"))
+			wait = false;
+		else if (!strcmp(argv[i], "--force") && !start)
+			force = true;
+		else if (!name && argv[i][0] != '-')
+			name = argv[i];
+		else
+			bad = true;
 	}
-	if (argc != 2) {
-		reply_err(r, "Usage: shoji %s NODE [--no-wait]\n", cmd);
+	if (!name || bad) {
+		reply_err(r, "Usage: shoji %s NODE%s [--no-wait]\n", cmd,
+			  start ? "" : " [--force]");
 		return EXIT_CANNOT;
 	}
 	cmd_lock(m, r);
-	if (parse_node_name(m, argv[1], r, &n)) {
+	if (parse_node_name(m, name, r, &n)) {
 		cmd_unlock(m, r);
 		return EXIT_CANNOT;
 	}
-	if (!strcmp(cmd, "start") && (n->wanted || n->busy)) {
+	if (start && (n->wanted || n->busy)) {
 		cmd_unlock(m, r);
 		reply_err(r, "shoji: node%u is already %s\n", n->id,
 			  health_name(n->health));
 		return EXIT_CANNOT;
 	}
+	/* --force: no clean stop, NMI and INIT at once */
+	timeout = force ? 0 : stop_timeout_of(m, n);
 	cmd_unlock(m, r);
-	if (strcmp(cmd, "start")) {
-		node_take_down(m, n, false,
-			       !strcmp(cmd, "stop") ? "stopped (shoji stop)"
-			       : "stopped to restart (shoji restart)", r);
-		reply_out(r, "node%u: stopped\n", n->id);
+	if (!start) {
+		if (!node_take_down(m, n, false, timeout,
+				    !strcmp(cmd, "stop")
+					    ? (force ? "stopped by force (shoji stop --force)"
+						     : "stopped (shoji stop)")
+					    : "stopped to restart (shoji restart)",
+				    r))
+			return EXIT_CANNOT;
+		reply_out(r, "node%u: stopped%s\n", n->id,
+			  force ? " by force (NMI and INIT, no clean stop)" : "");
 		if (!strcmp(cmd, "stop"))
 			return EXIT_GOOD;
 	}
@@ -853,21 +916,48 @@ static int do_lifecycle(struct manager *m, int argc, char **argv,
 	return EXIT_GOOD;
 }
 
+/* status [NODE [--lines N]] [--json], as the command line sends it */
 static int do_status(struct manager *m, int argc, char **argv, struct reply *r)
 {
-	bool json = argc == 2 && !strcmp(argv[1], "--json");
+	unsigned lines = 10, id = 0;
+	bool json = false, one = false;
 
-	if (argc > 2 || (argc == 2 && !json)) {
-		reply_err(r, "Usage: shoji status [--json]\n");
-		return EXIT_CANNOT;
+	for (int i = 1; i < argc; i++) {
+		char *end;
+
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--lines") && i + 1 < argc) {
+			lines = (unsigned)strtoul(argv[++i], &end, 10);
+			if (*end || lines > 1000)
+				goto usage;
+		} else if (!one && node_name_parse(argv[i], &id)) {
+			one = true;
+		} else {
+			goto usage;
+		}
 	}
 	cmd_lock(m, r);
-	if (json)
-		status_json(m, r);
-	else
-		status_table(m, r);
+	if (one && id && !m->plan) {
+		reply_err(r, "shoji: no plan is up (shoji up PLAN)\n");
+	} else if (one && id && !m->nodes[id].in_plan) {
+		reply_err(r, "shoji: the plan %s has no node%u\n", m->plan_path,
+			  id);
+	} else {
+		if (one)
+			status_node(m, r, id, lines, json);
+		else if (json)
+			status_json(m, r);
+		else
+			status_table(m, r);
+		cmd_unlock(m, r);
+		return EXIT_GOOD;
+	}
 	cmd_unlock(m, r);
-	return EXIT_GOOD;
+	return EXIT_CANNOT;
+usage:
+	reply_err(r, "Usage: shoji status [NODE [--lines N]] [--json]\n");
+	return EXIT_CANNOT;
 }
 
 /* Kept logs are named nodeN-YYYYmmddTHHMMSSZ-what.log: the last name is the latest. */
@@ -1224,12 +1314,20 @@ static int listen_on(const char *path)
 static const char daemon_usage[] =
 	"Usage: shoji daemon [--state-dir DIR] [--socket PATH] [--background]\n"
 	"\n"
-	"The node manager. It listens on PATH (default " PROTO_DEFAULT_SOCKET
-	", root only)\nand keeps its journal (events.log), the logs of failed "
-	"nodes (logs/) and\nits state in DIR (default /var/lib/shoji). A new "
-	"manager finds the nodes\nthe last one left running. --background "
-	"returns once it listens and watches\n(non-zero if it could not start), with its "
-	"output in DIR/daemon.log;\nits pid is in DIR/daemon.pid.\n";
+	"The node manager, on node0 (as root). It listens on PATH and keeps\n"
+	"its journal (events.log), the logs of failed nodes (logs/) and its\n"
+	"state in DIR. A new manager finds the nodes the last one left running.\n"
+	"\n"
+	"  --state-dir DIR  where it keeps what it knows (default /var/lib/shoji)\n"
+	"  --socket PATH    where commands reach it (default $SHOJI_SOCKET, or\n"
+	"                   " PROTO_DEFAULT_SOCKET "; root only)\n"
+	"  --background     return once it listens and watches, with its output\n"
+	"                   in DIR/daemon.log; its pid is in DIR/daemon.pid\n"
+	"  -h, --help       show this help\n"
+	"\n"
+	"Exit status: 0 stopped by SIGTERM or SIGINT (the nodes keep running),\n"
+	"or, with --background, the manager runs; 1 usage error, not root,\n"
+	"another manager listens, or it could not start.\n";
 
 /* fn is given the manager */
 static int start_thread(struct manager *m, void *(*fn)(void *),

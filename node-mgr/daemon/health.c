@@ -42,9 +42,11 @@ void health_set(struct manager *m, struct node_rec *n, enum health h,
 	if (n->health == h && !strcmp(n->cause, cause))
 		return;
 	snprintf(name, sizeof(name), "node%u", n->id);
-	if (n->health != h)
+	if (n->health != h) {
 		event_log(m, name, "%s -> %s: %s", health_name(n->health),
 			  health_name(h), cause);
+		n->health_since = time(NULL);
+	}
 	n->health = h;
 	snprintf(n->cause, sizeof(n->cause), "%s", cause);
 	state_changed(m);
@@ -172,16 +174,36 @@ static void node_failed(struct manager *m, struct node_rec *n, enum health h,
 		  n->failures, policy.max, (unsigned long long)d.delay_ms);
 }
 
+/* m->lock held. The node parked itself asking for a reboot and its plan
+ * says on_reboot = restart: started again at once, by the restart thread,
+ * as a machine of its own would reboot. Not a failure: its failures in a
+ * row, restart count and last failure stay as they were. */
+static void node_rebooted(struct manager *m, struct node_rec *n,
+			  const char *reason)
+{
+	health_set(m, n, H_BOOTING, "rebooted itself (%s); on_reboot = restart: starting it again",
+		   reason);
+	n->restart_pending = true;
+	n->reboot_pending = true;
+	n->restart_at_ms = mono_ms();
+}
+
 static void *restart_thread(void *arg)
 {
 	struct node_rec *n = arg;
 	struct manager *m = n->manager;
 	struct reply quiet = { .fd = -1, .gone = true };
 	char name[16];
+	bool reboot;
 	int ret;
 
 	snprintf(name, sizeof(name), "node%u", n->id);
 	pthread_mutex_lock(&n->op);
+	mgr_lock(m);
+	reboot = n->reboot_pending;
+	mgr_unlock(m);
+	/* a node that parked itself (reboot) is still started in node0's
+	 * kernel: its CPUs are taken back with INIT, its devices reset */
 	if (n->stopped_after_failure) {
 		event_log(m, name, "restarting: load, start");
 	} else {
@@ -192,9 +214,12 @@ static void *restart_thread(void *arg)
 	mgr_lock(m);
 	n->busy = false;
 	n->stopped_after_failure = false;
+	n->reboot_pending = false;
 	if (ret) {
 		n->wanted = false;
 		health_set(m, n, H_FAILED, "restart failed: it could not be loaded or started");
+	} else if (reboot) {
+		health_set(m, n, H_BOOTING, "started again after it rebooted itself");
 	} else {
 		n->restarts++;
 		health_set(m, n, H_BOOTING, "restarted by its policy (restart %u)",
@@ -254,15 +279,24 @@ static void check_node(struct manager *m, struct node_rec *n)
 		node_failed(m, n, H_CRASHED, v->tsc_parked, "%s",
 			    v->reason[0] ? v->reason : "panicked");
 		return;
-	case SHOJI_STATE_HALTED:
-		if (strstr(v->reason, "reboot")) {
-			node_failed(m, n, H_CRASHED, v->tsc_parked,
-				    "rebooted itself (%s)", v->reason);
+	case SHOJI_STATE_HALTED: {
+		struct restart_policy policy =
+			restart_policy_of(pn, MGR_HEALTHY_RESET_MS);
+
+		/* a reboot the node asked for is no crash (restart_policy.h) */
+		if (restart_after_halt(&policy, v->reason) == HALT_RESTART_NOW) {
+			node_rebooted(m, n, v->reason);
 			return;
 		}
 		n->wanted = false;
-		health_set(m, n, H_STOPPED, "it halted by itself: %s", v->reason);
+		if (restart_reason_is_reboot(v->reason))
+			health_set(m, n, H_STOPPED, "it rebooted itself (%s); on_reboot = stop leaves it stopped",
+				   v->reason);
+		else
+			health_set(m, n, H_STOPPED, "it halted by itself: %s",
+				   v->reason);
 		return;
+	}
 	case SHOJI_STATE_STOPPED:
 		n->wanted = false;
 		health_set(m, n, H_STOPPED, "stopped outside the manager: %s",

@@ -98,6 +98,8 @@ struct node_rec {
 
 	bool wanted;		/* the manager keeps it running */
 	enum health health;
+	time_t health_since;	/* wall clock of its last change of health;
+				 * a new manager's start for what it found */
 	char cause[256];	/* why it is in its state */
 	char last_failure[256];	/* "" if none */
 	time_t last_failure_at;
@@ -124,6 +126,8 @@ struct node_rec {
 	bool busy;		/* an operation holds op */
 	bool in_command;	/* the agent works on a command (not a report) */
 	bool restart_pending;
+	bool reboot_pending;	/* the pending restart is a reboot it asked
+				 * for, not a failure's */
 	bool stopped_after_failure;	/* CPUs parked, devices reset since */
 	unsigned pci_confined;	/* devices whose DMA node0's IOMMU confines */
 	unsigned pci_remapped;	/* devices whose MSIs node0's IOMMU remaps */
@@ -257,9 +261,12 @@ const struct plan_guest *guest_plan(struct manager *m,
 void guests_table(struct manager *m, struct reply *r, bool only_if_any);
 int do_guest(struct manager *m, int argc, char **argv, struct reply *r);
 
-/* status_json.c */
+/* status_json.c (m->lock held): every node, node0 first, and the guests;
+ * or one node (id 0 is node0) with the last lines of its log */
 void status_table(struct manager *m, struct reply *r);
 void status_json(struct manager *m, struct reply *r);
+void status_node(struct manager *m, struct reply *r, unsigned id,
+		 unsigned log_lines, bool json);
 
 /* dma_watch.c: a thread; its argument is the manager */
 void *dma_fault_watcher(void *arg);

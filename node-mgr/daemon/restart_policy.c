@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "daemon/restart_policy.h"
 
 struct restart_policy restart_policy_of(const struct plan_node *pn,
@@ -9,8 +11,22 @@ struct restart_policy restart_policy_of(const struct plan_node *pn,
 		p.on_failure = pn->restart == RESTART_ON_FAILURE;
 		p.max = pn->restart_max;
 		p.backoff_ms = pn->restart_backoff_ms;
+		p.on_reboot = pn->on_reboot == ON_REBOOT_RESTART;
 	}
 	return p;
+}
+
+bool restart_reason_is_reboot(const char *reason)
+{
+	/* the node kernel's words, exactly (shoji_park() callers) */
+	return !strcmp(reason, "reboot") || !strcmp(reason, "emergency restart");
+}
+
+enum halt_action restart_after_halt(const struct restart_policy *p,
+				    const char *reason)
+{
+	return p->on_reboot && restart_reason_is_reboot(reason)
+		       ? HALT_RESTART_NOW : HALT_STAYS_STOPPED;
 }
 
 struct restart_decision restart_after_failure(const struct restart_policy *p,

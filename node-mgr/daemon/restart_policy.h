@@ -19,6 +19,7 @@
 
 struct restart_policy {
 	bool on_failure;	/* restart = on-failure; else never */
+	bool on_reboot;		/* on_reboot = restart; else stop */
 	unsigned max;		/* restarts in a row before giving up */
 	uint64_t backoff_ms;	/* before the first restart in a row */
 	uint64_t healthy_reset_ms;	/* up this long: failures count from 0 */
@@ -46,6 +47,25 @@ struct restart_policy restart_policy_of(const struct plan_node *pn,
 struct restart_decision restart_after_failure(const struct restart_policy *p,
 					      unsigned failures,
 					      uint64_t now_ms);
+
+/*
+ * A node that halted by itself: its kernel parked its CPUs and wrote why
+ * in its control page. "reboot" (reboot(2), a reboot command) and
+ * "emergency restart" (sysrq-b, a watchdog's or the kernel's own
+ * restart; a panic keeps its panic reason) are the node asking for a
+ * restart, as it would of a machine of its own: not a crash, so no
+ * failure is counted and there is no back-off. "halt" and "power off"
+ * are asked too, but for the node to stay off.
+ */
+enum halt_action {
+	HALT_STAYS_STOPPED,	/* halt, power off, or on_reboot = stop */
+	HALT_RESTART_NOW,	/* a reboot, and on_reboot = restart */
+};
+
+/* Whether the reason a node halted with is a reboot it asked for */
+bool restart_reason_is_reboot(const char *reason);
+enum halt_action restart_after_halt(const struct restart_policy *p,
+				    const char *reason);
 
 /* Whether a restart planned for at_ms is due */
 bool restart_due(uint64_t at_ms, uint64_t now_ms);

@@ -403,6 +403,25 @@ static void parse_restart_backoff(struct plan *plan, void *obj,
 		node->restart_backoff_ms = ms;
 }
 
+static void parse_on_reboot(struct plan *plan, void *obj,
+			    const struct plan_key *key, struct diag *d)
+{
+	struct plan_node *node = obj;
+
+	(void)plan;
+	if (strcmp(key->value, "restart") == 0)
+		node->on_reboot = ON_REBOOT_RESTART;
+	else if (strcmp(key->value, "stop") == 0)
+		node->on_reboot = ON_REBOOT_STOP;
+	else
+		plan_key_error(d, key, "use restart or stop");
+}
+
+const char *plan_on_reboot_name(enum plan_on_reboot on_reboot)
+{
+	return on_reboot == ON_REBOOT_STOP ? "stop" : "restart";
+}
+
 static void parse_stop_timeout(struct plan *plan, void *obj,
 			       const struct plan_key *key, struct diag *d)
 {
@@ -654,6 +673,7 @@ static const struct key_rule node_rules[] = {
 	{ "restart_max", parse_restart_max, false },
 	{ "restart_backoff", parse_restart_backoff, false },
 	{ "stop_timeout", parse_stop_timeout, false },
+	{ "on_reboot", parse_on_reboot, false },
 };
 
 static const struct key_rule guest_rules[] = {
@@ -671,7 +691,7 @@ static const struct key_rule guest_rules[] = {
 #define RULE_COUNT(r) (sizeof(r) / sizeof(*(r)))
 
 /* The names a misspelt key is compared with are gathered on the stack */
-#define KEYS_MAX 12
+#define KEYS_MAX 13
 _Static_assert(RULE_COUNT(machine_rules) <= KEYS_MAX &&
 	       RULE_COUNT(node0_rules) <= KEYS_MAX &&
 	       RULE_COUNT(node_rules) <= KEYS_MAX &&
@@ -809,6 +829,7 @@ static void init_node(struct plan_node *node, unsigned id,
 	node->restart_max = PLAN_DEFAULT_RESTART_MAX;
 	node->restart_backoff_ms = PLAN_DEFAULT_RESTART_BACKOFF_MS;
 	node->stop_timeout_ms = PLAN_DEFAULT_STOP_TIMEOUT_MS;
+	node->on_reboot = ON_REBOOT_RESTART;
 	node->cmdline = "";
 }
 

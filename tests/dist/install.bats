@@ -110,7 +110,7 @@ complete_words() {
 	cat > "$root/bin/shoji" <<'FAKE'
 #!/bin/sh
 [ "$1 $2" = "status --json" ] || exit 1
-echo '{"version": 1, "nodes": [{"name": "node1", "id": 1, "guests": [{"name": "web", "state": "running"}]}, {"name": "node2", "id": 2, "guests": []}]}'
+echo '{"version": 1, "nodes": [{"name": "node0", "id": 0, "role": "node0", "guests": []}, {"name": "node1", "id": 1, "guests": [{"name": "web", "state": "running"}]}, {"name": "node2", "id": 2, "guests": []}]}'
 FAKE
 	chmod +x "$root/bin/shoji"
 	export PATH="$root/bin:$PATH"
@@ -122,6 +122,12 @@ FAKE
 	[ "$(complete_words shoji logs node)" = "$(printf 'node1\nnode2')" ]
 	[ "$(complete_words shoji guest stop "")" = "web" ]
 	[ "$(complete_words shoji guest "")" = "$(printf 'list\nlogs\nstart\nstop')" ]
+	# node0 is no node to stop, but it has a status
+	[ "$(complete_words shoji stop "")" = "$(printf 'node1\nnode2')" ]
+	[ "$(complete_words shoji status "")" = "$(printf 'node0\nnode1\nnode2')" ]
+	[ "$(complete_words shoji stop node1 --f)" = "--force" ]
+	[ "$(complete_words shoji status node1 --)" = "$(printf -- '--help\n--json\n--lines')" ]
+	[ "$(complete_words shoji help res)" = "restart" ]
 }
 
 @test "make deb builds the tools' package, lintian finds no error, and it holds what install puts" {

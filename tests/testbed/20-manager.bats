@@ -114,10 +114,16 @@ node1
 	assert_status 0
 	assert_output_contains "plan /shoji/configs/two-nodes.ini"
 	[[ "$output" =~ node1\ +running\ +1\ +512M\ +00:03.0 ]] || fail "table: $output"
+	# node0 has a row: the plan's CPUs for it, and what it is
+	[[ "$output" =~ node0\ +running\ +0,3\ +[0-9.]+[MG]\ +-\ +[0-9]+s\ .*the\ manager\'s\ own\ kernel ]] ||
+		fail "node0's row: $output"
 	run shoji_in status --json
 	assert_status 0
 	check_status_json "$output"
 	[ "$JSON_NODES" -eq 1 ]
+	[ "$(status_field node0 cpus)" = "[0, 3]" ] || fail "node0's CPUs: $(status_field node0 cpus)"
+	[ "$(status_field node0 role)" = node0 ]
+	[ "$(status_field node1 role)" = node ]
 	[ "$(status_field node1 state)" = running ]
 	[ "$(status_field node1 agent | cut -c1-14)" != "" ]
 	h1=$(status_field node1 heartbeat)
@@ -128,6 +134,41 @@ node1
 	[ "$age" -ge 0 ] && [ "$age" -lt 3000 ] || fail "heartbeat age $age"
 	[ "$(status_field node1 uptime_s)" -ge 1 ]
 	[[ "$output" == *'"heard": true'* ]] || fail "agent not heard: $output"
+}
+
+@test "shoji status NODE shows one node, its resources and the end of its log" {
+	for name in node1 1; do
+		run shoji_in status $name
+		assert_status 0
+		assert_output_contains "node1: running since "
+		assert_output_contains "  cause:     kernel heartbeat and agent reports"
+		assert_output_contains "  CPUs:      1"
+		assert_output_contains "  memory:    512M: 512M 0x100000000-0x11fffffff"
+		assert_output_contains "  devices:   0000:00:03.0"
+		assert_output_contains "The last 10 lines of its log"
+	done
+	# 10 lines of log by default, -n chooses
+	[ "$(sed -n '/^The last 10 lines/,$p' <<< "$output" | wc -l)" -eq 11 ] || fail "$output"
+	run shoji_in status node1 -n 2
+	assert_status 0
+	[ "$(sed -n '/^The last 2 lines/,$p' <<< "$output" | wc -l)" -eq 3 ] || fail "$output"
+	run shoji_in status node1 --json -n 3
+	assert_status 0
+	[[ "$output" == '{"version": 1, "name": "node1", "id": 1, "role": "node", "state": "running", '* ]] || fail "json: $output"
+	[[ "$output" =~ \"log\":\ \[\"[^\"]*\",\ \"[^\"]*\",\ \"[^\"]*\"\]\}$ ]] || fail "json log: $output"
+	[ "$(wc -l <<< "$output")" -eq 1 ]
+	run shoji_in status node0
+	assert_status 0
+	assert_output_contains "node0: running since"
+	assert_output_contains "the manager's own kernel"
+	assert_output_contains "  CPUs:      0,3"
+	# a node the plan does not have, and one that is no node
+	run shoji_in status node5
+	assert_status 1
+	[ "$output" = "shoji: the plan /shoji/configs/two-nodes.ini has no node5" ] || fail "$output"
+	run shoji_in status nod1
+	assert_status 1
+	assert_output_contains "shoji status: 'nod1' is not a node"
 }
 
 @test "shoji logs shows node1's kernel log from its control page" {
@@ -189,6 +230,46 @@ node1
 	assert_status 0
 	run shoji_in exec node1 -- nproc
 	[ "$output" = 1 ]
+}
+
+@test "shoji stop --force stops node1 with NMI and INIT at once, no clean stop" {
+	run shoji_in stop --force 1
+	assert_status 0
+	assert_output_contains "node1: stopped by force (NMI and INIT, no clean stop)"
+	[ "$(status_field node1 state)" = stopped ]
+	run node0 'shoji-load status 1'
+	assert_output_contains "did not park in time, stopped with NMI and INIT"
+	run shoji_in start 1
+	assert_status 0
+	assert_output_contains "node1: running"
+}
+
+@test "reboot inside node1 restarts it at once, and that is no failure (on_reboot = restart)" {
+	[ "$(status_field node1 on_reboot)" = restart ]
+	failures=$(status_field node1 failures_in_a_row)
+	restarts=$(status_field node1 restart_count)
+	last=$(status_field node1 last_failure)
+	boot1=$(mgr_exec node1 'cat /proc/sys/kernel/random/boot_id')
+	[ -n "$boot1" ] || fail "no boot id from node1"
+	# the node parks with the reason "reboot": the command gets no answer
+	run node0 "shoji exec node1 --timeout 5 -- 'reboot -f'"
+	wait_event "node1 running -> booting: rebooted itself (reboot); on_reboot = restart: starting it again" 30
+	wait_state node1 running 120
+	boot2=$(mgr_exec node1 'cat /proc/sys/kernel/random/boot_id')
+	[ -n "$boot2" ] && [ "$boot2" != "$boot1" ] || fail "node1 did not boot again: $boot1 -> $boot2"
+	# not a crash: nothing counted, no back-off, no log kept
+	[ "$(status_field node1 failures_in_a_row)" = "$failures" ]
+	[ "$(status_field node1 restart_count)" = "$restarts" ]
+	[ "$(status_field node1 last_failure)" = "$last" ]
+	# the journal from the reboot on: booting again at once, no crash
+	run node0 "shoji events | sed -n '/rebooted itself (reboot); on_reboot = restart/,\$p'"
+	assert_output_contains "node1 running -> booting: rebooted itself (reboot); on_reboot = restart: starting it again"
+	assert_output_contains "node1 restarting: forced stop, load, start"
+	assert_output_contains "node1 booting -> running"
+	[[ "$output" != *crashed* && "$output" != *"restart 1 of"* ]] || fail "counted as a failure: $output"
+	# node0 gave nothing back meanwhile: node1 keeps its CPU and disk
+	run node0 'cat /sys/devices/system/cpu/online'
+	[ "$output" = 0,2-7 ] || fail "node0's CPUs: $output"
 }
 
 @test "node1 whose agent died is degraded, not restarted; shoji restart brings it back" {

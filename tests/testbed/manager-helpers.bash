@@ -36,21 +36,24 @@ wait_state() {
 }
 
 # Checks the output of `shoji status --json` against docs/status-json.md:
-# every field is there with its type. One node per line, by design. Sets
-# JSON_NODES to the number of nodes.
+# every field is there with its type. One node per line, by design; node0
+# first, with the same fields (its memory list empty). Sets JSON_NODES to
+# the number of nodes besides node0.
 STR='"([^"\\]|\\.)*"'
 GUEST="\{\"name\": $STR, \"state\": \"(running|stopped|down|failed)\", \"cause\": $STR, \"vcpus\": [0-9]+, \"memory_bytes\": [0-9]+, \"autostart\": (true|false), \"pid\": [0-9]+, \"disk\": $STR\}"
 check_status_json() {
-	local json=$1 line nodes=0 re
+	local json=$1 first line nodes=0 node0=0 re
 	local -a node_fields=(
 		"\"name\": \"node[0-9]+\""
 		"\"id\": [0-9]+"
+		"\"role\": \"(node0|node)\""
 		"\"state\": \"(booting|running|degraded|hung|crashed|stopped|failed)\""
 		"\"cause\": $STR"
-		"\"kernel_state\": \"(empty|loaded|starting|booting|running|halted|panicked|stopped|none)\""
+		"\"state_since\": (\"\"|\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\")"
+		"\"kernel_state\": \"(empty|loaded|starting|booting|running|halted|panicked|stopped|stop failed|none)\""
 		"\"cpus\": \[[0-9]+(, [0-9]+)*\]"
 		"\"memory_bytes\": [0-9]+"
-		"\"memory\": \[\{\"start\": [0-9]+, \"size\": [0-9]+\}(, \{\"start\": [0-9]+, \"size\": [0-9]+\})*\]"
+		"\"memory\": \[(\{\"start\": [0-9]+, \"size\": [0-9]+\}(, \{\"start\": [0-9]+, \"size\": [0-9]+\})*)?\]"
 		"\"devices\": \[($STR(, $STR)*)?\]"
 		"\"dma_confined\": (true|false)"
 		"\"dma_faults\": [0-9]+"
@@ -63,23 +66,37 @@ check_status_json() {
 		"\"failures_in_a_row\": [0-9]+"
 		"\"restart_policy\": \"(never|on-failure)\""
 		"\"restart_max\": [0-9]+"
+		"\"on_reboot\": \"(restart|stop)\""
 		"\"last_failure\": $STR"
 		"\"last_failure_time\": (\"\"|\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\")"
 		"\"agent\": \{\"heard\": (true|false), \"age_ms\": -?[0-9]+, \"uptime_s\": [0-9]+, \"load1\": [0-9]+\.[0-9]+, \"mem_total_kb\": [0-9]+, \"mem_avail_kb\": [0-9]+, \"guests\": [0-9]+\}"
 		"\"guests\": \[($GUEST(, $GUEST)*)?\]\}"
 	)
-	line=$(sed -n 1p <<< "$json")
+	first=$(sed -n 1p <<< "$json")
+	line=$first
 	[[ $line =~ ^\{\"version\":\ 1,\ \"manager\":\ \{\"pid\":\ [0-9]+,\ \"state_dir\":\ $STR,\ \"plan\":\ $STR\},\ \"nodes\":\ \[ ]] ||
 		fail "status --json: bad first line: $line" || return 1
 	[ "$(tail -n 1 <<< "$json")" = "]}" ] || [[ $line == *'"nodes": []}' ]] ||
 		fail "status --json: bad last line: $(tail -n 1 <<< "$json")" || return 1
 	while IFS= read -r line; do
 		[[ $line == '  {"name"'* ]] || continue
-		nodes=$((nodes + 1))
+		if [[ $line == '  {"name": "node0", "id": 0, "role": "node0", '* ]]; then
+			node0=$((node0 + 1))
+		else
+			nodes=$((nodes + 1))
+		fi
 		for re in "${node_fields[@]}"; do
 			[[ $line =~ $re ]] || { fail "status --json: no field matching $re in: $line"; return 1; }
 		done
 	done <<< "$json"
+	# node0 has a row whenever a plan is up, and it is the first
+	if [[ $first == *'"nodes": []}' ]]; then
+		[ "$node0" = 0 ] || fail "status --json: node0 without a plan" || return 1
+	else
+		[ "$node0" = 1 ] || fail "status --json: $node0 rows of node0" || return 1
+		[[ $(sed -n 2p <<< "$json") == '  {"name": "node0", '* ]] ||
+			fail "status --json: node0 is not the first row" || return 1
+	fi
 	JSON_NODES=$nodes
 }
 

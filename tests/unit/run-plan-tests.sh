@@ -105,5 +105,46 @@ contains "missing plan" "$tmp/err" "cannot read the plan no-such-plan.ini"
 run "directory as plan" 1 /dev/null - check --offline good
 contains "directory as plan" "$tmp/err" "is a directory"
 
+# Every command's help, the same from shoji help COMMAND and shoji
+# COMMAND --help, with its usage and exit status
+commands=$("$shoji" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }')
+for c in $commands; do
+	run "shoji help $c" 0 - /dev/null help "$c"
+	contains "shoji help $c" "$tmp/out" "^ *\(Usage:\)\? *shoji $c"
+	contains "shoji help $c" "$tmp/out" "Exit status"
+	cp "$tmp/out" "$tmp/help"
+	run "shoji $c --help" 0 "$tmp/help" /dev/null "$c" --help
+done
+run "shoji help frobnicate" 1 /dev/null - help frobnicate
+contains "shoji help frobnicate" "$tmp/err" "unknown command 'frobnicate'"
+
+# A mistyped command or option gets the nearest one
+run "mistyped command" 1 /dev/null - stauts
+contains "mistyped command" "$tmp/err" "unknown command 'stauts' (did you mean 'status'?)"
+run "mistyped option of check" 1 /dev/null - check --ofline good/minimal.ini
+contains "mistyped option of check" "$tmp/err" "shoji check: unknown option '--ofline' (did you mean '--offline'?)"
+run "mistyped option of plan create" 1 /dev/null - plan create --node=2
+contains "mistyped option of plan create" "$tmp/err" "unknown option or missing value: --node=2 (did you mean '--nodes'?)"
+run "mistyped --help" 1 /dev/null - --hlep
+contains "mistyped --help" "$tmp/err" "unknown option '--hlep' (did you mean '--help'?)"
+
+# The manager's commands check their arguments before they ask it: with
+# no manager listening, a bad argument is still named (exit status 1)
+export SHOJI_SOCKET="$tmp/no-manager.sock"
+run "stop without a node" 1 /dev/null - stop
+contains "stop without a node" "$tmp/err" "shoji stop: no node given"
+run "stop a mistyped node" 1 /dev/null - stop nod1
+contains "stop a mistyped node" "$tmp/err" "shoji stop: 'nod1' is not a node (node1..node63 or 1..63)"
+run "mistyped option" 1 /dev/null - stop 1 --forse
+contains "mistyped option" "$tmp/err" "unknown option '--forse' (did you mean '--force'?)"
+run "status -n without a node" 1 /dev/null - status -n 5
+contains "status -n without a node" "$tmp/err" "--lines goes with NODE"
+run "exec without a command" 1 /dev/null - exec node1
+contains "exec without a command" "$tmp/err" "no command given"
+run "good arguments, no manager" 1 /dev/null - stop --force 1
+contains "good arguments, no manager" "$tmp/err" "the manager is not running"
+run "up of a missing plan" 1 /dev/null - up no-such-plan.ini
+contains "up of a missing plan" "$tmp/err" "shoji up: no-such-plan.ini: No such file or directory"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

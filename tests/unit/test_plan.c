@@ -50,7 +50,8 @@ static const char full_plan[] =
 	"restart = on-failure\n"
 	"restart_max = 7\n"
 	"restart_backoff = 250ms\n"
-	"stop_timeout = 1m\n";
+	"stop_timeout = 1m\n"
+	"on_reboot = stop\n";
 
 static void test_values(void)
 {
@@ -95,6 +96,8 @@ static void test_values(void)
 	CHECK(n->restart == RESTART_ON_FAILURE && n->restart_max == 7);
 	CHECK_U64(n->restart_backoff_ms, 250);
 	CHECK_U64(n->stop_timeout_ms, 60000);
+	CHECK(n->on_reboot == ON_REBOOT_STOP);
+	CHECK_STR(plan_on_reboot_name(n->on_reboot), "stop");
 	plan_free(plan);
 }
 
@@ -120,6 +123,9 @@ static void test_node_defaults(void)
 		  PLAN_DEFAULT_RESTART_BACKOFF_MS);
 	CHECK_U64(plan->nodes[1].stop_timeout_ms,
 		  PLAN_DEFAULT_STOP_TIMEOUT_MS);
+	/* a reboot asked by the node restarts it, as on a machine of its own */
+	CHECK(plan->nodes[1].on_reboot == ON_REBOOT_RESTART);
+	CHECK_STR(plan_on_reboot_name(plan->nodes[1].on_reboot), "restart");
 	CHECK(plan->nodes[1].initrd == NULL && plan->nodes[1].pci_count == 0);
 	CHECK_STR(plan->nodes[1].cmdline, "");
 	plan_free(plan);

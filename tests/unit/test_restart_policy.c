@@ -149,10 +149,48 @@ static void test_policy_of_the_plan(void)
 	p = restart_policy_of(&pn, RESET_MS);
 	CHECK(!p.on_failure);
 
+	/* on_reboot = restart is memset's 0, the plan's default */
+	CHECK(p.on_reboot);
+	pn.on_reboot = ON_REBOOT_STOP;
+	p = restart_policy_of(&pn, RESET_MS);
+	CHECK(!p.on_reboot);
+
 	/* no plan up: no node of it is restarted */
 	p = restart_policy_of(NULL, RESET_MS);
 	CHECK(!p.on_failure);
+	CHECK(!p.on_reboot);
 	CHECK(restart_after_failure(&p, 0, 0).action == RESTART_NOT_WANTED);
+	CHECK(restart_after_halt(&p, "reboot") == HALT_STAYS_STOPPED);
+}
+
+/* A node that asked for a reboot is started again at once with
+ * on_reboot = restart, whatever its restart policy for failures; halt
+ * and power off leave it stopped; on_reboot = stop leaves every halt
+ * stopped. */
+static void test_reboot_asked_by_the_node(void)
+{
+	static const char *const reboots[] = { "reboot", "emergency restart" };
+	static const char *const stays[] = {
+		"halt", "power off", "stopped on node0's request", "",
+		"Reboot", "reboot now", "rebooted itself",
+		"Kernel panic - not syncing: reboot",
+	};
+	struct restart_policy restart = on_failure, stop = on_failure;
+	struct restart_policy never_fails = { .on_reboot = true };
+
+	restart.on_reboot = true;
+	stop.on_reboot = false;
+	for (size_t i = 0; i < sizeof(reboots) / sizeof(*reboots); i++) {
+		CHECK(restart_reason_is_reboot(reboots[i]));
+		CHECK(restart_after_halt(&restart, reboots[i]) == HALT_RESTART_NOW);
+		CHECK(restart_after_halt(&never_fails, reboots[i]) == HALT_RESTART_NOW);
+		CHECK(restart_after_halt(&stop, reboots[i]) == HALT_STAYS_STOPPED);
+	}
+	for (size_t i = 0; i < sizeof(stays) / sizeof(*stays); i++) {
+		if (!CHECK(!restart_reason_is_reboot(stays[i])))
+			fprintf(stderr, "  '%s' taken for a reboot\n", stays[i]);
+		CHECK(restart_after_halt(&restart, stays[i]) == HALT_STAYS_STOPPED);
+	}
 }
 
 int main(void)
@@ -164,5 +202,6 @@ int main(void)
 	test_healthy_run_resets_the_count();
 	test_policy_never();
 	test_policy_of_the_plan();
+	test_reboot_asked_by_the_node();
 	return check_summary();
 }

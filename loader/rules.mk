@@ -49,16 +49,18 @@ $(LOADER_OUT)/libshoji-load.a: $(LOADER_LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-# shoji-load reads plans with node-mgr's plan library
-$(LOADER_OUT)/from_plan.o: loader/from_plan.c loader/load_req.h $(LOADER_HEADERS)
+# shoji-load reads plans with node-mgr's plan library; a change to its
+# structures must rebuild what uses them
+NM_HEADERS = $(wildcard node-mgr/*/*.h)
+$(LOADER_OUT)/from_plan.o: loader/from_plan.c loader/load_req.h $(LOADER_HEADERS) \
+		$(NM_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(LOADER_CFLAGS) $(NM_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # shoji-load reads control pages with node-mgr's checked reader
 # (common/ctl_view) and takes node names as shoji does (common/node_name),
 # both linked with the plan library below
-$(LOADER_OUT)/shoji-load.o: loader/shoji-load.c node-mgr/common/ctl_view.h \
-		node-mgr/common/node_name.h \
+$(LOADER_OUT)/shoji-load.o: loader/shoji-load.c $(NM_HEADERS) \
 		$(LOADER_HEADERS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(LOADER_CFLAGS) -Inode-mgr $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

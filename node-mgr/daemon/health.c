@@ -385,20 +385,27 @@ void *agent_poller(void *arg)
 	size_t len;
 
 	for (;;) {
+		/* A node whose kernel runs and whose agent has not answered
+		 * yet is asked every tick, briefly: its first report is what
+		 * makes it running, and no node waits behind another's */
+		bool first_awaited = false;
+
 		for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
 			struct node_rec *n = &m->nodes[i];
 			struct agent_report rep;
-			bool ask;
+			bool ask, first;
 			int ret;
 
 			mgr_lock(m);
 			ask = n->in_plan && n->page && n->wanted && !n->busy &&
 			      n->view.valid &&
 			      n->view.state == SHOJI_STATE_RUNNING;
+			first = !n->agent_heard;
 			mgr_unlock(m);
 			if (!ask)
 				continue;
-			ret = node_channel(m, n, AGENT_REPORT_REQUEST, 2, false,
+			ret = node_channel(m, n, AGENT_REPORT_REQUEST,
+					   first ? MGR_TICK_MS / 1000.0 : 2, false,
 					   out, &len, err, sizeof(err));
 			if (ret == -2) {
 				/* an exec runs: the agent is at work */
@@ -412,9 +419,10 @@ void *agent_poller(void *arg)
 				n->report = rep;
 				mono_now(&n->agent_moved);
 			}
+			first_awaited |= !n->agent_heard;
 			mgr_unlock(m);
 		}
-		usleep(MGR_AGENT_PERIOD_MS * 1000);
+		usleep((first_awaited ? MGR_TICK_MS : MGR_AGENT_PERIOD_MS) * 1000);
 	}
 	return NULL;
 }

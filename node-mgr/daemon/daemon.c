@@ -735,7 +735,11 @@ static int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 	mgr_unlock(m);
 	guests_unlock();
 
-	/* partition setup, then load and start, node by node */
+	/*
+	 * Node by node, partition setup, then load and start: a node boots
+	 * while node0 takes the next one's CPUs offline and its devices
+	 * from its drivers, which share nothing with it.
+	 */
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
 		struct node_rec *n = &m->nodes[i];
 
@@ -753,10 +757,6 @@ static int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 		mgr_lock(m);
 		state_changed(m);
 		mgr_unlock(m);
-	}
-	for (unsigned k = 0; k < nr; k++) {
-		struct node_rec *n = &m->nodes[done[k]];
-
 		step = "load and start";
 		if (node_bring_up(m, n, r)) {
 			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);

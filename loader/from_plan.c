@@ -54,6 +54,7 @@ int load_req_from_plan_node(struct load_req *req, const struct plan *plan,
 		return -1;
 	}
 	req->n.id = node;
+	req->compressed = pn->decompress == DECOMPRESS_NODE;
 	for (cpu = 0; cpu < CPUSET_MAX && req->n.nr_cpus < cpuset_count(&pn->cpus); cpu++) {
 		if (!cpuset_has(&pn->cpus, cpu))
 			continue;

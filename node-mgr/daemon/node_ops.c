@@ -59,7 +59,7 @@ int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 		reply_err(r, "shoji: %s\n", err);
 		goto out;
 	}
-	if (!res.decompressed) {
+	if (!res.decompressed && !req.compressed) {
 		char name[16];
 
 		snprintf(name, sizeof(name), "node%u", n->id);

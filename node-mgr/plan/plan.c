@@ -422,6 +422,25 @@ const char *plan_on_reboot_name(enum plan_on_reboot on_reboot)
 	return on_reboot == ON_REBOOT_STOP ? "stop" : "restart";
 }
 
+static void parse_decompress(struct plan *plan, void *obj,
+			     const struct plan_key *key, struct diag *d)
+{
+	struct plan_node *node = obj;
+
+	(void)plan;
+	if (strcmp(key->value, "node0") == 0)
+		node->decompress = DECOMPRESS_NODE0;
+	else if (strcmp(key->value, "node") == 0)
+		node->decompress = DECOMPRESS_NODE;
+	else
+		plan_key_error(d, key, "use node0 or node");
+}
+
+const char *plan_decompress_name(enum plan_decompress decompress)
+{
+	return decompress == DECOMPRESS_NODE ? "node" : "node0";
+}
+
 static void parse_stop_timeout(struct plan *plan, void *obj,
 			       const struct plan_key *key, struct diag *d)
 {
@@ -674,6 +693,7 @@ static const struct key_rule node_rules[] = {
 	{ "restart_backoff", parse_restart_backoff, false },
 	{ "stop_timeout", parse_stop_timeout, false },
 	{ "on_reboot", parse_on_reboot, false },
+	{ "decompress", parse_decompress, false },
 };
 
 static const struct key_rule guest_rules[] = {
@@ -691,7 +711,7 @@ static const struct key_rule guest_rules[] = {
 #define RULE_COUNT(r) (sizeof(r) / sizeof(*(r)))
 
 /* The names a misspelt key is compared with are gathered on the stack */
-#define KEYS_MAX 13
+#define KEYS_MAX 14
 _Static_assert(RULE_COUNT(machine_rules) <= KEYS_MAX &&
 	       RULE_COUNT(node0_rules) <= KEYS_MAX &&
 	       RULE_COUNT(node_rules) <= KEYS_MAX &&
@@ -830,6 +850,7 @@ static void init_node(struct plan_node *node, unsigned id,
 	node->restart_backoff_ms = PLAN_DEFAULT_RESTART_BACKOFF_MS;
 	node->stop_timeout_ms = PLAN_DEFAULT_STOP_TIMEOUT_MS;
 	node->on_reboot = ON_REBOOT_RESTART;
+	node->decompress = DECOMPRESS_NODE0;
 	node->cmdline = "";
 }
 

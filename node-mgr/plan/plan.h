@@ -38,6 +38,8 @@ enum plan_uart { UART_NONE, UART_COM1, UART_COM2, UART_COM3, UART_COM4 };
 enum plan_restart { RESTART_NEVER, RESTART_ON_FAILURE };
 /* What a reboot asked by the node itself does (on_reboot) */
 enum plan_on_reboot { ON_REBOOT_RESTART, ON_REBOOT_STOP };
+/* Who decompresses the node's kernel (decompress) */
+enum plan_decompress { DECOMPRESS_NODE0, DECOMPRESS_NODE };
 
 struct plan_range {
 	struct mem_range range;
@@ -84,6 +86,7 @@ struct plan_node {
 	uint64_t restart_backoff_ms;
 	uint64_t stop_timeout_ms;
 	enum plan_on_reboot on_reboot;
+	enum plan_decompress decompress;
 };
 
 /* [guest.NAME]: a KVM guest that runs on one node. Paths are absolute
@@ -143,6 +146,8 @@ void plan_free(struct plan *plan);
 const char *plan_uart_name(enum plan_uart uart);
 /* "restart" or "stop" */
 const char *plan_on_reboot_name(enum plan_on_reboot on_reboot);
+/* "node0" or "node" */
+const char *plan_decompress_name(enum plan_decompress decompress);
 /* Highest node id present, 0 if only node0. */
 unsigned plan_highest_node(const struct plan *plan);
 /* The guest named name, NULL if the plan has none */

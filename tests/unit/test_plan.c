@@ -51,7 +51,8 @@ static const char full_plan[] =
 	"restart_max = 7\n"
 	"restart_backoff = 250ms\n"
 	"stop_timeout = 1m\n"
-	"on_reboot = stop\n";
+	"on_reboot = stop\n"
+	"decompress = node\n";
 
 static void test_values(void)
 {
@@ -98,6 +99,8 @@ static void test_values(void)
 	CHECK_U64(n->stop_timeout_ms, 60000);
 	CHECK(n->on_reboot == ON_REBOOT_STOP);
 	CHECK_STR(plan_on_reboot_name(n->on_reboot), "stop");
+	CHECK(n->decompress == DECOMPRESS_NODE);
+	CHECK_STR(plan_decompress_name(n->decompress), "node");
 	plan_free(plan);
 }
 
@@ -126,6 +129,7 @@ static void test_node_defaults(void)
 	/* a reboot asked by the node restarts it, as on a machine of its own */
 	CHECK(plan->nodes[1].on_reboot == ON_REBOOT_RESTART);
 	CHECK_STR(plan_on_reboot_name(plan->nodes[1].on_reboot), "restart");
+	CHECK(plan->nodes[1].decompress == DECOMPRESS_NODE0);
 	CHECK(plan->nodes[1].initrd == NULL && plan->nodes[1].pci_count == 0);
 	CHECK_STR(plan->nodes[1].cmdline, "");
 	plan_free(plan);

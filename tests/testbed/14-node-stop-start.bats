@@ -101,6 +101,38 @@ stop_start_cycle() {
 	assert_output_contains "node1: running"
 }
 
+# KiB written and KiB loaded by node0's last load of node1, from its log
+last_load_written() {
+	node0 "dmesg | grep 'node1: loaded' | tail -n 1" |
+		sed -n 's/.*; \([0-9]*\) of \([0-9]*\) KiB differed from its memory.*/\1 \2/p'
+}
+
+@test "a load writes only what differs from node1's memory: nothing for the same image again, not its kept initrd after a run" {
+	run node_exec 1 'cat /proc/cmdline'
+	assert_status 0
+	assert_output_contains retain_initrd
+	run node0 'shoji-load stop 1'
+	assert_status 0
+	run node0 "shoji-load load /shoji/$PLAN 1"
+	assert_status 0
+	set -- $(last_load_written)
+	local after_run=$1 total=$2 initrd_kib
+	[ -n "$total" ] && [ "$total" -gt 0 ] || fail "node0's log has no load line with what it wrote"
+	initrd_kib=$(node0 "stat -c %s /shoji/out/node-initramfs.cpio.gz")
+	initrd_kib=$((initrd_kib >> 10))
+	# the kernel's data and what the node zeroed or patched differ; its
+	# initrd, which it kept, does not
+	[ "$after_run" -gt 0 ] && [ "$after_run" -le $((total - initrd_kib)) ] ||
+		fail "after a run, $after_run of $total KiB written (initrd $initrd_kib KiB)"
+	run node0 "shoji-load load /shoji/$PLAN 1"
+	assert_status 0
+	set -- $(last_load_written)
+	[ "$1" = 0 ] && [ "$2" = "$total" ] || fail "the same image again: $1 of $2 KiB written"
+	run node0 'shoji-load start 1'
+	assert_status 0
+	node_wait_running 1
+}
+
 # A machine check in bank 1 as a memory scrub reports one: uncorrected,
 # action optional, with an address; MCG_STATUS: in progress, restart IP
 # valid. QEMU resets the whole machine when the CPU it is injected into

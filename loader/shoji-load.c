@@ -61,9 +61,10 @@ static void usage(FILE *f)
 "status   NODE's state and heartbeat, and why it stopped.\n"
 "console  NODE's kernel log, as its control page holds it.\n"
 "times    NODE's TSC stamps from its control page and the TSC frequency, as\n"
-"         one JSON line (0: not reached): load (image loaded), start (start\n"
-"         request), kernel (its kernel's first code), running (its last\n"
-"         initcall, just before init), parked (it stopped).\n"
+"         one JSON line (0: not reached): load (the load began), start\n"
+"         (start request), kernel (its kernel's platform setup, early in\n"
+"         setup_arch), running (its last initcall, just before init),\n"
+"         parked (it stopped).\n"
 "exec     run COMMAND with sh inside NODE (through its control page).\n"
 "info     this kernel's role and the TSC and LAPIC timer frequencies.\n");
 }

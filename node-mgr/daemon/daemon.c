@@ -23,6 +23,7 @@
 
 #include "cli/commands.h"
 #include "common/node_name.h"
+#include "daemon/clock.h"
 #include "daemon/manager.h"
 #include "daemon/state_file.h"
 #include "loader/machine.h"
@@ -42,35 +43,6 @@ static struct manager the_manager = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.dev = -1,
 };
-
-void mono_now(struct timespec *t)
-{
-	clock_gettime(CLOCK_MONOTONIC, t);
-}
-
-uint64_t mono_ms(void)
-{
-	struct timespec t;
-
-	mono_now(&t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-double mono_ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	mono_now(&now);
-	return (double)(now.tv_sec - t->tv_sec) * 1000 +
-	       (double)(now.tv_nsec - t->tv_nsec) / 1e6;
-}
-
-const struct plan_node *plan_node_of(struct manager *m, unsigned id)
-{
-	if (!m->plan || id >= PLAN_MAX_NODES || !m->plan->nodes[id].present)
-		return NULL;
-	return &m->plan->nodes[id];
-}
 
 /* ---- state kept across manager restarts ---- */
 

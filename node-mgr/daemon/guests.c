@@ -35,17 +35,6 @@
  * the commands. Taken before m->lock, never while holding it. */
 static pthread_mutex_t guest_op = PTHREAD_MUTEX_INITIALIZER;
 
-const char *guest_state_name(enum guest_state s)
-{
-	static const char *const names[] = {
-		[G_STOPPED] = "stopped", [G_RUNNING] = "running",
-		[G_DOWN] = "down", [G_FAILED] = "failed",
-	};
-
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s]
-							       : "unknown";
-}
-
 /* m->lock held */
 void guests_adopt(struct manager *m, const struct plan *plan)
 {

@@ -179,6 +179,10 @@ struct manager {
 	struct sl_vmlinux_cache kernel_cache;
 };
 
+/* The plan's node id, NULL if no plan is up or it has no such node
+ * (m->lock held) */
+const struct plan_node *plan_node_of(struct manager *m, unsigned id);
+
 /* m->lock, and whether the calling thread holds it */
 void mgr_lock(struct manager *m);
 /* Releases m->lock, then writes the journal lines, kept logs and state
@@ -189,11 +193,6 @@ bool mgr_locked(struct manager *m);
  * held (reply_hold) and sent after the lock is released */
 void cmd_lock(struct manager *m, struct reply *r);
 void cmd_unlock(struct manager *m, struct reply *r);
-
-/* time */
-double mono_ms_since(const struct timespec *t);
-void mono_now(struct timespec *t);
-uint64_t mono_ms(void);		/* CLOCK_MONOTONIC in milliseconds */
 
 /* events.c: the journal, kept in the state directory */
 void event_log(struct manager *m, const char *node, const char *fmt, ...)
@@ -281,6 +280,5 @@ int state_flush(struct manager *m);
 /* The errno of the calling thread's last state file write (by
  * state_flush or mgr_unlock), 0 if it succeeded */
 int state_save_failure(void);
-const struct plan_node *plan_node_of(struct manager *m, unsigned id);
 
 #endif

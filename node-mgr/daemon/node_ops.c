@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "daemon/clock.h"
 #include "daemon/manager.h"
 #include "loader/kmsg.h"
 #include "loader/load.h"

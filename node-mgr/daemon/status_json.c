@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/text_tail.h"
+#include "daemon/clock.h"
 #include "daemon/manager.h"
 
 #define NODE0_CAUSE "the manager's own kernel"

@@ -10,7 +10,9 @@
 #include <x86intrin.h>
 
 #include "daemon/clock.h"
+#include "daemon/events.h"
 #include "daemon/manager.h"
+#include "daemon/manager_lock.h"
 
 uint64_t tsc_now(void)
 {

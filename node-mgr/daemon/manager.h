@@ -28,7 +28,7 @@
  *                the agent and on the flock of /dev/shoji.
  *   req_lock     (node_ops.c) the one load request buffer; held across
  *                a load.
- *   save_lock    (daemon.c) the state file: one writer at a time, and
+ *   save_lock    (state_save.c) the state file: one writer at a time, and
  *                never an older snapshot after a newer one.
  *   event_lock   (events.c) the journal and kept logs, written in the
  *                order they were queued.
@@ -44,7 +44,8 @@
  * So status always answers and the watcher never waits for a disk or a
  * command's reader: operations that take long hold only their node's
  * op lock (or guest_op, or chan) and take m->lock for moments. Take
- * and release m->lock with mgr_lock and mgr_unlock only.
+ * and release m->lock with mgr_lock and mgr_unlock only
+ * (manager_lock.h).
  */
 #ifndef SHOJI_MANAGER_H
 #define SHOJI_MANAGER_H
@@ -183,29 +184,6 @@ struct manager {
  * (m->lock held) */
 const struct plan_node *plan_node_of(struct manager *m, unsigned id);
 
-/* m->lock, and whether the calling thread holds it */
-void mgr_lock(struct manager *m);
-/* Releases m->lock, then writes the journal lines, kept logs and state
- * that were queued under it. */
-void mgr_unlock(struct manager *m);
-bool mgr_locked(struct manager *m);
-/* mgr_lock and mgr_unlock for a command: what it replies meanwhile is
- * held (reply_hold) and sent after the lock is released */
-void cmd_lock(struct manager *m, struct reply *r);
-void cmd_unlock(struct manager *m, struct reply *r);
-
-/* events.c: the journal, kept in the state directory */
-void event_log(struct manager *m, const char *node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Keeps the node's console in a file beside the journal; returns its
- * name in path ("" on failure). */
-void event_keep_log(struct manager *m, unsigned node, const char *why,
-		    char *path, size_t len);
-/* Writes what was queued; m->lock not held */
-void event_flush(struct manager *m);
-bool event_queued(void);
-void event_print(struct manager *m, struct reply *r, bool follow);
-
 /* partition.c: take CPUs and devices from node0 and give them back */
 int partition_take(struct manager *m, struct node_rec *n,
 		   const struct plan_node *pn, struct reply *r);
@@ -269,16 +247,5 @@ void status_node(struct manager *m, struct reply *r, unsigned id,
 
 /* dma_watch.c: a thread; its argument is the manager */
 void *dma_fault_watcher(void *arg);
-
-/* daemon.c */
-/* m->lock held: the records the state file keeps changed. mgr_unlock
- * writes the file. */
-void state_changed(struct manager *m);
-/* m->lock not held: writes the state file if it changed since it was
- * last written. 0, or -1 with errno once the failure is in the journal. */
-int state_flush(struct manager *m);
-/* The errno of the calling thread's last state file write (by
- * state_flush or mgr_unlock), 0 if it succeeded */
-int state_save_failure(void);
 
 #endif

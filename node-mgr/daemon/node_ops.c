@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "daemon/clock.h"
+#include "daemon/events.h"
 #include "daemon/manager.h"
+#include "daemon/manager_lock.h"
 #include "loader/kmsg.h"
 #include "loader/load.h"
 

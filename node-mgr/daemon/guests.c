@@ -21,8 +21,10 @@
 
 #include "cli/commands.h"
 #include "daemon/events.h"
+#include "daemon/guests.h"
 #include "daemon/manager.h"
 #include "daemon/manager_lock.h"
+#include "daemon/node_ops.h"
 
 #define GUEST_CTL "/usr/libexec/shoji/guest-ctl"
 #define GUEST_PIECE 120		/* bytes of a value per request (160 in base64) */

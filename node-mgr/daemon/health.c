@@ -11,8 +11,11 @@
 
 #include "daemon/clock.h"
 #include "daemon/events.h"
+#include "daemon/health.h"
 #include "daemon/manager.h"
 #include "daemon/manager_lock.h"
+#include "daemon/node_ops.h"
+#include "daemon/restart_policy.h"
 
 uint64_t tsc_now(void)
 {

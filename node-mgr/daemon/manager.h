@@ -46,6 +46,33 @@
  * op lock (or guest_op, or chan) and take m->lock for moments. Take
  * and release m->lock with mgr_lock and mgr_unlock only
  * (manager_lock.h).
+ *
+ * Files, lowest first. A file calls, and includes the header of, only
+ * files listed before it, and the room's files that call none of these
+ * (state_file, the state file's form; restart_policy; dma_fault, the
+ * reading of a DMA fault line). Each declares what it offers in its own
+ * header, daemon/NAME.h; this one declares the records.
+ *
+ *   clock.c         the monotonic clock: mono_now, mono_ms, mono_ms_since
+ *   manager.c       what the records say: health_name, guest_state_name,
+ *                   plan_node_of
+ *   events.c        the journal and kept logs; only queued while the
+ *                   thread holds m->lock (mgr_lock tells it: event_hold)
+ *   state_save.c    writing the state file: state_flush_to, state_flush,
+ *                   state_save_failure
+ *   manager_lock.c  m->lock: mgr_lock, mgr_unlock, which writes the
+ *                   journal queue, then the state file, once the lock is
+ *                   released; cmd_lock, cmd_unlock, state_changed
+ *   partition.c     a node's CPUs and devices, taken from node0 and
+ *                   given back
+ *   node_ops.c      load and start, stop, the control page, the command
+ *                   channel
+ *   health.c        the watcher, the agent poller, restarts
+ *   guests.c        the guests, their poller, shoji guest
+ *   status_json.c   shoji status
+ *   dma_watch.c     the DMA fault reader
+ *   daemon.c        start-up, the socket, each command's thread and its
+ *                   handler, adopting a plan, reading the state file back
  */
 #ifndef SHOJI_MANAGER_H
 #define SHOJI_MANAGER_H
@@ -57,8 +84,6 @@
 #include <time.h>
 
 #include "common/ctl_view.h"
-#include "common/protocol.h"
-#include "daemon/restart_policy.h"
 #include "daemon/state_file.h"
 #include "loader/vmlinux.h"
 #include "plan/plan.h"
@@ -77,12 +102,6 @@ enum health {
 const char *health_name(enum health h);
 
 struct manager;
-
-#define MGR_AGENT_PERIOD_MS 1000	/* how often the agent is asked */
-#define MGR_AGENT_TIMEOUT_MS 5000	/* silent longer: degraded */
-#define MGR_BOOT_TIMEOUT_MS 120000	/* from start to kernel running */
-#define MGR_HEALTHY_RESET_MS 300000	/* a node up this long: failures 0 */
-#define MGR_TICK_MS 100
 
 struct node_rec {
 	unsigned id;
@@ -183,69 +202,5 @@ struct manager {
 /* The plan's node id, NULL if no plan is up or it has no such node
  * (m->lock held) */
 const struct plan_node *plan_node_of(struct manager *m, unsigned id);
-
-/* partition.c: take CPUs and devices from node0 and give them back */
-int partition_take(struct manager *m, struct node_rec *n,
-		   const struct plan_node *pn, struct reply *r);
-void partition_give_back(struct manager *m, struct node_rec *n,
-			 struct reply *r);
-/* Turns the node's devices off (the node is stopped) before a new load */
-void partition_quiesce(struct node_rec *n, struct reply *r);
-/* A detached device's bus address as node0's kernel takes it; false if
- * the address is not DDDD:BB:DD.F. */
-bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out);
-/* partition_quiesce, then a function reset of each device. */
-void partition_reset(struct node_rec *n, struct reply *r);
-
-/* node_ops.c */
-int node_load_start(struct manager *m, struct node_rec *n, struct reply *r);
-int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
-	      struct reply *r);
-int node_map(struct manager *m, struct node_rec *n);
-/* Runs cmd in the node's agent; out has room for SHOJI_REPLY_LEN bytes.
- * Returns the command's status, -1 on timeout or if the node stopped
- * answering (err says why), -2 if the channel is busy and
- * wait_for_channel is false. */
-int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
-		 double timeout_s, bool wait_for_channel, char *out,
-		 size_t *outlen, char *err, size_t errlen);
-
-/* health.c: one pass of the watcher over every node; the agent poller,
- * a thread whose argument is the manager */
-void health_tick(struct manager *m);
-void *agent_poller(void *arg);
-uint64_t tsc_now(void);
-void health_set(struct manager *m, struct node_rec *n, enum health h,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* guests.c */
-/* m->lock held */
-void guests_adopt(struct manager *m, const struct plan *plan);
-/* What the state file kept of a guest (m->lock held) */
-void guests_restore(struct manager *m, const char *name, bool held_down,
-		    bool started, uint64_t console_off);
-/* How much of guest name's console an earlier manager copied; reads a
- * file, so not under m->lock */
-uint64_t guest_console_offset(struct manager *m, const char *name);
-/* A thread; its argument is the manager */
-void *guest_poller(void *arg);
-/* Held while guests are worked on; take it before m->lock */
-void guests_lock(void);
-void guests_unlock(void);
-const struct plan_guest *guest_plan(struct manager *m,
-				    const struct guest_rec *g);
-/* m->lock held */
-void guests_table(struct manager *m, struct reply *r, bool only_if_any);
-int do_guest(struct manager *m, int argc, char **argv, struct reply *r);
-
-/* status_json.c (m->lock held): every node, node0 first, and the guests;
- * or one node (id 0 is node0) with the last lines of its log */
-void status_table(struct manager *m, struct reply *r);
-void status_json(struct manager *m, struct reply *r);
-void status_node(struct manager *m, struct reply *r, unsigned id,
-		 unsigned log_lines, bool json);
-
-/* dma_watch.c: a thread; its argument is the manager */
-void *dma_fault_watcher(void *arg);
 
 #endif

@@ -15,6 +15,8 @@
 #include "daemon/events.h"
 #include "daemon/manager.h"
 #include "daemon/manager_lock.h"
+#include "daemon/node_ops.h"
+#include "daemon/partition.h"
 #include "loader/kmsg.h"
 #include "loader/load.h"
 

@@ -13,7 +13,10 @@
 
 #include "common/text_tail.h"
 #include "daemon/clock.h"
+#include "daemon/guests.h"
 #include "daemon/manager.h"
+#include "daemon/restart_policy.h"
+#include "daemon/status_json.h"
 
 #define NODE0_CAUSE "the manager's own kernel"
 

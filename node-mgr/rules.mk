@@ -22,9 +22,10 @@ NM_LIB_NAMES := common/units common/cpuset common/diag common/range_set \
 NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
 # The manager and the agent: they drive node0's kernel through the loader
 # library (loader/rules.mk), so the unit tests do not link them.
-NM_MGR_NAMES := daemon/daemon daemon/events daemon/partition daemon/node_ops \
-	daemon/health daemon/status_json daemon/guests daemon/dma_watch \
-	cli/cmd_client agent/agent
+NM_MGR_NAMES := daemon/clock daemon/manager daemon/events \
+	daemon/state_save daemon/manager_lock daemon/partition \
+	daemon/node_ops daemon/health daemon/guests daemon/status_json \
+	daemon/dma_watch daemon/daemon cli/cmd_client agent/agent
 NM_MGR_SRCS := $(NM_MGR_NAMES:%=node-mgr/%.c)
 NM_MAIN_SRC := node-mgr/cli/shoji.c $(NM_MGR_SRCS)
 NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check \

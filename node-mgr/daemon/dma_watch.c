@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include "daemon/dma_fault.h"
+#include "daemon/dma_watch.h"
+#include "daemon/events.h"
 #include "daemon/manager.h"
+#include "daemon/manager_lock.h"
 #include "loader/kmsg.h"
 
 /* m->lock held */

@@ -2,8 +2,9 @@
  * STATE_DIR/events.log, "TIME NODE TEXT", kept across manager restarts.
  * The kernel log of a node that crashed or hung is kept beside it in
  * STATE_DIR/logs/. Both are queued in memory and written, in order, by
- * the first of the caller (if it does not hold m->lock) and mgr_unlock:
- * nothing waits for a disk while holding m->lock. */
+ * the first of the caller (if it does not hold m->lock) and mgr_unlock
+ * (manager_lock.c), which says when the caller holds the lock
+ * (event_hold): nothing waits for a disk while holding m->lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/events.h"
 #include "daemon/manager.h"
 
 /* Lines and kept logs not written yet, oldest first. Only memory is
@@ -31,6 +33,8 @@ static struct pending *queue_head, **queue_tail = &queue_head;
 /* Held while the queue is written out, so that lines reach the journal
  * in the order they were queued. */
 static pthread_mutex_t event_lock = PTHREAD_MUTEX_INITIALIZER;
+/* This thread holds m->lock: what it logs is only queued */
+static __thread bool held_here;
 
 static void stamp(char *buf, size_t len, time_t t, bool for_file)
 {
@@ -96,6 +100,11 @@ static void write_kept_log(struct manager *m, const struct pending *p,
 	}
 	free(line);
 	free(why);
+}
+
+void event_hold(bool hold)
+{
+	held_here = hold;
 }
 
 bool event_queued(void)
@@ -175,7 +184,7 @@ void event_log(struct manager *m, const char *node, const char *fmt, ...)
 	}
 	p->len = strlen(p->text);
 	enqueue(p);
-	if (!mgr_locked(m))
+	if (!held_here)
 		event_flush(m);
 }
 
@@ -222,7 +231,7 @@ void event_keep_log(struct manager *m, unsigned node, const char *why,
 	snprintf(out, outlen, "%s", path);
 	/* written before the journal line that names it: queued first */
 	enqueue(p);
-	if (!mgr_locked(m))
+	if (!held_here)
 		event_flush(m);
 }
 

@@ -20,7 +20,11 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "daemon/events.h"
+#include "daemon/guests.h"
 #include "daemon/manager.h"
+#include "daemon/manager_lock.h"
+#include "daemon/node_ops.h"
 
 #define GUEST_CTL "/usr/libexec/shoji/guest-ctl"
 #define GUEST_PIECE 120		/* bytes of a value per request (160 in base64) */
@@ -34,17 +38,6 @@
 /* Serializes what the manager does to guests: the poller's passes and
  * the commands. Taken before m->lock, never while holding it. */
 static pthread_mutex_t guest_op = PTHREAD_MUTEX_INITIALIZER;
-
-const char *guest_state_name(enum guest_state s)
-{
-	static const char *const names[] = {
-		[G_STOPPED] = "stopped", [G_RUNNING] = "running",
-		[G_DOWN] = "down", [G_FAILED] = "failed",
-	};
-
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s]
-							       : "unknown";
-}
 
 /* m->lock held */
 void guests_adopt(struct manager *m, const struct plan *plan)

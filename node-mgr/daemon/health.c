@@ -9,20 +9,13 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "daemon/clock.h"
+#include "daemon/events.h"
+#include "daemon/health.h"
 #include "daemon/manager.h"
-
-const char *health_name(enum health h)
-{
-	static const char *const names[] = {
-		[H_STOPPED] = "stopped", [H_BOOTING] = "booting",
-		[H_RUNNING] = "running", [H_DEGRADED] = "degraded",
-		[H_HUNG] = "hung", [H_CRASHED] = "crashed",
-		[H_FAILED] = "failed",
-	};
-
-	return (unsigned)h < sizeof(names) / sizeof(names[0]) ? names[h]
-							       : "unknown";
-}
+#include "daemon/manager_lock.h"
+#include "daemon/node_ops.h"
+#include "daemon/restart_policy.h"
 
 uint64_t tsc_now(void)
 {

@@ -28,7 +28,7 @@
  *                the agent and on the flock of /dev/shoji.
  *   req_lock     (node_ops.c) the one load request buffer; held across
  *                a load.
- *   save_lock    (daemon.c) the state file: one writer at a time, and
+ *   save_lock    (state_save.c) the state file: one writer at a time, and
  *                never an older snapshot after a newer one.
  *   event_lock   (events.c) the journal and kept logs, written in the
  *                order they were queued.
@@ -44,7 +44,35 @@
  * So status always answers and the watcher never waits for a disk or a
  * command's reader: operations that take long hold only their node's
  * op lock (or guest_op, or chan) and take m->lock for moments. Take
- * and release m->lock with mgr_lock and mgr_unlock only.
+ * and release m->lock with mgr_lock and mgr_unlock only
+ * (manager_lock.h).
+ *
+ * Files, lowest first. A file calls, and includes the header of, only
+ * files listed before it, and the room's files that call none of these
+ * (state_file, the state file's form; restart_policy; dma_fault, the
+ * reading of a DMA fault line). Each declares what it offers in its own
+ * header, daemon/NAME.h; this one declares the records.
+ *
+ *   clock.c         the monotonic clock: mono_now, mono_ms, mono_ms_since
+ *   manager.c       what the records say: health_name, guest_state_name,
+ *                   plan_node_of
+ *   events.c        the journal and kept logs; only queued while the
+ *                   thread holds m->lock (mgr_lock tells it: event_hold)
+ *   state_save.c    writing the state file: state_flush_to, state_flush,
+ *                   state_save_failure
+ *   manager_lock.c  m->lock: mgr_lock, mgr_unlock, which writes the
+ *                   journal queue, then the state file, once the lock is
+ *                   released; cmd_lock, cmd_unlock, state_changed
+ *   partition.c     a node's CPUs and devices, taken from node0 and
+ *                   given back
+ *   node_ops.c      load and start, stop, the control page, the command
+ *                   channel
+ *   health.c        the watcher, the agent poller, restarts
+ *   guests.c        the guests, their poller, shoji guest
+ *   status_json.c   shoji status
+ *   dma_watch.c     the DMA fault reader
+ *   daemon.c        start-up, the socket, each command's thread and its
+ *                   handler, adopting a plan, reading the state file back
  */
 #ifndef SHOJI_MANAGER_H
 #define SHOJI_MANAGER_H
@@ -56,8 +84,6 @@
 #include <time.h>
 
 #include "common/ctl_view.h"
-#include "common/protocol.h"
-#include "daemon/restart_policy.h"
 #include "daemon/state_file.h"
 #include "loader/vmlinux.h"
 #include "plan/plan.h"
@@ -76,12 +102,6 @@ enum health {
 const char *health_name(enum health h);
 
 struct manager;
-
-#define MGR_AGENT_PERIOD_MS 1000	/* how often the agent is asked */
-#define MGR_AGENT_TIMEOUT_MS 5000	/* silent longer: degraded */
-#define MGR_BOOT_TIMEOUT_MS 120000	/* from start to kernel running */
-#define MGR_HEALTHY_RESET_MS 300000	/* a node up this long: failures 0 */
-#define MGR_TICK_MS 100
 
 struct node_rec {
 	unsigned id;
@@ -179,108 +199,8 @@ struct manager {
 	struct sl_vmlinux_cache kernel_cache;
 };
 
-/* m->lock, and whether the calling thread holds it */
-void mgr_lock(struct manager *m);
-/* Releases m->lock, then writes the journal lines, kept logs and state
- * that were queued under it. */
-void mgr_unlock(struct manager *m);
-bool mgr_locked(struct manager *m);
-/* mgr_lock and mgr_unlock for a command: what it replies meanwhile is
- * held (reply_hold) and sent after the lock is released */
-void cmd_lock(struct manager *m, struct reply *r);
-void cmd_unlock(struct manager *m, struct reply *r);
-
-/* time */
-double mono_ms_since(const struct timespec *t);
-void mono_now(struct timespec *t);
-uint64_t mono_ms(void);		/* CLOCK_MONOTONIC in milliseconds */
-
-/* events.c: the journal, kept in the state directory */
-void event_log(struct manager *m, const char *node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Keeps the node's console in a file beside the journal; returns its
- * name in path ("" on failure). */
-void event_keep_log(struct manager *m, unsigned node, const char *why,
-		    char *path, size_t len);
-/* Writes what was queued; m->lock not held */
-void event_flush(struct manager *m);
-bool event_queued(void);
-void event_print(struct manager *m, struct reply *r, bool follow);
-
-/* partition.c: take CPUs and devices from node0 and give them back */
-int partition_take(struct manager *m, struct node_rec *n,
-		   const struct plan_node *pn, struct reply *r);
-void partition_give_back(struct manager *m, struct node_rec *n,
-			 struct reply *r);
-/* Turns the node's devices off (the node is stopped) before a new load */
-void partition_quiesce(struct node_rec *n, struct reply *r);
-/* A detached device's bus address as node0's kernel takes it; false if
- * the address is not DDDD:BB:DD.F. */
-bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out);
-/* partition_quiesce, then a function reset of each device. */
-void partition_reset(struct node_rec *n, struct reply *r);
-
-/* node_ops.c */
-int node_load_start(struct manager *m, struct node_rec *n, struct reply *r);
-int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
-	      struct reply *r);
-int node_map(struct manager *m, struct node_rec *n);
-/* Runs cmd in the node's agent; out has room for SHOJI_REPLY_LEN bytes.
- * Returns the command's status, -1 on timeout or if the node stopped
- * answering (err says why), -2 if the channel is busy and
- * wait_for_channel is false. */
-int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
-		 double timeout_s, bool wait_for_channel, char *out,
-		 size_t *outlen, char *err, size_t errlen);
-
-/* health.c: one pass of the watcher over every node; the agent poller,
- * a thread whose argument is the manager */
-void health_tick(struct manager *m);
-void *agent_poller(void *arg);
-uint64_t tsc_now(void);
-void health_set(struct manager *m, struct node_rec *n, enum health h,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* guests.c */
-/* m->lock held */
-void guests_adopt(struct manager *m, const struct plan *plan);
-/* What the state file kept of a guest (m->lock held) */
-void guests_restore(struct manager *m, const char *name, bool held_down,
-		    bool started, uint64_t console_off);
-/* How much of guest name's console an earlier manager copied; reads a
- * file, so not under m->lock */
-uint64_t guest_console_offset(struct manager *m, const char *name);
-/* A thread; its argument is the manager */
-void *guest_poller(void *arg);
-/* Held while guests are worked on; take it before m->lock */
-void guests_lock(void);
-void guests_unlock(void);
-const struct plan_guest *guest_plan(struct manager *m,
-				    const struct guest_rec *g);
-/* m->lock held */
-void guests_table(struct manager *m, struct reply *r, bool only_if_any);
-int do_guest(struct manager *m, int argc, char **argv, struct reply *r);
-
-/* status_json.c (m->lock held): every node, node0 first, and the guests;
- * or one node (id 0 is node0) with the last lines of its log */
-void status_table(struct manager *m, struct reply *r);
-void status_json(struct manager *m, struct reply *r);
-void status_node(struct manager *m, struct reply *r, unsigned id,
-		 unsigned log_lines, bool json);
-
-/* dma_watch.c: a thread; its argument is the manager */
-void *dma_fault_watcher(void *arg);
-
-/* daemon.c */
-/* m->lock held: the records the state file keeps changed. mgr_unlock
- * writes the file. */
-void state_changed(struct manager *m);
-/* m->lock not held: writes the state file if it changed since it was
- * last written. 0, or -1 with errno once the failure is in the journal. */
-int state_flush(struct manager *m);
-/* The errno of the calling thread's last state file write (by
- * state_flush or mgr_unlock), 0 if it succeeded */
-int state_save_failure(void);
+/* The plan's node id, NULL if no plan is up or it has no such node
+ * (m->lock held) */
 const struct plan_node *plan_node_of(struct manager *m, unsigned id);
 
 #endif

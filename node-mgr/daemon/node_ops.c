@@ -11,7 +11,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "daemon/clock.h"
+#include "daemon/events.h"
 #include "daemon/manager.h"
+#include "daemon/manager_lock.h"
+#include "daemon/node_ops.h"
+#include "daemon/partition.h"
 #include "loader/kmsg.h"
 #include "loader/load.h"
 

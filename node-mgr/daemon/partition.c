@@ -12,6 +12,7 @@
 
 #include "common/sysroot.h"
 #include "daemon/manager.h"
+#include "daemon/partition.h"
 #include "loader/machine.h"
 #include "machine/pci_devices.h"
 

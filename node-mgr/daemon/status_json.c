@@ -12,7 +12,11 @@
 #include <unistd.h>
 
 #include "common/text_tail.h"
+#include "daemon/clock.h"
+#include "daemon/guests.h"
 #include "daemon/manager.h"
+#include "daemon/restart_policy.h"
+#include "daemon/status_json.h"
 
 #define NODE0_CAUSE "the manager's own kernel"
 

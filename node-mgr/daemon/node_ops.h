@@ -1,0 +1,25 @@
+/* What is done to one node through node0's kernel (node_ops.c): load and
+ * start it, stop it, map its control page, run a command in its agent. */
+#ifndef SHOJI_DAEMON_NODE_OPS_H
+#define SHOJI_DAEMON_NODE_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/protocol.h"
+#include "daemon/manager.h"
+
+int node_load_start(struct manager *m, struct node_rec *n, struct reply *r);
+int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
+	      struct reply *r);
+int node_map(struct manager *m, struct node_rec *n);
+/* Runs cmd in the node's agent; out has room for SHOJI_REPLY_LEN bytes.
+ * Returns the command's status, -1 on timeout or if the node stopped
+ * answering (err says why), -2 if the channel is busy and
+ * wait_for_channel is false. */
+int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
+		 double timeout_s, bool wait_for_channel, char *out,
+		 size_t *outlen, char *err, size_t errlen);
+
+#endif

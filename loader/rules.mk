@@ -91,3 +91,16 @@ test-loader: $(LOADER_OUT)/test-bootimage $(LOADER_OUT)/test-vmlinux $(SHOJI_LOA
 	loader/tests/run-args.sh $(SHOJI_LOAD)
 
 test-unit: test-loader
+
+# The loader under clang too, warnings as errors (make check-clang)
+LOADER_CLANG_OBJS := $(patsubst loader/%.c,$(LOADER_OUT)/clang/%.o,\
+	$(LOADER_LIB_SRCS) loader/shoji-load.c loader/from_plan.c \
+	loader/tests/test_bootimage.c loader/tests/test_vmlinux.c)
+$(LOADER_OUT)/clang/%.o: loader/%.c $(LOADER_HEADERS) $(NM_HEADERS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(NM_CLANG) $(LOADER_CFLAGS) $(LOADER_CLANG_CPPFLAGS) -Itests/unit $(CPPFLAGS) -c -o $@ $<
+LOADER_CLANG_CPPFLAGS = -Inode-mgr
+# from_plan.c is built as node-mgr's files are
+$(LOADER_OUT)/clang/from_plan.o: LOADER_CLANG_CPPFLAGS = $(NM_CPPFLAGS)
+
+check-clang: $(LOADER_CLANG_OBJS)

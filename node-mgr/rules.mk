@@ -5,7 +5,8 @@
 #   test-unit    clang warning build, unit tests (ASan+UBSan), plan tests,
 #                valgrind run, prefix truncation test, 20 s of fuzzing
 #   fuzz         a longer fuzz run (NM_FUZZ_SECONDS, default 600)
-#   check-clang  everything built with clang, warnings as errors
+#   check-clang  everything built with clang, warnings as errors (the
+#                loader's files too, from loader/rules.mk)
 
 .PHONY: tools test-unit fuzz check-clang
 

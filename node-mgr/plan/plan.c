@@ -368,19 +368,30 @@ static void parse_cmdline(struct plan *plan, void *obj,
 	node->cmdline = key->value;
 }
 
+/* The index of key's value among the n words; -1, with why said, if it
+ * is none of them */
+static int word_index(const struct plan_key *key, const char *const *words,
+		      size_t n, const char *why, struct diag *d)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(key->value, words[i]) == 0)
+			return (int)i;
+	plan_key_error(d, key, "%s", why);
+	return -1;
+}
+
 static void parse_restart(struct plan *plan, void *obj,
 			  const struct plan_key *key, struct diag *d)
 {
+	/* in the order of enum plan_restart */
+	static const char *const words[] = { "never", "on-failure" };
 	struct plan_node *node = obj;
+	int i = word_index(key, words, 2,
+			   "unknown restart policy (use never or on-failure)", d);
 
 	(void)plan;
-	if (strcmp(key->value, "never") == 0)
-		node->restart = RESTART_NEVER;
-	else if (strcmp(key->value, "on-failure") == 0)
-		node->restart = RESTART_ON_FAILURE;
-	else
-		plan_key_error(d, key, "unknown restart policy (use never or "
-				       "on-failure)");
+	if (i >= 0)
+		node->restart = (enum plan_restart)i;
 }
 
 static void parse_restart_max(struct plan *plan, void *obj,
@@ -406,15 +417,14 @@ static void parse_restart_backoff(struct plan *plan, void *obj,
 static void parse_on_reboot(struct plan *plan, void *obj,
 			    const struct plan_key *key, struct diag *d)
 {
+	/* in the order of enum plan_on_reboot */
+	static const char *const words[] = { "restart", "stop" };
 	struct plan_node *node = obj;
+	int i = word_index(key, words, 2, "use restart or stop", d);
 
 	(void)plan;
-	if (strcmp(key->value, "restart") == 0)
-		node->on_reboot = ON_REBOOT_RESTART;
-	else if (strcmp(key->value, "stop") == 0)
-		node->on_reboot = ON_REBOOT_STOP;
-	else
-		plan_key_error(d, key, "use restart or stop");
+	if (i >= 0)
+		node->on_reboot = (enum plan_on_reboot)i;
 }
 
 const char *plan_on_reboot_name(enum plan_on_reboot on_reboot)
@@ -425,15 +435,14 @@ const char *plan_on_reboot_name(enum plan_on_reboot on_reboot)
 static void parse_decompress(struct plan *plan, void *obj,
 			     const struct plan_key *key, struct diag *d)
 {
+	/* in the order of enum plan_decompress */
+	static const char *const words[] = { "node0", "node" };
 	struct plan_node *node = obj;
+	int i = word_index(key, words, 2, "use node0 or node", d);
 
 	(void)plan;
-	if (strcmp(key->value, "node0") == 0)
-		node->decompress = DECOMPRESS_NODE0;
-	else if (strcmp(key->value, "node") == 0)
-		node->decompress = DECOMPRESS_NODE;
-	else
-		plan_key_error(d, key, "use node0 or node");
+	if (i >= 0)
+		node->decompress = (enum plan_decompress)i;
 }
 
 const char *plan_decompress_name(enum plan_decompress decompress)

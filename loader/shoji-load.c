@@ -21,6 +21,7 @@
 #include "load_req.h"
 #include "machine.h"
 
+#include "common/ctl_channel.h"
 #include "common/ctl_view.h"
 #include "common/node_name.h"
 
@@ -489,8 +490,6 @@ static int cmd_exec(unsigned node, int argc, char **argv)
 	char cmd[SHOJI_CMD_LEN];
 	size_t len = 0;
 	double timeout = 60;
-	struct timespec start, now;
-	uint32_t seq;
 	int fd, lock, i = 1;
 
 	if (i < argc && !strcmp(argv[i], "--timeout")) {
@@ -525,34 +524,25 @@ static int cmd_exec(unsigned node, int argc, char **argv)
 	if (lock < 0 || flock(lock, LOCK_EX))
 		die("node%u: cannot take the command lock on /dev/shoji: %s", node,
 		    strerror(errno));
-	/* node0 writes the command into the live page; every value it reads
-	 * back, cmd_seq included, comes from a checked copy. */
-	read_control_or_die(c, node, &copy, &v);
-	memcpy(c->cmd, cmd, len + 1);
-	seq = v.cmd_seq + 1;
-	__atomic_store_n(&c->cmd_seq, seq, __ATOMIC_RELEASE);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		if (!read_control(c, &copy, &v)) {
-			fprintf(stderr, "%s: node%u: its control page is invalid: %s\n",
-				prog, node, v.why);
-			return 125;
-		}
-		if (v.reply_seq == seq)
-			break;
-		if (v.state != SHOJI_STATE_RUNNING) {
-			fprintf(stderr, "%s: node%u: the node is %s%s%s\n", prog, node,
-				ctl_state_name(v.state), v.reason[0] ? ": " : "",
-				v.reason);
-			return 125;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 > timeout) {
-			fprintf(stderr, "%s: node%u: no answer from the node's agent within %.0f s (node is %s)\n",
-				prog, node, timeout, ctl_state_name(v.state));
-			return 124;
-		}
-		usleep(20000);
+	switch (ctl_ask(c, cmd, timeout, 20, &copy, &v)) {
+	case CTL_ANSWERED:
+		break;
+	case CTL_PAGE_INVALID:
+		fprintf(stderr, "%s: node%u: its control page is invalid: %s\n",
+			prog, node, v.why);
+		return 125;
+	case CTL_NOT_RUNNING:
+		fprintf(stderr, "%s: node%u: the node is %s%s%s\n", prog, node,
+			ctl_state_name(v.state), v.reason[0] ? ": " : "",
+			v.reason);
+		return 125;
+	case CTL_NO_ANSWER:
+		fprintf(stderr, "%s: node%u: no answer from the node's agent within %.0f s (node is %s)\n",
+			prog, node, timeout, ctl_state_name(v.state));
+		return 124;
+	case CTL_TOO_LONG:
+		die("node%u: the command is longer than %d bytes", node,
+		    SHOJI_CMD_LEN - 1);
 	}
 	/* The reply and its status from the copy that has the answer */
 	fwrite(reply, 1, ctl_reply(&copy, &v, reply, sizeof(reply)), stdout);

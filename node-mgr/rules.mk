@@ -12,7 +12,8 @@
 
 # node-mgr/README.md says which room a file belongs in.
 NM_LIB_NAMES := common/units common/cpuset common/diag common/range_set \
-	common/sysroot common/ctl_view common/protocol common/node_name \
+	common/sysroot common/ctl_view common/ctl_channel common/protocol \
+	common/node_name \
 	common/text_tail \
 	plan/plan_source plan/plan plan/plan_check plan/boot_params \
 	plan/plan_create \
@@ -30,7 +31,7 @@ NM_MGR_NAMES := daemon/clock daemon/manager daemon/events \
 NM_MGR_SRCS := $(NM_MGR_NAMES:%=node-mgr/%.c)
 NM_MAIN_SRC := node-mgr/cli/shoji.c $(NM_MGR_SRCS)
 NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check \
-	test_ctl_view test_protocol test_dma_fault test_state_file test_plan_create \
+	test_ctl_view test_ctl_channel test_protocol test_dma_fault test_state_file test_plan_create \
 	test_restart_policy test_cli
 NM_TRUNCATE_TEST := test_truncate
 NM_FUZZ_SRC := tests/unit/fuzz_plan.c

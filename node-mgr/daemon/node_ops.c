@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "common/ctl_channel.h"
 #include "daemon/clock.h"
 #include "daemon/events.h"
 #include "daemon/manager.h"
@@ -156,20 +157,16 @@ int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
 		 double timeout_s, bool wait_for_channel, char *out,
 		 size_t *outlen, char *err, size_t errlen)
 {
-	volatile struct shoji_control *c = n->page;
 	static __thread struct ctl_copy copy;
 	struct ctl_view v;
-	struct timespec start;
-	uint32_t seq;
-	size_t len = strlen(cmd);
 	int lock, ret = -1;
 
 	*outlen = 0;
-	if (!c) {
+	if (!n->page) {
 		snprintf(err, errlen, "node%u is not loaded", n->id);
 		return -1;
 	}
-	if (len >= SHOJI_CMD_LEN) {
+	if (strlen(cmd) >= SHOJI_CMD_LEN) {
 		snprintf(err, errlen, "the command is longer than %d bytes",
 			 SHOJI_CMD_LEN - 1);
 		return -1;
@@ -189,36 +186,28 @@ int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
 	mgr_lock(m);
 	n->in_command = strcmp(cmd, AGENT_REPORT_REQUEST) != 0;
 	mgr_unlock(m);
-	for (size_t i = 0; i <= len; i++)
-		c->cmd[i] = cmd[i];
-	seq = __atomic_load_n(&c->cmd_seq, __ATOMIC_ACQUIRE) + 1;
-	__atomic_store_n(&c->cmd_seq, seq, __ATOMIC_RELEASE);
-	mono_now(&start);
-	for (;;) {
-		ctl_copy_page(&copy, c, SHOJI_CONTROL_SIZE);
-		if (!ctl_read(&copy, &v)) {
-			snprintf(err, errlen, "its control page is invalid: %s",
-				 v.why);
-			break;
-		}
-		if (v.reply_seq == seq) {
-			*outlen = ctl_reply(&copy, &v, out, SHOJI_REPLY_LEN);
-			ret = v.reply_status < 0 ? 255
-				: v.reply_status > 255 ? 255 : v.reply_status;
-			break;
-		}
-		if (v.state != SHOJI_STATE_RUNNING) {
-			snprintf(err, errlen, "the node is %s%s%s",
-				 ctl_state_name(v.state), v.reason[0] ? ": " : "",
-				 v.reason);
-			break;
-		}
-		if (mono_ms_since(&start) > timeout_s * 1000) {
-			snprintf(err, errlen, "no answer from the node's agent within %.0f s",
-				 timeout_s);
-			break;
-		}
-		usleep(10000);
+	switch (ctl_ask(n->page, cmd, timeout_s, 10, &copy, &v)) {
+	case CTL_ANSWERED:
+		*outlen = ctl_reply(&copy, &v, out, SHOJI_REPLY_LEN);
+		ret = v.reply_status < 0 ? 255
+			: v.reply_status > 255 ? 255 : v.reply_status;
+		break;
+	case CTL_PAGE_INVALID:
+		snprintf(err, errlen, "its control page is invalid: %s", v.why);
+		break;
+	case CTL_NOT_RUNNING:
+		snprintf(err, errlen, "the node is %s%s%s",
+			 ctl_state_name(v.state), v.reason[0] ? ": " : "",
+			 v.reason);
+		break;
+	case CTL_NO_ANSWER:
+		snprintf(err, errlen, "no answer from the node's agent within %.0f s",
+			 timeout_s);
+		break;
+	case CTL_TOO_LONG:
+		snprintf(err, errlen, "the command is longer than %d bytes",
+			 SHOJI_CMD_LEN - 1);
+		break;
 	}
 	mgr_lock(m);
 	n->in_command = false;

@@ -325,13 +325,15 @@ static bool node_take_down(struct manager *m, struct node_rec *n,
 		health_set(m, n, H_STOPPED, "%s", why);
 		mgr_unlock(m);
 	}
-	/* Not stopped, its CPUs may still run it and drive its devices:
-	 * node0's kernel would refuse them back anyway. */
-	if (give_back && n->partitioned && stopped)
-		partition_give_back(m, n, r);
-	else if (give_back && n->partitioned)
-		reply_err(r, "shoji: node%u: its CPUs, memory and devices stay with it until it is stopped\n",
-			  n->id);
+	if (give_back && n->partitioned) {
+		/* Not stopped, its CPUs may still run it and drive its
+		 * devices: node0's kernel would refuse them back anyway. */
+		if (stopped)
+			partition_give_back(m, n, r);
+		else
+			reply_err(r, "shoji: node%u: its CPUs, memory and devices stay with it until it is stopped\n",
+				  n->id);
+	}
 	mgr_lock(m);
 	state_changed(m);
 	mgr_unlock(m);

@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
 	make gcc clang libclang-rt-14-dev pkg-config ccache
 	libiniparser-dev libpci-dev liblzma-dev libzstd-dev zlib1g-dev
-	linux-source-6.12 linux-config-6.12 flex bison bc libelf-dev libssl-dev xz-utils cpio patch
+	linux-source-6.12 linux-config-6.12 flex bison bc libelf-dev libssl-dev xz-utils zstd cpio patch
 	busybox-static kexec-tools e2fsprogs
 	qemu-system-x86 qemu-utils ovmf
 	bats gnuplot-nox valgrind debootstrap

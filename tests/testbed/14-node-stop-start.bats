@@ -118,7 +118,7 @@ last_load_written() {
 	set -- $(last_load_written)
 	local after_run=$1 total=$2 initrd_kib
 	[ -n "$total" ] && [ "$total" -gt 0 ] || fail "node0's log has no load line with what it wrote"
-	initrd_kib=$(node0 "stat -c %s /shoji/out/node-initramfs.cpio.gz")
+	initrd_kib=$(node0 "stat -c %s /shoji/out/node-initramfs.cpio.zst")
 	initrd_kib=$((initrd_kib >> 10))
 	# the kernel's data and what the node zeroed or patched differ; its
 	# initrd, which it kept, does not

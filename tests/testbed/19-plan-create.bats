@@ -30,7 +30,7 @@ teardown() {
 }
 
 @test "shoji plan create writes a plan of the running machine that passes the check" {
-	run node0 'shoji plan create --nodes 2 --kernel ../out/bzImage --initrd ../out/node-initramfs.cpio.gz -o /shoji/configs/created.ini'
+	run node0 'shoji plan create --nodes 2 --kernel ../out/bzImage --initrd ../out/node-initramfs.cpio.zst -o /shoji/configs/created.ini'
 	assert_status 0
 	run node0 'shoji check --offline /shoji/configs/created.ini && cat /shoji/configs/created.ini'
 	assert_status 0

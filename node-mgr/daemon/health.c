@@ -379,8 +379,10 @@ void *agent_poller(void *arg)
 
 	for (;;) {
 		/* A node whose kernel runs and whose agent has not answered
-		 * yet is asked every tick, briefly: its first report is what
-		 * makes it running, and no node waits behind another's */
+		 * yet is asked again and again, a tick at a time: its first
+		 * report is what makes it running, and no node waits behind
+		 * another's. That report is acted on at once, not at the
+		 * watcher's next tick. */
 		bool first_awaited = false;
 
 		for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
@@ -411,11 +413,14 @@ void *agent_poller(void *arg)
 				n->agent_seq = rep.seq;
 				n->report = rep;
 				mono_now(&n->agent_moved);
+				if (first)
+					check_node(m, n);
 			}
 			first_awaited |= !n->agent_heard;
 			mgr_unlock(m);
 		}
-		usleep((first_awaited ? MGR_TICK_MS : MGR_AGENT_PERIOD_MS) * 1000);
+		usleep((first_awaited ? MGR_FIRST_REPORT_PAUSE_MS
+				      : MGR_AGENT_PERIOD_MS) * 1000);
 	}
 	return NULL;
 }

@@ -8,6 +8,9 @@
 #include "daemon/manager.h"
 
 #define MGR_AGENT_PERIOD_MS 1000	/* how often the agent is asked */
+/* between two asks for a booting node's first report, each of which
+ * waits a tick for the answer */
+#define MGR_FIRST_REPORT_PAUSE_MS 10
 #define MGR_AGENT_TIMEOUT_MS 5000	/* silent longer: degraded */
 #define MGR_BOOT_TIMEOUT_MS 120000	/* from start to kernel running */
 #define MGR_HEALTHY_RESET_MS 300000	/* a node up this long: failures 0 */

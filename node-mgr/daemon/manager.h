@@ -71,8 +71,11 @@
  *   guests.c        the guests, their poller, shoji guest
  *   status_json.c   shoji status
  *   dma_watch.c     the DMA fault reader
+ *   plan_adopt.c    the plan that is up: read and checked, adopted,
+ *                   dropped
+ *   state_restore.c reading the state file back at start-up
  *   daemon.c        start-up, the socket, each command's thread and its
- *                   handler, adopting a plan, reading the state file back
+ *                   handler
  */
 #ifndef SHOJI_MANAGER_H
 #define SHOJI_MANAGER_H

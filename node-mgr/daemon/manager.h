@@ -55,7 +55,7 @@
  *
  *   clock.c         the monotonic clock: mono_now, mono_ms, mono_ms_since
  *   manager.c       what the records say: health_name, guest_state_name,
- *                   plan_node_of
+ *                   plan_node_of, parse_node_name
  *   events.c        the journal and kept logs; only queued while the
  *                   thread holds m->lock (mgr_lock tells it: event_hold)
  *   state_save.c    writing the state file: state_flush_to, state_flush,
@@ -74,6 +74,8 @@
  *   plan_adopt.c    the plan that is up: read and checked, adopted,
  *                   dropped
  *   state_restore.c reading the state file back at start-up
+ *   node_cycle.c    one node brought up or taken down for a command, and
+ *                   the wait until it runs
  *   daemon.c        start-up, the socket, each command's thread and its
  *                   handler
  */
@@ -205,5 +207,12 @@ struct manager {
 /* The plan's node id, NULL if no plan is up or it has no such node
  * (m->lock held) */
 const struct plan_node *plan_node_of(struct manager *m, unsigned id);
+
+struct reply;
+
+/* m->lock held. The node a command names (node3 or 3) in the plan that
+ * is up: 0, or -1 after saying why to r */
+int parse_node_name(struct manager *m, const char *s, struct reply *r,
+		    struct node_rec **out);
 
 #endif

@@ -2,11 +2,12 @@
  * disk.
  *
  * Threads: the main thread accepts commands, one thread per command
- * (daemon.c); the watcher looks at every node ten times a second
- * (health.c), the agent poller asks agents for reports, the guest poller
- * looks at guests (guests.c), the DMA fault reader reads /dev/kmsg
- * (dma_watch.c); a forced stop or a restart after a failure runs in a
- * thread of its own, holding the node's op lock.
+ * (daemon.c; the handlers are in cmd_*.c and guests.c); the watcher
+ * looks at every node ten times a second (health.c), the agent poller
+ * asks agents for reports, the guest poller looks at guests (guests.c),
+ * the DMA fault reader reads /dev/kmsg (dma_watch.c); a forced stop or a
+ * restart after a failure runs in a thread of its own, holding the
+ * node's op lock.
  *
  * There is one manager, struct manager, and only daemon.c names it: it
  * hands it down. Every function that needs it takes it first, as m. A
@@ -69,15 +70,20 @@
  *                   channel
  *   health.c        the watcher, the agent poller, restarts
  *   guests.c        the guests, their poller, shoji guest
- *   status_json.c   shoji status
+ *   status_json.c   shoji status: the table and the JSON
  *   dma_watch.c     the DMA fault reader
  *   plan_adopt.c    the plan that is up: read and checked, adopted,
  *                   dropped
  *   state_restore.c reading the state file back at start-up
  *   node_cycle.c    one node brought up or taken down for a command, and
  *                   the wait until it runs
- *   daemon.c        start-up, the socket, each command's thread and its
- *                   handler
+ *   cmd_up_down.c   shoji up, shoji down
+ *   cmd_lifecycle.c shoji start, stop, restart
+ *   cmd_status.c    shoji status (status_json.c writes it)
+ *   cmd_logs.c      shoji logs, shoji events
+ *   cmd_exec.c      shoji exec
+ *   daemon.c        start-up, the socket, each command's thread and the
+ *                   table that hands it to its handler
  */
 #ifndef SHOJI_MANAGER_H
 #define SHOJI_MANAGER_H

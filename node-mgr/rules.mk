@@ -27,7 +27,10 @@ NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)
 NM_MGR_NAMES := daemon/clock daemon/manager daemon/events \
 	daemon/state_save daemon/manager_lock daemon/partition \
 	daemon/node_ops daemon/health daemon/guests daemon/status_json \
-	daemon/dma_watch daemon/daemon cli/cmd_client agent/agent
+	daemon/dma_watch daemon/plan_adopt daemon/state_restore \
+	daemon/node_cycle daemon/cmd_up_down daemon/cmd_lifecycle \
+	daemon/cmd_status daemon/cmd_logs daemon/cmd_exec daemon/daemon \
+	cli/cmd_client agent/agent
 NM_MGR_SRCS := $(NM_MGR_NAMES:%=node-mgr/%.c)
 NM_MAIN_SRC := node-mgr/cli/shoji.c $(NM_MGR_SRCS)
 NM_UNIT_TESTS := test_units test_diag test_plan test_machine_check \

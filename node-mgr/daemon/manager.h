@@ -2,11 +2,12 @@
  * disk.
  *
  * Threads: the main thread accepts commands, one thread per command
- * (daemon.c); the watcher looks at every node ten times a second
- * (health.c), the agent poller asks agents for reports, the guest poller
- * looks at guests (guests.c), the DMA fault reader reads /dev/kmsg
- * (dma_watch.c); a forced stop or a restart after a failure runs in a
- * thread of its own, holding the node's op lock.
+ * (daemon.c; the handlers are in cmd_*.c and guests.c); the watcher
+ * looks at every node ten times a second (health.c), the agent poller
+ * asks agents for reports, the guest poller looks at guests (guests.c),
+ * the DMA fault reader reads /dev/kmsg (dma_watch.c); a forced stop or a
+ * restart after a failure runs in a thread of its own, holding the
+ * node's op lock.
  *
  * There is one manager, struct manager, and only daemon.c names it: it
  * hands it down. Every function that needs it takes it first, as m. A
@@ -55,7 +56,7 @@
  *
  *   clock.c         the monotonic clock: mono_now, mono_ms, mono_ms_since
  *   manager.c       what the records say: health_name, guest_state_name,
- *                   plan_node_of
+ *                   plan_node_of, parse_node_name
  *   events.c        the journal and kept logs; only queued while the
  *                   thread holds m->lock (mgr_lock tells it: event_hold)
  *   state_save.c    writing the state file: state_flush_to, state_flush,
@@ -69,10 +70,20 @@
  *                   channel
  *   health.c        the watcher, the agent poller, restarts
  *   guests.c        the guests, their poller, shoji guest
- *   status_json.c   shoji status
+ *   status_json.c   shoji status: the table and the JSON
  *   dma_watch.c     the DMA fault reader
- *   daemon.c        start-up, the socket, each command's thread and its
- *                   handler, adopting a plan, reading the state file back
+ *   plan_adopt.c    the plan that is up: read and checked, adopted,
+ *                   dropped
+ *   state_restore.c reading the state file back at start-up
+ *   node_cycle.c    one node brought up or taken down for a command, and
+ *                   the wait until it runs
+ *   cmd_up_down.c   shoji up, shoji down
+ *   cmd_lifecycle.c shoji start, stop, restart
+ *   cmd_status.c    shoji status (status_json.c writes it)
+ *   cmd_logs.c      shoji logs, shoji events
+ *   cmd_exec.c      shoji exec
+ *   daemon.c        start-up, the socket, each command's thread and the
+ *                   table that hands it to its handler
  */
 #ifndef SHOJI_MANAGER_H
 #define SHOJI_MANAGER_H
@@ -202,5 +213,12 @@ struct manager {
 /* The plan's node id, NULL if no plan is up or it has no such node
  * (m->lock held) */
 const struct plan_node *plan_node_of(struct manager *m, unsigned id);
+
+struct reply;
+
+/* m->lock held. The node a command names (node3 or 3) in the plan that
+ * is up: 0, or -1 after saying why to r */
+int parse_node_name(struct manager *m, const char *s, struct reply *r,
+		    struct node_rec **out);
 
 #endif

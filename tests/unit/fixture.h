@@ -1,13 +1,16 @@
 /* Temporary trees for tests: plans with their kernel files, and fake
- * machines under $SHOJI_SYSROOT. */
+ * machines under $SHOJI_SYSROOT; and a node's control page in memory. */
 #ifndef SHOJI_TEST_FIXTURE_H
 #define SHOJI_TEST_FIXTURE_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <linux/shoji.h>
 
 #include "common/diag.h"
 
@@ -115,6 +118,25 @@ static inline char *fixture_render(struct diag *d)
 	diag_print_failure(d, out);
 	fclose(out);
 	return text;
+}
+
+/* A control page as node0 maps it: the tests write it as a node would */
+union fixture_page {
+	struct shoji_control c;
+	unsigned char bytes[SHOJI_CONTROL_SIZE];
+};
+
+/* The page of a node that runs, its console ring the rest of the page;
+ * all else 0, for a test to set what it is about. */
+static inline void fixture_good_page(union fixture_page *page)
+{
+	memset(page, 0, sizeof(*page));
+	page->c.magic = SHOJI_CONTROL_MAGIC;
+	page->c.version = SHOJI_CONTROL_VERSION;
+	page->c.size = SHOJI_CONTROL_SIZE;
+	page->c.state = SHOJI_STATE_RUNNING;
+	page->c.con_size =
+		SHOJI_CONTROL_SIZE - offsetof(struct shoji_control, con_buf);
 }
 
 #endif

@@ -10,21 +10,14 @@
 #include "common/ctl_channel.h"
 
 #include "check.h"
+#include "fixture.h"
 
-static union {
-	struct shoji_control c;
-	unsigned char bytes[SHOJI_CONTROL_SIZE];
-} page;
+static union fixture_page page;
 static struct ctl_copy copy;
 
 static void good_page(void)
 {
-	memset(&page, 0, sizeof(page));
-	page.c.magic = SHOJI_CONTROL_MAGIC;
-	page.c.version = SHOJI_CONTROL_VERSION;
-	page.c.size = SHOJI_CONTROL_SIZE;
-	page.c.state = SHOJI_STATE_RUNNING;
-	page.c.con_size = SHOJI_CONTROL_SIZE - offsetof(struct shoji_control, con_buf);
+	fixture_good_page(&page);
 	page.c.cmd_seq = 41;
 	page.c.reply_seq = 41;
 }

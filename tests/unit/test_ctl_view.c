@@ -9,25 +9,18 @@
 #include "common/ctl_view.h"
 
 #include "check.h"
+#include "fixture.h"
 
 #define HDR offsetof(struct shoji_control, con_buf)
 #define RING (SHOJI_CONTROL_SIZE - HDR)
 
-static union {
-	struct shoji_control c;
-	unsigned char bytes[SHOJI_CONTROL_SIZE];
-} page;
+static union fixture_page page;
 static struct ctl_copy copy;
 
 static void good_page(void)
 {
-	memset(&page, 0, sizeof(page));
-	page.c.magic = SHOJI_CONTROL_MAGIC;
-	page.c.version = SHOJI_CONTROL_VERSION;
-	page.c.size = SHOJI_CONTROL_SIZE;
-	page.c.state = SHOJI_STATE_RUNNING;
+	fixture_good_page(&page);
 	page.c.heartbeat = 42;
-	page.c.con_size = RING;
 }
 
 static bool read_page(struct ctl_view *v)

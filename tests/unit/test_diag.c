@@ -4,6 +4,7 @@
 #include "common/diag.h"
 
 #include "check.h"
+#include "fixture.h"
 
 static void test_edit_distance(void)
 {
@@ -38,19 +39,6 @@ static void test_nearest_name(void)
 	CHECK(nearest_name(long_word, keys, n) == NULL);
 }
 
-static char *render(struct diag *d)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-
-	if (!out)
-		return NULL;
-	diag_print(d, out, "p.ini");
-	fclose(out);
-	return text;
-}
-
 static void test_sorting_and_format(void)
 {
 	struct diag d;
@@ -64,7 +52,7 @@ static void test_sorting_and_format(void)
 	diag_add(&d, 3, "ctrl\001char");
 	CHECK(diag_errors(&d) == 5);
 	CHECK(!diag_failed(&d));
-	text = render(&d);
+	text = fixture_render(&d);
 	CHECK_STR(text, "p.ini: plan-wide\n"
 			"p.ini:2: first\n"
 			"p.ini:3: ctrl?char\n"

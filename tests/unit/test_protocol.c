@@ -1,10 +1,12 @@
 /* The manager's socket protocol over a socket pair: arguments arrive as
  * sent, frames and the exit status come back, and broken requests are
- * refused. */
+ * refused; and the command's connection to the manager's socket. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/protocol.h"
@@ -161,11 +163,43 @@ static void test_held(void)
 	close(sv[0]);
 }
 
+/* The command reaches a listening socket and is told, by errno, why it
+ * could not: the client tells "not running" from "not root" by it. */
+static void test_connect(void)
+{
+	char dir[] = "/tmp/shoji-test-XXXXXX", path[64], long_path[200];
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int lfd, fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	errno = 0;
+	CHECK(mgr_connect(path) == -1 && errno == ENOENT);
+	memset(long_path, 'x', sizeof(long_path) - 1);
+	long_path[sizeof(long_path) - 1] = '\0';
+	errno = 0;
+	CHECK(mgr_connect(long_path) == -1 && errno == ENAMETOOLONG);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(lfd >= 0);
+	CHECK(bind(lfd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CHECK(listen(lfd, 1) == 0);
+	fd = mgr_connect(path);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	close(lfd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_roundtrip();
 	test_bad_requests();
 	test_frames();
 	test_held();
+	test_connect();
 	return check_summary();
 }

@@ -1,0 +1,72 @@
+/* shoji start, stop and restart NODE: one node of the plan that is up. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "daemon/cmd_lifecycle.h"
+#include "daemon/health.h"
+#include "daemon/manager.h"
+#include "daemon/manager_lock.h"
+#include "daemon/node_cycle.h"
+
+/* start|stop|restart NODE [--no-wait] [--force], options in any order */
+int do_lifecycle(struct manager *m, int argc, char **argv, struct reply *r)
+{
+	struct node_rec *n;
+	const char *cmd = argv[0], *name = NULL;
+	bool wait = true, force = false, start = !strcmp(cmd, "start");
+	bool bad = false;
+	uint64_t timeout;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-wait"))
+			wait = false;
+		else if (!strcmp(argv[i], "--force") && !start)
+			force = true;
+		else if (!name && argv[i][0] != '-')
+			name = argv[i];
+		else
+			bad = true;
+	}
+	if (!name || bad) {
+		reply_err(r, "Usage: shoji %s NODE%s [--no-wait]\n", cmd,
+			  start ? "" : " [--force]");
+		return EXIT_CANNOT;
+	}
+	cmd_lock(m, r);
+	if (parse_node_name(m, name, r, &n)) {
+		cmd_unlock(m, r);
+		return EXIT_CANNOT;
+	}
+	if (start && (n->wanted || n->busy)) {
+		cmd_unlock(m, r);
+		reply_err(r, "shoji: node%u is already %s\n", n->id,
+			  health_name(n->health));
+		return EXIT_CANNOT;
+	}
+	/* --force: no clean stop, NMI and INIT at once */
+	timeout = force ? 0 : stop_timeout_of(m, n);
+	cmd_unlock(m, r);
+	if (!start) {
+		if (!node_take_down(m, n, false, timeout,
+				    !strcmp(cmd, "stop")
+					    ? (force ? "stopped by force (shoji stop --force)"
+						     : "stopped (shoji stop)")
+					    : "stopped to restart (shoji restart)",
+				    r))
+			return EXIT_CANNOT;
+		reply_out(r, "node%u: stopped%s\n", n->id,
+			  force ? " by force (NMI and INIT, no clean stop)" : "");
+		if (!strcmp(cmd, "stop"))
+			return EXIT_GOOD;
+	}
+	cmd_lock(m, r);
+	n->failures = 0;
+	cmd_unlock(m, r);
+	if (node_bring_up(m, n, r))
+		return EXIT_CANNOT;
+	if (wait && wait_running(m, n, r, MGR_BOOT_TIMEOUT_MS / 1000))
+		return EXIT_CANNOT;
+	return EXIT_GOOD;
+}

@@ -1,0 +1,222 @@
+/* shoji up PLAN and shoji down [NODE]: a plan brought up node by node and
+ * undone in reverse order if a step fails; the plan, or one node of it,
+ * taken down. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "daemon/cmd_up_down.h"
+#include "daemon/events.h"
+#include "daemon/guests.h"
+#include "daemon/health.h"
+#include "daemon/manager.h"
+#include "daemon/manager_lock.h"
+#include "daemon/node_cycle.h"
+#include "daemon/partition.h"
+#include "daemon/plan_adopt.h"
+#include "daemon/state_save.h"
+
+/* m->lock held. Whether a plan is up or being brought up; if so says
+ * which to r. */
+static bool plan_taken(struct manager *m, struct reply *r)
+{
+	if (m->bringing_up) {
+		reply_err(r, "shoji: the plan %s is being brought up (another shoji up); wait for it to finish\n",
+			  m->plan_path);
+		return true;
+	}
+	if (m->plan) {
+		reply_err(r, "shoji: the plan %s is up; take it down first (shoji down)\n",
+			  m->plan_path);
+		return true;
+	}
+	return false;
+}
+
+int do_up(struct manager *m, int argc, char **argv, struct reply *r)
+{
+	struct plan *plan;
+	unsigned done[PLAN_MAX_NODES], nr = 0;
+	const char *step = "";
+	int ret = EXIT_CANNOT;
+	uint64_t timeout;
+	bool taken;
+
+	if (argc != 2) {
+		reply_err(r, "Usage: shoji up PLAN\n");
+		return EXIT_CANNOT;
+	}
+	cmd_lock(m, r);
+	taken = plan_taken(m, r);
+	cmd_unlock(m, r);
+	if (taken)
+		return EXIT_CANNOT;
+	plan = plan_open(argv[1], r, true, &ret);
+	if (!plan) {
+		/* as shoji check: 2 for the plan's errors, 1 when the plan or
+		 * the machine could not be read */
+		reply_err(r, ret == EXIT_BAD_PLAN
+				     ? "shoji: up: the plan does not fit this machine; nothing was changed\n"
+				     : "shoji: up: the plan could not be checked; nothing was changed\n");
+		return ret;
+	}
+	ret = EXIT_CANNOT;
+	if (m->dev < 0) {
+		plan_free(plan);
+		reply_err(r, "shoji: /dev/shoji is missing: node0 runs a kernel without the Shoji patch\n");
+		return EXIT_CANNOT;
+	}
+	guests_lock();
+	cmd_lock(m, r);
+	/* Checked again: another up may have adopted a plan while this one
+	 * read its plan. The check and the adoption are one critical
+	 * section, so of two ups only one adopts; bringing_up keeps the
+	 * plan this up works with from being dropped under it. */
+	if (plan_taken(m, r)) {
+		cmd_unlock(m, r);
+		guests_unlock();
+		plan_free(plan);
+		return EXIT_CANNOT;
+	}
+	plan_adopt(m, plan, argv[1]);
+	m->bringing_up = true;
+	state_changed(m);
+	cmd_unlock(m, r);
+	if (state_save_failure()) {
+		reply_err(r, "shoji: up: cannot save the manager's state in %s: %s; nothing was changed\n",
+			  m->state_dir, strerror(state_save_failure()));
+		mgr_lock(m);
+		plan_drop(m);
+		m->bringing_up = false;
+		state_changed(m);
+		mgr_unlock(m);
+		/* said above; the file holds no plan either way */
+		state_save_failure_said();
+		guests_unlock();
+		return EXIT_CANNOT;
+	}
+	mgr_lock(m);
+	event_log(m, "manager", "up %s", argv[1]);
+	mgr_unlock(m);
+	guests_unlock();
+
+	/*
+	 * Node by node, partition setup, then load and start: a node boots
+	 * while node0 takes the next one's CPUs offline and its devices
+	 * from its drivers, which share nothing with it.
+	 */
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		struct node_rec *n = &m->nodes[i];
+
+		if (!n->in_plan)
+			continue;
+		step = "partition setup";
+		pthread_mutex_lock(&n->op);
+		if (partition_take(m, n, &plan->nodes[i], r)) {
+			pthread_mutex_unlock(&n->op);
+			reply_err(r, "shoji: up: node%u: %s failed\n", i, step);
+			goto undo;
+		}
+		pthread_mutex_unlock(&n->op);
+		done[nr++] = i;
+		mgr_lock(m);
+		state_changed(m);
+		mgr_unlock(m);
+		step = "load and start";
+		if (node_bring_up(m, n, r)) {
+			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);
+			goto undo;
+		}
+	}
+	for (unsigned k = 0; k < nr; k++) {
+		struct node_rec *n = &m->nodes[done[k]];
+
+		step = "boot";
+		if (wait_running(m, n, r, MGR_BOOT_TIMEOUT_MS / 1000)) {
+			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);
+			goto undo;
+		}
+	}
+	mgr_lock(m);
+	m->bringing_up = false;
+	mgr_unlock(m);
+	reply_out(r, "up: %u node(s) running from %s\n", nr, argv[1]);
+	return EXIT_GOOD;
+undo:
+	reply_err(r, "shoji: up: undoing what was done, in reverse order\n");
+	while (nr--) {
+		struct node_rec *n = &m->nodes[done[nr]];
+
+		mgr_lock(m);
+		timeout = stop_timeout_of(m, n);
+		mgr_unlock(m);
+		node_take_down(m, n, true, timeout, "up failed; undone", r);
+	}
+	mgr_lock(m);
+	event_log(m, "manager", "up %s failed at %s; undone", argv[1], step);
+	mgr_unlock(m);
+	guests_lock();
+	mgr_lock(m);
+	plan_drop(m);
+	m->bringing_up = false;
+	state_changed(m);
+	mgr_unlock(m);
+	guests_unlock();
+	return ret;
+}
+
+int do_down(struct manager *m, int argc, char **argv, struct reply *r)
+{
+	struct node_rec *one = NULL;
+	bool all_stopped = true;
+
+	if (argc > 2) {
+		reply_err(r, "Usage: shoji down [NODE]\n");
+		return EXIT_CANNOT;
+	}
+	cmd_lock(m, r);
+	if (!m->plan) {
+		cmd_unlock(m, r);
+		reply_out(r, "No plan is up.\n");
+		return EXIT_GOOD;
+	}
+	/* up undoes what it did itself if it fails; a down meanwhile would
+	 * free the plan up still reads */
+	if (m->bringing_up) {
+		reply_err(r, "shoji: the plan %s is being brought up; take it down once shoji up has finished\n",
+			  m->plan_path);
+		cmd_unlock(m, r);
+		return EXIT_CANNOT;
+	}
+	if (argc == 2 && parse_node_name(m, argv[1], r, &one)) {
+		cmd_unlock(m, r);
+		return EXIT_CANNOT;
+	}
+	cmd_unlock(m, r);
+	for (unsigned i = PLAN_MAX_NODES; i-- > 1;) {
+		struct node_rec *n = &m->nodes[i];
+		uint64_t timeout;
+
+		if (!n->in_plan || (one && n != one))
+			continue;
+		mgr_lock(m);
+		timeout = stop_timeout_of(m, n);
+		mgr_unlock(m);
+		if (node_take_down(m, n, true, timeout, "taken down (shoji down)", r))
+			reply_out(r, "node%u: down\n", i);
+		else
+			all_stopped = false;
+	}
+	if (!one) {
+		guests_lock();
+		cmd_lock(m, r);
+		event_log(m, "manager", "down %s", m->plan_path);
+		plan_drop(m);
+		state_changed(m);
+		cmd_unlock(m, r);
+		guests_unlock();
+	}
+	return all_stopped ? EXIT_GOOD : EXIT_CANNOT;
+}

@@ -1,6 +1,6 @@
-/* shoji up PLAN and shoji down [NODE]: a plan brought up node by node and
- * undone in reverse order if a step fails; the plan, or one node of it,
- * taken down. */
+/* shoji up PLAN and shoji down [NODE]: a plan brought up, its nodes at
+ * once, and undone in reverse order if a step fails; the plan, or one node
+ * of it, taken down. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,8 +35,43 @@ static bool plan_taken(struct manager *m, struct reply *r)
 	return false;
 }
 
+/* One node of a plan brought up: partition setup, then load and start */
+struct bring_up_job {
+	struct manager *m;
+	struct node_rec *n;
+	const struct plan_node *pn;
+	struct reply r;			/* held until passed on in order */
+	pthread_t thread;
+	bool threaded;
+	bool partitioned;		/* to be undone if the plan fails */
+	const char *failed_step;	/* NULL: brought up */
+};
+
+static void *bring_up_node(void *arg)
+{
+	struct bring_up_job *j = arg;
+	struct manager *m = j->m;
+	int ret;
+
+	pthread_mutex_lock(&j->n->op);
+	ret = partition_take(m, j->n, j->pn, &j->r);
+	pthread_mutex_unlock(&j->n->op);
+	if (ret) {
+		j->failed_step = "partition setup";
+		return NULL;
+	}
+	j->partitioned = true;
+	mgr_lock(m);
+	state_changed(m);
+	mgr_unlock(m);
+	if (node_bring_up(m, j->n, &j->r))
+		j->failed_step = "load and start";
+	return NULL;
+}
+
 int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 {
+	struct bring_up_job jobs[PLAN_MAX_NODES];
 	struct plan *plan;
 	unsigned done[PLAN_MAX_NODES], nr = 0;
 	const char *step = "";
@@ -102,34 +137,43 @@ int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 	mgr_unlock(m);
 	guests_unlock();
 
-	/*
-	 * Node by node, partition setup, then load and start: a node boots
-	 * while node0 takes the next one's CPUs offline and its devices
-	 * from its drivers, which share nothing with it.
-	 */
+	/* Every node at once: each one's partition setup, load and start in
+	 * a thread of its own, as they share nothing (the kernel image cache
+	 * and node0's kernel serialize the loads). Each thread's output is
+	 * held and passed on in the plan's order. */
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
-		struct node_rec *n = &m->nodes[i];
+		struct bring_up_job *j = &jobs[i];
 
-		if (!n->in_plan)
+		if (!m->nodes[i].in_plan)
 			continue;
-		step = "partition setup";
-		pthread_mutex_lock(&n->op);
-		if (partition_take(m, n, &plan->nodes[i], r)) {
-			pthread_mutex_unlock(&n->op);
-			reply_err(r, "shoji: up: node%u: %s failed\n", i, step);
-			goto undo;
-		}
-		pthread_mutex_unlock(&n->op);
-		done[nr++] = i;
-		mgr_lock(m);
-		state_changed(m);
-		mgr_unlock(m);
-		step = "load and start";
-		if (node_bring_up(m, n, r)) {
-			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);
-			goto undo;
+		*j = (struct bring_up_job){ .m = m, .n = &m->nodes[i],
+					    .pn = &plan->nodes[i],
+					    .r = { .fd = r->fd } };
+		reply_hold(&j->r);
+		j->threaded = !pthread_create(&j->thread, NULL,
+					      bring_up_node, j);
+		if (!j->threaded)
+			bring_up_node(j);
+	}
+	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
+		struct bring_up_job *j = &jobs[i];
+
+		if (!m->nodes[i].in_plan)
+			continue;
+		if (j->threaded)
+			pthread_join(j->thread, NULL);
+		reply_release(&j->r);
+		if (j->partitioned)
+			done[nr++] = i;
+		if (j->failed_step) {
+			reply_err(r, "shoji: up: node%u: %s failed\n", i,
+				  j->failed_step);
+			if (!step[0])
+				step = j->failed_step;
 		}
 	}
+	if (step[0])
+		goto undo;
 	for (unsigned k = 0; k < nr; k++) {
 		struct node_rec *n = &m->nodes[done[k]];
 

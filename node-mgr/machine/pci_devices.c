@@ -13,9 +13,10 @@
 
 #define PCI_CLASS_BASE_BRIDGE 0x06
 
-/* libpci's error callback must not return: it jumps back here. */
-static jmp_buf scan_failed;
-static char scan_error[256];
+/* libpci's error callback must not return: it jumps back here. One of
+ * each per thread: shoji up sets its nodes up in threads at once. */
+static _Thread_local jmp_buf scan_failed;
+static _Thread_local char scan_error[256];
 
 static void on_pci_error(char *msg, ...) PCI_PRINTF(1, 2) PCI_NONRET;
 

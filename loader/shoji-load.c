@@ -64,8 +64,8 @@ static void usage(FILE *f)
 "times    NODE's TSC stamps from its control page and the TSC frequency, as\n"
 "         one JSON line (0: not reached): load (the load began), start\n"
 "         (start request), kernel (its kernel's platform setup, early in\n"
-"         setup_arch), running (its last initcall, just before init),\n"
-"         parked (it stopped).\n"
+"         setup_arch), running (its initcalls done and its initramfs\n"
+"         unpacked: init next), parked (it stopped).\n"
 "exec     run COMMAND with sh inside NODE (through its control page).\n"
 "info     this kernel's role and the TSC and LAPIC timer frequencies.\n");
 }

@@ -297,12 +297,15 @@ static void *page_buf(size_t size)
 	return p;
 }
 
-static void add_seg(struct sl_image *img, void *buf, size_t bufsz,
-		    uint64_t mem, uint64_t memsz)
+/* A segment of what the image allocated (owned), or of the caller's
+ * memory, which must outlive the image */
+static void add_seg(struct sl_image *img, const void *buf, void *owned,
+		    size_t bufsz, uint64_t mem, uint64_t memsz)
 {
 	struct sl_segment *s = &img->seg[img->nr++];
 
 	s->buf = buf;
+	s->owned = owned;
 	s->bufsz = bufsz;
 	s->mem = mem;
 	s->memsz = align_up(memsz, SL_PAGE);
@@ -322,7 +325,7 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	size_t tramp_size = (size_t)(shoji_trampoline_end - shoji_trampoline);
 	size_t low_size, cmdline_max, pt_used;
 	struct sl_range boot_map;
-	uint8_t *low = NULL, *data = NULL, *kbuf = NULL, *ibuf = NULL;
+	uint8_t *low = NULL, *data = NULL;
 	struct boot_params *bp;
 	struct setup_data *sd;
 	char *cmdline;
@@ -371,9 +374,7 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	low_size = (size_t)n->lowmem.size - SHOJI_PARK_SIZE;
 	low = page_buf(low_size);
 	data = page_buf(3 * SL_PAGE);
-	kbuf = page_buf(kernel_size);
-	ibuf = initrd_size ? page_buf(initrd_size) : NULL;
-	if (!low || !data || !kbuf || (initrd_size && !ibuf)) {
+	if (!low || !data) {
 		sl_fail(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -455,27 +456,25 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	sl_build_boot_params(bp, bz, n, data_pa + SL_PAGE, initrd_pa,
 			     initrd_size, data_pa + 2 * SL_PAGE);
 
-	memcpy(kbuf, vm ? vm->image : bz->data + bz->setup_size, kernel_size);
-	if (initrd_size)
-		memcpy(ibuf, initrd, initrd_size);
-
-	add_seg(img, low, TRAMP_SIZE + pt_used, n->lowmem.start,
+	add_seg(img, low, low, TRAMP_SIZE + pt_used, n->lowmem.start,
 		TRAMP_SIZE + pt_used);
-	/* A decompressed kernel needs zeroes up to its _end, no further */
-	add_seg(img, kbuf, kernel_size, img->kernel,
+	/* The kernel and the initrd as the caller holds them: a copy of
+	 * each would be two more passes over most of the image. A
+	 * decompressed kernel needs zeroes up to its _end, no further. */
+	add_seg(img, vm ? vm->image : bz->data + bz->setup_size, NULL,
+		kernel_size, img->kernel,
 		vm ? align_up(vm->memsz > kernel_size ? vm->memsz : kernel_size,
 			      SL_PAGE)
 		   : kernel_mem);
-	add_seg(img, data, 3 * SL_PAGE, data_pa, 3 * SL_PAGE);
+	add_seg(img, data, data, 3 * SL_PAGE, data_pa, 3 * SL_PAGE);
 	if (initrd_size)
-		add_seg(img, ibuf, initrd_size, initrd_pa, initrd_size);
+		add_seg(img, initrd, NULL, initrd_size, initrd_pa,
+			initrd_size);
 	return 0;
 
 fail:
 	free(low);
 	free(data);
-	free(kbuf);
-	free(ibuf);
 	memset(img, 0, sizeof(*img));
 	return -1;
 }
@@ -485,6 +484,6 @@ void sl_image_free(struct sl_image *img)
 	unsigned i;
 
 	for (i = 0; i < img->nr; i++)
-		free(img->seg[i].buf);
+		free(img->seg[i].owned);
 	memset(img, 0, sizeof(*img));
 }

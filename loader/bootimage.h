@@ -59,7 +59,8 @@ struct sl_bzimage {
 };
 
 struct sl_segment {
-	void *buf;
+	const void *buf;
+	void *owned;	/* buf when the image allocated it, else NULL */
 	size_t bufsz;
 	uint64_t mem;
 	uint64_t memsz;
@@ -126,7 +127,9 @@ struct sl_vmlinux;
 
 /* The whole image: with vm, the kernel decompressed out of bz (the node
  * enters it at startup_64); without, bz's own protected-mode kernel,
- * which decompresses itself. Returns 0, or -1 with a reason in err. */
+ * which decompresses itself. Its kernel and initrd segments point into
+ * vm or bz and initrd, which must outlive it. Returns 0, or -1 with a
+ * reason in err. */
 int sl_build_image(struct sl_image *img, const struct sl_node *n,
 		   const struct sl_bzimage *bz, const struct sl_vmlinux *vm,
 		   const void *initrd, size_t initrd_size, char *err,

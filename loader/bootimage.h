@@ -13,6 +13,13 @@
 #include <asm/bootparam.h>
 #include <linux/shoji.h>
 
+/* The setup_data type of struct shoji_setup: asm/setup_data.h of a kernel
+ * with the patch series has it, the installed headers may predate it. The
+ * unit tests check the number against the series. */
+#ifndef SETUP_SHOJI
+#define SETUP_SHOJI	10
+#endif
+
 #define SL_PAGE		UINT64_C(4096)
 #define SL_2M		(UINT64_C(2) << 20)
 #define SL_MAX_SEGMENTS	8

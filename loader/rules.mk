@@ -73,11 +73,15 @@ $(SHOJI_LOAD): $(LOADER_OUT)/shoji-load.o $(LOADER_OUT)/from_plan.o \
 tools: $(SHOJI_LOAD)
 
 # The unit tests' harness (tests/unit/check.h), so every test prints the
-# same closing line
+# same closing line. SERIES_SETUP_SHOJI is the number the series gives
+# SETUP_SHOJI in asm/setup_data.h, a file it changes rather than adds:
+# the test holds the loader's own definition to it.
 $(LOADER_OUT)/test-bootimage: loader/tests/test_bootimage.c $(LOADER_OUT)/libshoji-load.a \
 		$(LOADER_HEADERS) tests/unit/check.h
 	$(CC) $(LOADER_CFLAGS) -Itests/unit -o $@ $< $(LOADER_OUT)/libshoji-load.a \
-		$(LOADER_LIBS)
+		$(LOADER_LIBS) -DSERIES_SETUP_SHOJI="$$(sed -n \
+		's/^+#define[[:space:]]*SETUP_SHOJI[[:space:]]*\([0-9][0-9]*\)$$/\1/p' \
+		$$(sed -n 's|^\([^#]\)|kernel-patches/\1|p' kernel-patches/series))"
 
 # Under the sanitizers: it feeds the decompressors broken payloads
 $(LOADER_OUT)/test-vmlinux: loader/tests/test_vmlinux.c $(LOADER_OUT)/libshoji-load.a \

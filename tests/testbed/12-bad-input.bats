@@ -54,11 +54,11 @@ teardown() {
 @test "a kernel of another Shoji node ABI is refused" {
 	offset=$(grep -obUa ShojiNodeABI= "$REPO/out/bzImage" | head -n1 | cut -d: -f1)
 	[ -n "$offset" ]
-	run node0 "cp /shoji/out/bzImage /tmp/abi2-bzImage &&
-		printf 2 | dd of=/tmp/abi2-bzImage bs=1 seek=$((offset + 13)) conv=notrunc 2>/dev/null &&
-		shoji-load load /shoji/$PLAN 1 --kernel /tmp/abi2-bzImage"
+	run node0 "cp /shoji/out/bzImage /tmp/abi9-bzImage &&
+		printf 9 | dd of=/tmp/abi9-bzImage bs=1 seek=$((offset + 13)) conv=notrunc 2>/dev/null &&
+		shoji-load load /shoji/$PLAN 1 --kernel /tmp/abi9-bzImage"
 	assert_status 1
-	assert_output_contains "node1: kernel /tmp/abi2-bzImage speaks Shoji node ABI 2, this loader speaks ABI 1"
+	assert_output_contains "node1: kernel /tmp/abi9-bzImage speaks Shoji node ABI 9, this loader speaks ABI 2"
 }
 
 @test "a segment outside the node's memory is refused by node0's kernel" {

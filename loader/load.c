@@ -52,7 +52,8 @@ static int confine_devices(int fd, unsigned node, const struct sl_node *n,
 	*confined = 0;
 	*remapped = 0;
 	for (unsigned i = 0; i < n->nr_pci; i++) {
-		struct shoji_dma_device dev = { .node = node, .dev = n->pci[i] };
+		struct shoji_dma_device dev = { .size = sizeof(dev), .node = node,
+						.dev = n->pci[i] };
 		char what[96];
 		int kmsg = sl_kmsg_open();
 
@@ -66,9 +67,9 @@ static int confine_devices(int fd, unsigned node, const struct sl_node *n,
 		}
 		if (kmsg >= 0)
 			close(kmsg);
-		if (dev.flags & SHOJI_DMA_CONFINED)
+		if (dev.result & SHOJI_DMA_CONFINED)
 			(*confined)++;
-		if (dev.flags & SHOJI_DMA_IRQS_REMAPPED)
+		if (dev.result & SHOJI_DMA_IRQS_REMAPPED)
 			(*remapped)++;
 	}
 	return 0;
@@ -160,6 +161,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 			goto out;
 		}
 	}
+	info = (struct shoji_info){ .size = sizeof(info) };
 	if (ioctl(fd, SHOJI_IOC_INFO, &info)) {
 		sl_fail(err, errlen, "node%u: /dev/shoji: %s", node, strerror(errno));
 		goto out;
@@ -189,6 +191,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		  !strstr(n->cmdline, "no5lvl");
 
 	memset(&desc, 0, sizeof(desc));
+	desc.size = sizeof(desc);
 	desc.node = node;
 	desc.nr_cpus = n->nr_cpus;
 	memcpy(desc.cpus, req->cpus, n->nr_cpus * sizeof(req->cpus[0]));

@@ -56,6 +56,7 @@ int sl_open_dev(struct shoji_info *info, char *err, size_t errlen)
 			"cannot open /dev/shoji: %s", strerror(errno));
 		return -1;
 	}
+	*info = (struct shoji_info){ .size = sizeof(*info) };
 	if (ioctl(fd, SHOJI_IOC_INFO, info) || info->version != SHOJI_IOCTL_VERSION) {
 		sl_fail(err, errlen, "/dev/shoji speaks another interface version than this loader (%u)",
 			SHOJI_IOCTL_VERSION);

@@ -388,7 +388,7 @@ static void read_control_or_die(const struct shoji_control *c, unsigned node,
 static void node_status(int fd, unsigned node, struct shoji_status *st,
 			struct ctl_copy *copy, struct ctl_view *v)
 {
-	*st = (struct shoji_status){ .node = node };
+	*st = (struct shoji_status){ .size = sizeof(*st), .node = node };
 	if (ioctl(fd, SHOJI_IOC_STATUS, st))
 		die("node%u: %s", node, errno == ENOENT ? "nothing was ever loaded" :
 		    strerror(errno));
@@ -416,9 +416,10 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 	fd = open_dev_or_die(&info);
 
 	if (!strcmp(cmd, "start")) {
+		struct shoji_start start = { .size = sizeof(start), .node = node };
 		int kmsg = kmsg_open_at_end();
 
-		if (ioctl(fd, SHOJI_IOC_START, &node)) {
+		if (ioctl(fd, SHOJI_IOC_START, &start)) {
 			int e = errno;
 
 			print_kernel_reason(kmsg, node);
@@ -427,7 +428,8 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 		close(kmsg);
 		printf("node%u: started\n", node);
 	} else if (!strcmp(cmd, "stop")) {
-		struct shoji_stop st = { .node = node, .timeout_ms = stop_timeout_ms };
+		struct shoji_stop st = { .size = sizeof(st), .node = node,
+					 .timeout_ms = stop_timeout_ms };
 
 		if (ioctl(fd, SHOJI_IOC_STOP, &st)) {
 			/* EIO: some CPU did not take INIT; the page says which */

@@ -146,7 +146,7 @@ int cmd_agent(int argc, char **argv)
 {
 	volatile struct shoji_control *c;
 	char cmd[SHOJI_CMD_LEN + 1], out[SHOJI_REPLY_LEN];
-	struct shoji_info info;
+	struct shoji_info info = { .size = sizeof(info) };
 	uint32_t seq;
 	int fd;
 

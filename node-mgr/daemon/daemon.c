@@ -347,6 +347,7 @@ int cmd_daemon(int argc, char **argv)
 		pthread_mutex_init(&m->nodes[i].chan, NULL);
 	}
 	m->dev = open("/dev/shoji", O_RDWR | O_CLOEXEC);
+	info = (struct shoji_info){ .size = sizeof(info) };
 	if (m->dev >= 0 && !ioctl(m->dev, SHOJI_IOC_INFO, &info)) {
 		if (info.node != SHOJI_ROLE_NODE0) {
 			fprintf(stderr, "shoji daemon: this kernel is node%u; the manager runs on node0\n",

@@ -39,6 +39,7 @@ int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 {
 	static struct load_req req;	/* big; callers hold the op lock */
 	static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct shoji_start start = { .size = sizeof(start), .node = n->id };
 	struct sl_load_result res;
 	char err[1024];
 	unsigned i;
@@ -77,7 +78,7 @@ int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 		goto out;
 	}
 	kmsg = sl_kmsg_open();
-	if (ioctl(m->dev, SHOJI_IOC_START, &n->id)) {
+	if (ioctl(m->dev, SHOJI_IOC_START, &start)) {
 		int e = errno;
 
 		sl_kmsg_reason(kmsg, n->id, err, sizeof(err));
@@ -123,7 +124,7 @@ out:
 int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
 	      struct reply *r)
 {
-	struct shoji_stop st = { .node = n->id };
+	struct shoji_stop st = { .size = sizeof(st), .node = n->id };
 
 	st.timeout_ms = timeout_ms > UINT32_MAX ? UINT32_MAX
 						 : (uint32_t)timeout_ms;

@@ -144,7 +144,7 @@ bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out)
 static void pci_release_dma(struct manager *m, unsigned node,
 			    const struct pci_detached *d, struct reply *r)
 {
-	struct shoji_dma_device dev = { .node = node };
+	struct shoji_dma_device dev = { .size = sizeof(dev), .node = node };
 
 	if (m->dev < 0 || !pci_detached_dev(d, &dev.dev))
 		return;

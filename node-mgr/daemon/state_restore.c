@@ -81,7 +81,8 @@ void state_restore(struct manager *m)
 	 * how much of each guest's console was copied: asked before
 	 * m->lock is taken, like all I/O. No other thread runs yet. */
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
-		st[i] = (struct shoji_status){ .node = i };
+		st[i] = (struct shoji_status){ .size = sizeof(st[i]),
+					       .node = i };
 		found[i] = plan->nodes[i].present && m->dev >= 0 &&
 			   !ioctl(m->dev, SHOJI_IOC_STATUS, &st[i]);
 		if (found[i])

@@ -177,7 +177,9 @@ void sl_spoil_setup(struct shoji_setup *s, enum sl_bad_setup how)
 		s->magic = __builtin_bswap32(s->magic);
 		break;
 	case SL_SETUP_BAD_VERSION:
-		s->version++;
+		/* A newer minor version is one a node takes */
+		s->version = SHOJI_VERSION(SHOJI_VERSION_MAJOR(s->version) + 1,
+					   SHOJI_VERSION_MINOR(s->version));
 		break;
 	case SL_SETUP_BAD_SIZE:
 		s->size += 8;

@@ -102,8 +102,8 @@ void sl_build_setup(struct shoji_setup *s, const struct sl_node *n);
 /*
  * Test only: a Shoji setup_data of a layout no node kernel knows, so that
  * the tests can see a node refuse it (`shoji-load load --test-bad-setup`).
- * Magic byte-swapped, version one ahead, or size 8 bytes larger than this
- * loader's struct.
+ * Magic byte-swapped, the next major version, or a size 8 bytes larger
+ * than the setup_data entry holds.
  */
 enum sl_bad_setup {
 	SL_SETUP_GOOD,

@@ -473,8 +473,8 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 
 		read_control_or_die(map_control(fd, node), node, &copy, &v);
 		if (!v.con_size)
-			die("node%u: bad console ring size (expected %zu)", node,
-			    SHOJI_CONTROL_SIZE - sizeof(struct shoji_control));
+			die("node%u: bad console ring size (expected %u)", node,
+			    SHOJI_CONTROL_SIZE - v.con_offset);
 		len = ctl_console(&copy, &v, 0, text, sizeof(text) - 1, NULL, NULL);
 		fwrite(text, 1, len, stdout);
 	}

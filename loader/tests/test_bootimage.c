@@ -191,7 +191,8 @@ static void test_bzimage(void)
 	d = fake_bzimage(&size, 0x020f, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G, true);
 	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
 	CHECK(bz.shoji);
-	CHECK(bz.shoji_abi == 2 && bz.shoji_abi == sl_abi_version());
+	CHECK(bz.shoji_abi == SHOJI_VERSION_MAJOR(SHOJI_SETUP_VERSION) &&
+	      bz.shoji_abi == sl_abi_version());
 	CHECK(bz.setup_size == 1024);
 	CHECK(bz.init_size == 0x1000000);
 	free(d);
@@ -314,7 +315,8 @@ static void test_image(void)
 	      ss->size == sizeof(*ss));
 	sl_spoil_setup(img.setup, SL_SETUP_BAD_MAGIC);
 	sl_spoil_setup(img.setup, SL_SETUP_BAD_VERSION);
-	CHECK(ss->magic == SHOJI_SETUP_MAGIC && ss->version == SHOJI_SETUP_VERSION + 1 &&
+	CHECK(ss->magic == SHOJI_SETUP_MAGIC &&
+	      ss->version == SHOJI_SETUP_VERSION + SHOJI_VERSION(1, 0) &&
 	      ss->size == sizeof(*ss));
 	img.setup->version = SHOJI_SETUP_VERSION;
 	sl_spoil_setup(img.setup, SL_SETUP_BAD_SIZE);

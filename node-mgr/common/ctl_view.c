@@ -75,18 +75,29 @@ bool ctl_read(const struct ctl_copy *c, struct ctl_view *v)
 		snprintf(v->why, sizeof(v->why), "bad magic %#x", magic);
 		return false;
 	}
-	if (version != CTL_VIEW_VERSION) {
+	if (SHOJI_VERSION_MAJOR(version) !=
+	    SHOJI_VERSION_MAJOR(CTL_VIEW_VERSION)) {
 		snprintf(v->why, sizeof(v->why),
-			 "layout version %u (this manager knows %u)",
-			 version, CTL_VIEW_VERSION);
+			 "layout version %u.%u (this manager knows %u.%u and its newer minor versions)",
+			 SHOJI_VERSION_MAJOR(version),
+			 SHOJI_VERSION_MINOR(version),
+			 SHOJI_VERSION_MAJOR(CTL_VIEW_VERSION),
+			 SHOJI_VERSION_MINOR(CTL_VIEW_VERSION));
 		return false;
 	}
-	if (size != SHOJI_CONTROL_SIZE) {
+	/* A newer minor version is larger: the fields known stay where
+	 * they are. A smaller size is an older layout, or garbage. */
+	if (size < CTL_HEADER_SIZE || size > SHOJI_CONTROL_SIZE) {
 		snprintf(v->why, sizeof(v->why),
-			 "page size %u (expected %u)", size,
-			 SHOJI_CONTROL_SIZE);
+			 "layout version %u.%u of %u bytes (this manager knows %u.%u of %zu bytes, in a page of %u)",
+			 SHOJI_VERSION_MAJOR(version),
+			 SHOJI_VERSION_MINOR(version), size,
+			 SHOJI_VERSION_MAJOR(CTL_VIEW_VERSION),
+			 SHOJI_VERSION_MINOR(CTL_VIEW_VERSION),
+			 CTL_HEADER_SIZE, SHOJI_CONTROL_SIZE);
 		return false;
 	}
+	v->con_offset = size;
 	GET(c, state, v->state);
 	if (v->state > SHOJI_STATE_STOP_FAILED) {
 		snprintf(v->why, sizeof(v->why), "unknown state %u",
@@ -111,9 +122,10 @@ bool ctl_read(const struct ctl_copy *c, struct ctl_view *v)
 		v->reply_len = SHOJI_REPLY_LEN;
 	GET(c, con_head, v->con_head);
 	GET(c, con_size, v->con_size);
-	/* The ring is the rest of the page, exactly; anything else is
-	 * garbage and only the ring is lost, not the page. */
-	if (v->con_size != SHOJI_CONTROL_SIZE - CTL_HEADER_SIZE)
+	/* The ring is the rest of the page after the layout, exactly;
+	 * anything else is garbage and only the ring is lost, not the
+	 * page. */
+	if (v->con_size != SHOJI_CONTROL_SIZE - v->con_offset)
 		v->con_size = 0;
 	v->valid = true;
 	return true;
@@ -143,7 +155,7 @@ size_t ctl_console(const struct ctl_copy *c, const struct ctl_view *v,
 	if ((uint32_t)(head - first) > max)
 		first = head - (uint32_t)max;
 	for (i = first; i != head; i++) {
-		unsigned char ch = c->bytes[CTL_HEADER_SIZE + i % size];
+		unsigned char ch = c->bytes[v->con_offset + i % size];
 
 		out[len++] = (ch < 0x20 && ch != '\n' && ch != '\t') ||
 					     ch == 0x7f

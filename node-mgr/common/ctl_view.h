@@ -12,7 +12,10 @@
 
 #include <linux/shoji.h>
 
-/* The layout this reader knows */
+/* The layout this reader knows. It also reads a page of a newer minor
+ * version of it, which only adds fields after those it knows and moves
+ * the console ring after them; not one of an older minor version or of
+ * another major version (include/uapi/linux/shoji.h). */
 #define CTL_VIEW_VERSION SHOJI_CONTROL_VERSION
 
 struct ctl_view {
@@ -29,6 +32,7 @@ struct ctl_view {
 	uint32_t reply_len;	/* at most SHOJI_REPLY_LEN */
 	uint32_t con_head;
 	uint32_t con_size;	/* 0 if the ring is unusable */
+	uint32_t con_offset;	/* where the ring starts: the layout's size */
 };
 
 /* The bytes of a control page as node0 copied them */

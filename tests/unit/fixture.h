@@ -133,7 +133,7 @@ static inline void fixture_good_page(union fixture_page *page)
 	memset(page, 0, sizeof(*page));
 	page->c.magic = SHOJI_CONTROL_MAGIC;
 	page->c.version = SHOJI_CONTROL_VERSION;
-	page->c.size = SHOJI_CONTROL_SIZE;
+	page->c.size = offsetof(struct shoji_control, con_buf);
 	page->c.state = SHOJI_STATE_RUNNING;
 	page->c.con_size =
 		SHOJI_CONTROL_SIZE - offsetof(struct shoji_control, con_buf);

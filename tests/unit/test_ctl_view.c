@@ -1,6 +1,7 @@
-/* The control page reader on pages built in memory: good ones, and the
- * garbage a broken node may leave (wrong magic, version, size, state,
- * ring size, unterminated reason, huge lengths, wrapped counters). */
+/* The control page reader on pages built in memory: good ones, one of a
+ * newer minor version, and the garbage a broken node may leave (wrong
+ * magic, version, size, state, ring size, unterminated reason, huge
+ * lengths, wrapped counters). */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,11 +103,12 @@ static void test_garbage(void)
 	good_page();
 	page.c.version = 99;
 	CHECK(!read_page(&v));
-	CHECK(strstr(v.why, "version 99") != NULL);
+	CHECK(strstr(v.why, "version 0.99") != NULL);
 
 	good_page();
 	page.c.size = 8192;
 	CHECK(!read_page(&v));
+	CHECK(strstr(v.why, "of 8192 bytes") != NULL);
 
 	good_page();
 	page.c.state = 1234;
@@ -152,6 +154,66 @@ static void test_garbage(void)
 	CHECK(!ctl_read(&copy, &v));
 }
 
+/* A layout of a newer minor version: more fields after the known ones,
+ * and the console ring after those. */
+static void test_newer_minor(void)
+{
+	const unsigned major = SHOJI_VERSION_MAJOR(SHOJI_CONTROL_VERSION);
+	const unsigned minor = SHOJI_VERSION_MINOR(SHOJI_CONTROL_VERSION);
+	const uint32_t size = HDR + 24, ring = SHOJI_CONTROL_SIZE - size;
+	char text[64], want[160];
+	struct ctl_view v;
+	uint32_t next, lost;
+
+	good_page();
+	page.c.version = SHOJI_VERSION(major, minor + 1);
+	page.c.size = size;
+	page.c.con_size = ring;
+	/* The fields this reader does not know, and the ring after them */
+	memset(page.bytes + HDR, 0xee, size - HDR);
+	memcpy(page.bytes + size, "newer\n", 6);
+	page.c.con_head = 6;
+	strcpy(page.c.reason, "halt");
+	CHECK(read_page(&v));
+	CHECK_U64(v.state, SHOJI_STATE_RUNNING);
+	CHECK_U64(v.heartbeat, 42);
+	CHECK_STR(v.reason, "halt");
+	CHECK_U64(v.con_offset, size);
+	CHECK_U64(v.con_size, ring);
+	CHECK_U64(ctl_console(&copy, &v, 0, text, sizeof(text) - 1, &next,
+			      &lost), 6);
+	CHECK_STR(text, "newer\n");
+
+	/* the ring of the page this reader knows is no longer the ring */
+	page.c.con_size = SHOJI_CONTROL_SIZE - HDR;
+	CHECK(read_page(&v));
+	CHECK_U64(v.con_size, 0);
+
+	/* an older minor version, smaller than what this reader knows */
+	good_page();
+	page.c.size = HDR - 8;
+	page.c.con_size = SHOJI_CONTROL_SIZE - (HDR - 8);
+	CHECK(!read_page(&v));
+	snprintf(want, sizeof(want), "of %zu bytes (this manager knows %u.%u of %zu bytes",
+		 HDR - 8, major, minor, HDR);
+	CHECK(strstr(v.why, want) != NULL);
+
+	/* another major version, newer or older, whatever its size */
+	good_page();
+	page.c.version = SHOJI_VERSION(major + 1, 0);
+	CHECK(!read_page(&v));
+	snprintf(want, sizeof(want), "layout version %u.0 (this manager knows %u.%u",
+		 major + 1, major, minor);
+	CHECK(strstr(v.why, want) != NULL);
+	CHECK_U64(ctl_console(&copy, &v, 0, text, sizeof(text) - 1, &next,
+			      &lost), 0);
+	good_page();
+	page.c.version = SHOJI_VERSION(major - 1, minor + 1);
+	page.c.size = HDR + 24;
+	CHECK(!read_page(&v));
+	CHECK(strstr(v.why, "layout version") != NULL);
+}
+
 static void test_agent_report(void)
 {
 	static const char good[] = "shoji-agent/1 seq=7 uptime=12 load1=0.50 "
@@ -185,6 +247,7 @@ int main(void)
 	test_good();
 	test_ring_wraps();
 	test_garbage();
+	test_newer_minor();
 	test_agent_report();
 	return check_summary();
 }

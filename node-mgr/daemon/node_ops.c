@@ -37,7 +37,10 @@ int node_map(struct manager *m, struct node_rec *n)
 
 int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 {
-	static struct load_req req;	/* big; callers hold the op lock */
+	/* big, so not on the stack; shoji up loads nodes from threads of
+	 * their own, and req_lock takes them (and the kernel cache) one at
+	 * a time */
+	static struct load_req req;
 	static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct shoji_start start = { .size = sizeof(start), .node = n->id };
 	struct sl_load_result res;

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -492,7 +491,7 @@ static int cmd_exec(unsigned node, int argc, char **argv)
 	char cmd[SHOJI_CMD_LEN];
 	size_t len = 0;
 	double timeout = 60;
-	int fd, lock, i = 1;
+	int fd, i = 1;
 
 	if (i < argc && !strcmp(argv[i], "--timeout")) {
 		if (i + 1 == argc)
@@ -521,10 +520,9 @@ static int cmd_exec(unsigned node, int argc, char **argv)
 	read_control_or_die(c, node, &copy, &v);
 	if (v.state != SHOJI_STATE_RUNNING)
 		die("node%u: is %s, not running", node, ctl_state_name(v.state));
-	/* One exec at a time: a control page has one command slot */
-	lock = open("/dev/shoji", O_RDONLY | O_CLOEXEC);
-	if (lock < 0 || flock(lock, LOCK_EX))
-		die("node%u: cannot take the command lock on /dev/shoji: %s", node,
+	/* One exec at a time per node: a control page has one command slot */
+	if (ctl_lock_node(fd, node))
+		die("node%u: cannot take its command lock on /dev/shoji: %s", node,
 		    strerror(errno));
 	switch (ctl_ask(c, cmd, timeout, 20, &copy, &v)) {
 	case CTL_ANSWERED:
@@ -549,7 +547,7 @@ static int cmd_exec(unsigned node, int argc, char **argv)
 	/* The reply and its status from the copy that has the answer */
 	fwrite(reply, 1, ctl_reply(&copy, &v, reply, sizeof(reply)), stdout);
 	fflush(stdout);
-	flock(lock, LOCK_UN);
+	ctl_unlock_node(fd, node);
 	/* an exit status: what a node's agent sends is 0..255 */
 	return v.reply_status < 0 || v.reply_status > 255 ? 255 : v.reply_status;
 }

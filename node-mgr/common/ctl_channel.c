@@ -1,5 +1,7 @@
 #include "common/ctl_channel.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,4 +49,30 @@ enum ctl_ask_result ctl_ask(volatile struct shoji_control *page,
 			return CTL_NO_ANSWER;
 		usleep(poll_ms * 1000);
 	}
+}
+
+static int lock_byte(int fd, unsigned node, short type)
+{
+	struct flock fl = {
+		.l_type = type,
+		.l_whence = SEEK_SET,
+		.l_start = node,
+		.l_len = 1,
+	};
+	int ret;
+
+	do
+		ret = fcntl(fd, F_OFD_SETLKW, &fl);
+	while (ret < 0 && errno == EINTR);
+	return ret;
+}
+
+int ctl_lock_node(int fd, unsigned node)
+{
+	return lock_byte(fd, node, F_WRLCK);
+}
+
+int ctl_unlock_node(int fd, unsigned node)
+{
+	return lock_byte(fd, node, F_UNLCK);
 }

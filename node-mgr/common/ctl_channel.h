@@ -2,10 +2,12 @@
  * into the node's live control page and reads the answer of the node's
  * agent (shoji agent) back from checked copies of the page. The node
  * manager and shoji-load both ask through this; the caller holds the
- * command lock (flock on /dev/shoji), since a page has one command slot. */
+ * node's command lock (ctl_lock_node), since a page has one command
+ * slot. */
 #ifndef SHOJI_CTL_CHANNEL_H
 #define SHOJI_CTL_CHANNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/ctl_view.h"
@@ -28,5 +30,16 @@ enum ctl_ask_result ctl_ask(volatile struct shoji_control *page,
 			    const char *cmd, double timeout_s,
 			    unsigned poll_ms, struct ctl_copy *copy,
 			    struct ctl_view *v);
+
+/*
+ * Takes or gives up the command lock of one node: a write lock on byte
+ * `node` of fd, an open file description of /dev/shoji for reading and
+ * writing. The lock belongs
+ * to that open file description, so threads that each open the device
+ * exclude each other like processes do, and a node's channel never waits
+ * for another node's. Returns 0, or -1 with errno.
+ */
+int ctl_lock_node(int fd, unsigned node);
+int ctl_unlock_node(int fd, unsigned node);
 
 #endif

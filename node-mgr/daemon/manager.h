@@ -26,7 +26,8 @@
  *                and shoji guest. May block like n->op. Never held with
  *                an n->op, either way round.
  *   n->chan      the node's command channel (node_channel). Blocks on
- *                the agent and on the flock of /dev/shoji.
+ *                the agent and on the node's byte lock of /dev/shoji
+ *                (ctl_lock_node), which shoji-load exec takes too.
  *   req_lock     (node_ops.c) the one load request buffer; held across
  *                a load.
  *   save_lock    (state_save.c) the state file: one writer at a time, and

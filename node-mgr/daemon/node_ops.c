@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -182,9 +181,9 @@ int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
 		pthread_mutex_lock(&n->chan);
 	}
 	/* shoji-load exec takes the same lock */
-	lock = open("/dev/shoji", O_RDONLY | O_CLOEXEC);
+	lock = open("/dev/shoji", O_RDWR | O_CLOEXEC);
 	if (lock >= 0)
-		flock(lock, LOCK_EX);
+		ctl_lock_node(lock, n->id);
 	/* The agent answers one request at a time: while it works on a
 	 * command it cannot report, and that is no sign of trouble. */
 	mgr_lock(m);

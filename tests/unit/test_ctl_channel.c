@@ -1,9 +1,12 @@
 /* The asking side of the command channel on a page in memory, with a
  * thread for the node's agent: an answer, no answer, a node that is not
- * running or stops meanwhile, a broken page, a command too long. */
+ * running or stops meanwhile, a broken page, a command too long; and the
+ * command locks of two nodes, which do not exclude each other. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -119,11 +122,58 @@ static void test_broken(void)
 	CHECK(strlen(page.c.cmd) == SHOJI_CMD_LEN - 1);
 }
 
+/* The type of lock another open file description sees on byte `node` */
+static short lock_seen(int fd, unsigned node)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = node,
+		.l_len = 1,
+	};
+
+	if (fcntl(fd, F_OFD_GETLK, &fl))
+		return -1;
+	return fl.l_type;
+}
+
+/* Two opens of one file stand for the manager's channel to node1 and a
+ * shoji-load exec in node2, as two opens of /dev/shoji would */
+static void test_node_locks(void)
+{
+	char path[] = "/tmp/shoji-test-lock-XXXXXX";
+	int tmp = mkstemp(path), a, b;
+
+	CHECK(tmp >= 0);
+	if (tmp < 0)
+		return;
+	/* a write lock needs an open for writing, as /dev/shoji's are */
+	a = open(path, O_RDWR);
+	b = open(path, O_RDWR);
+	unlink(path);
+	close(tmp);
+	CHECK(ctl_lock_node(a, 1) == 0);
+	CHECK(lock_seen(b, 1) == F_WRLCK);
+	CHECK(lock_seen(b, 2) == F_UNLCK);
+	/* would block for ever if node1's lock covered node2 */
+	CHECK(ctl_lock_node(b, 2) == 0);
+	CHECK(lock_seen(a, 2) == F_WRLCK);
+	CHECK(ctl_unlock_node(a, 1) == 0);
+	CHECK(lock_seen(b, 1) == F_UNLCK);
+	CHECK(ctl_lock_node(b, 1) == 0);
+	/* closing gives every lock of that open up, as a process's exit does */
+	close(b);
+	CHECK(lock_seen(a, 1) == F_UNLCK);
+	CHECK(lock_seen(a, 2) == F_UNLCK);
+	close(a);
+}
+
 int main(void)
 {
 	test_answer();
 	test_no_answer();
 	test_not_running();
 	test_broken();
+	test_node_locks();
 	return check_summary();
 }

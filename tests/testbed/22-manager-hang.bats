@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# A node whose kernel hangs (every CPU spinning with interrupts off, through
-# the node kernel's test knob /sys/module/shoji_node/parameters/hang) is
+# A node whose kernel hangs (its one CPU spinning with interrupts off,
+# through LKDTM: HARDLOCKUP written to provoke-crash/DIRECT in debugfs) is
 # reported hung once its heartbeat has stopped for hung_timeout, and the
 # manager restarts it by force (INIT).
 
@@ -26,7 +26,7 @@ teardown() {
 	[ "$(status_field node1 state)" = running ]
 	h1=$(status_field node1 heartbeat)
 	# the command never returns: the node hangs under it
-	run node0 "shoji exec node1 --timeout 3 -- 'echo 1 > /sys/module/shoji_node/parameters/hang'"
+	run node0 "shoji exec node1 --timeout 3 -- 'echo HARDLOCKUP > /sys/kernel/debug/provoke-crash/DIRECT'"
 	[ "$status" -ne 0 ]
 	wait_state node1 hung 30
 	run shoji_in events
@@ -35,7 +35,7 @@ teardown() {
 	# the node said why before it stopped; the manager may have loaded it
 	# again already, so read the log it kept at the failure
 	run shoji_in logs node1 --previous
-	assert_output_contains "hanging on request"
+	assert_output_contains "lkdtm: Performing direct entry HARDLOCKUP"
 	wait_state node1 running 120
 	run shoji_in events
 	# stopped by force as soon as it was seen hung, loaded after its back-off

@@ -159,19 +159,27 @@ void sl_build_setup(struct shoji_setup *s, const struct sl_node *n)
 	s->control_size = SHOJI_CONTROL_SIZE;
 }
 
-enum sl_bad_setup sl_bad_setup_parse(const char *what)
+enum sl_setup_layout sl_setup_layout_parse(const char *what)
 {
-	if (!strcmp(what, "magic"))
+	if (!strcmp(what, "bad-magic"))
 		return SL_SETUP_BAD_MAGIC;
-	if (!strcmp(what, "version"))
+	if (!strcmp(what, "bad-version"))
 		return SL_SETUP_BAD_VERSION;
-	if (!strcmp(what, "size"))
+	if (!strcmp(what, "bad-size"))
 		return SL_SETUP_BAD_SIZE;
-	return SL_SETUP_GOOD;
+	if (!strcmp(what, "newer-minor"))
+		return SL_SETUP_NEWER_MINOR;
+	return SL_SETUP_AS_BUILT;
 }
 
-void sl_spoil_setup(struct shoji_setup *s, enum sl_bad_setup how)
+/* What a newer minor version adds past the fields this loader knows */
+#define SL_NEWER_FIELD 0x5a5a5a5a5a5a5a5aULL
+
+void sl_alter_setup(struct sl_image *img, enum sl_setup_layout how)
 {
+	struct shoji_setup *s = img->setup;
+	uint64_t newer = SL_NEWER_FIELD;
+
 	switch (how) {
 	case SL_SETUP_BAD_MAGIC:
 		s->magic = __builtin_bswap32(s->magic);
@@ -184,7 +192,14 @@ void sl_spoil_setup(struct shoji_setup *s, enum sl_bad_setup how)
 	case SL_SETUP_BAD_SIZE:
 		s->size += 8;
 		break;
-	case SL_SETUP_GOOD:
+	case SL_SETUP_NEWER_MINOR:
+		s->version = SHOJI_VERSION(SHOJI_VERSION_MAJOR(s->version),
+					   SHOJI_VERSION_MINOR(s->version) + 1);
+		memcpy(s + 1, &newer, sizeof(newer));
+		s->size = sizeof(*s) + sizeof(newer);
+		img->setup_data->len = s->size;
+		break;
+	case SL_SETUP_AS_BUILT:
 		break;
 	}
 }
@@ -446,11 +461,15 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 		goto fail;
 	}
 
-	/* setup_data: one entry, the node's description */
+	/* setup_data: one entry, the node's description, with room for
+	 * what a newer minor version adds (sl_alter_setup) */
+	_Static_assert(sizeof(struct setup_data) + sizeof(struct shoji_setup) +
+		       sizeof(uint64_t) <= SL_PAGE, "setup_data outgrew its page");
 	sd = (struct setup_data *)(data + 2 * SL_PAGE);
 	sd->next = 0;
 	sd->type = SETUP_SHOJI;
 	sd->len = sizeof(struct shoji_setup);
+	img->setup_data = sd;
 	img->setup = (struct shoji_setup *)sd->data;
 	sl_build_setup(img->setup, n);
 

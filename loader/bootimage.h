@@ -77,6 +77,7 @@ struct sl_image {
 	unsigned nr;
 	struct sl_segment seg[SL_MAX_SEGMENTS];
 	struct shoji_setup *setup;	/* inside a segment's buffer */
+	struct setup_data *setup_data;	/* its header, just before it */
 	uint64_t entry;		/* the trampoline */
 	uint64_t kernel;
 	uint64_t boot_params;
@@ -100,21 +101,24 @@ unsigned sl_build_e820(const struct sl_node *n, struct boot_e820_entry *e,
 void sl_build_setup(struct shoji_setup *s, const struct sl_node *n);
 
 /*
- * Test only: a Shoji setup_data of a layout no node kernel knows, so that
- * the tests can see a node refuse it (`shoji-load load --test-bad-setup`).
- * Magic byte-swapped, the next major version, or a size 8 bytes larger
- * than the setup_data entry holds.
+ * Test only: the Shoji setup_data of another loader (`shoji-load load
+ * --test-setup`), so that the tests see a node refuse a layout no node
+ * kernel knows (magic byte-swapped, the next major version, a size 8
+ * bytes larger than the setup_data entry holds) and take one of the next
+ * minor version, which has a field more.
  */
-enum sl_bad_setup {
-	SL_SETUP_GOOD,
-	SL_SETUP_BAD_MAGIC,
-	SL_SETUP_BAD_VERSION,
-	SL_SETUP_BAD_SIZE,
+enum sl_setup_layout {
+	SL_SETUP_AS_BUILT,
+	SL_SETUP_BAD_MAGIC,	/* layouts a node must refuse */
+	SL_SETUP_BAD_VERSION,	/* the next major version */
+	SL_SETUP_BAD_SIZE,	/* larger than the setup_data entry */
+	SL_SETUP_NEWER_MINOR,	/* a field more: a node must take it */
 };
 
-/* "magic", "version" or "size"; SL_SETUP_GOOD for anything else */
-enum sl_bad_setup sl_bad_setup_parse(const char *what);
-void sl_spoil_setup(struct shoji_setup *s, enum sl_bad_setup how);
+/* "bad-magic", "bad-version", "bad-size" or "newer-minor";
+ * SL_SETUP_AS_BUILT for anything else */
+enum sl_setup_layout sl_setup_layout_parse(const char *what);
+void sl_alter_setup(struct sl_image *img, enum sl_setup_layout how);
 
 /* Identity page tables with 2 MiB pages for the first 2 MiB and the nr
  * ranges in map, in buf (physical address buf_pa). Returns the bytes

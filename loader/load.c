@@ -233,8 +233,8 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		sl_fail(err, errlen, "node%u: %s", node, why);
 		goto out;
 	}
-	/* Test only: a layout the node must refuse */
-	sl_spoil_setup(img.setup, req->bad_setup);
+	/* Test only: the layout of another loader */
+	sl_alter_setup(&img, req->setup_layout);
 	if (kernel_addr) {
 		/* Place the kernel elsewhere; node0's kernel checks the place */
 		img.seg[1].mem = kernel_addr;

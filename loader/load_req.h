@@ -16,7 +16,7 @@ struct load_req {
 	char initrd[PATH_MAX];		/* empty if none */
 	char cmdline[2048];
 	bool compressed;		/* load the bzImage as it is */
-	enum sl_bad_setup bad_setup;	/* test only; SL_SETUP_GOOD */
+	enum sl_setup_layout setup_layout;	/* test only; SL_SETUP_AS_BUILT */
 };
 
 /* Fills req with node's section of the plan at path. On a plan error,

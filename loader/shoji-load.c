@@ -35,7 +35,7 @@ static void usage(FILE *f)
 "                  --control SIZE@ADDR [--pci BB:DD.F[,...]] [--uart comN|none]\n"
 "                  --kernel BZIMAGE [--initrd FILE] [--cmdline TEXT] [--kernel-addr ADDR]\n"
 "                  [--compressed]\n"
-"                  [--test-bad-setup magic|version|size]\n"
+"                  [--test-setup bad-magic|bad-version|bad-size|newer-minor]\n"
 "       shoji-load start NODE\n"
 "       shoji-load stop NODE [--timeout MS]\n"
 "       shoji-load status NODE\n"
@@ -53,9 +53,11 @@ static void usage(FILE *f)
 "         node0 decompresses the kernel (xz, zstd or gzip) and the node\n"
 "         enters it at startup_64; --compressed loads the bzImage as it is,\n"
 "         and the node runs its decompressor first.\n"
-"         For tests only: --test-bad-setup gives NODE a setup_data of a layout\n"
-"         no kernel knows (wrong magic, version or size); the node must refuse\n"
-"         it with a panic message on its console.\n"
+"         For tests only: --test-setup gives NODE the setup_data of another\n"
+"         loader: one of a layout no kernel knows (wrong magic, the next major\n"
+"         version, a size past the entry), which the node must refuse with a\n"
+"         panic message on its console, or one of the next minor version with\n"
+"         a field more, which the node must take.\n"
 "start    start NODE's boot CPU on the loaded image.\n"
 "stop     ask NODE to stop, then reset its CPUs (default timeout 5000 ms).\n"
 "status   NODE's state and heartbeat, and why it stopped.\n"
@@ -256,7 +258,7 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "cmdline", required_argument, NULL, 'a' },
 		{ "kernel-addr", required_argument, NULL, 'K' },
-		{ "test-bad-setup", required_argument, NULL, 'B' },
+		{ "test-setup", required_argument, NULL, 'B' },
 		{ "compressed", no_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -286,9 +288,9 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 		case 'K': kernel_addr = parse_size(optarg, "kernel address"); break;
 		case 'z': req->compressed = true; break;
 		case 'B':
-			req->bad_setup = sl_bad_setup_parse(optarg);
-			if (req->bad_setup == SL_SETUP_GOOD)
-				die("node%u: --test-bad-setup %s: expected magic, version or size",
+			req->setup_layout = sl_setup_layout_parse(optarg);
+			if (req->setup_layout == SL_SETUP_AS_BUILT)
+				die("node%u: --test-setup %s: expected bad-magic, bad-version, bad-size or newer-minor",
 				    n->id, optarg);
 			break;
 		default: usage(stderr); return 2;

@@ -301,27 +301,44 @@ static void test_image(void)
 	CHECK(ss->magic == SHOJI_SETUP_MAGIC && ss->node == 1 && ss->apic_ids[0] == 1);
 	CHECK(img.setup == ss);
 
-	/* The test-only layouts a node must refuse; one field each */
-	CHECK(sl_bad_setup_parse("magic") == SL_SETUP_BAD_MAGIC);
-	CHECK(sl_bad_setup_parse("version") == SL_SETUP_BAD_VERSION);
-	CHECK(sl_bad_setup_parse("size") == SL_SETUP_BAD_SIZE);
-	CHECK(sl_bad_setup_parse("Size") == SL_SETUP_GOOD);
-	CHECK(sl_bad_setup_parse("") == SL_SETUP_GOOD);
-	sl_spoil_setup(img.setup, SL_SETUP_GOOD);
+	/* The test-only layouts of other loaders: one field each that a
+	 * node must refuse, and a newer minor version it must take */
+	CHECK(sl_setup_layout_parse("bad-magic") == SL_SETUP_BAD_MAGIC);
+	CHECK(sl_setup_layout_parse("bad-version") == SL_SETUP_BAD_VERSION);
+	CHECK(sl_setup_layout_parse("bad-size") == SL_SETUP_BAD_SIZE);
+	CHECK(sl_setup_layout_parse("newer-minor") == SL_SETUP_NEWER_MINOR);
+	CHECK(sl_setup_layout_parse("magic") == SL_SETUP_AS_BUILT);
+	CHECK(sl_setup_layout_parse("") == SL_SETUP_AS_BUILT);
+	CHECK(img.setup_data == sd);
+	sl_alter_setup(&img, SL_SETUP_AS_BUILT);
 	CHECK(ss->magic == SHOJI_SETUP_MAGIC && ss->version == SHOJI_SETUP_VERSION &&
 	      ss->size == sizeof(*ss));
-	sl_spoil_setup(img.setup, SL_SETUP_BAD_MAGIC);
+	sl_alter_setup(&img, SL_SETUP_BAD_MAGIC);
 	CHECK(ss->magic == 0x4a4f4853 && ss->version == SHOJI_SETUP_VERSION &&
 	      ss->size == sizeof(*ss));
-	sl_spoil_setup(img.setup, SL_SETUP_BAD_MAGIC);
-	sl_spoil_setup(img.setup, SL_SETUP_BAD_VERSION);
+	sl_alter_setup(&img, SL_SETUP_BAD_MAGIC);
+	sl_alter_setup(&img, SL_SETUP_BAD_VERSION);
 	CHECK(ss->magic == SHOJI_SETUP_MAGIC &&
 	      ss->version == SHOJI_SETUP_VERSION + SHOJI_VERSION(1, 0) &&
 	      ss->size == sizeof(*ss));
 	img.setup->version = SHOJI_SETUP_VERSION;
-	sl_spoil_setup(img.setup, SL_SETUP_BAD_SIZE);
+	sl_alter_setup(&img, SL_SETUP_BAD_SIZE);
 	CHECK(ss->magic == SHOJI_SETUP_MAGIC && ss->version == SHOJI_SETUP_VERSION &&
-	      ss->size == sizeof(*ss) + 8);
+	      ss->size == sizeof(*ss) + 8 && sd->len == sizeof(*ss));
+	img.setup->size = sizeof(*ss);
+	sl_alter_setup(&img, SL_SETUP_NEWER_MINOR);
+	{
+		uint64_t field;
+
+		memcpy(&field, ss + 1, sizeof(field));
+		CHECK(ss->magic == SHOJI_SETUP_MAGIC &&
+		      ss->version == SHOJI_SETUP_VERSION + SHOJI_VERSION(0, 1));
+		CHECK(ss->size == sizeof(*ss) + 8 && sd->len == ss->size);
+		CHECK(field != 0);
+	}
+	img.setup->version = SHOJI_SETUP_VERSION;
+	img.setup->size = sizeof(*ss);
+	img.setup_data->len = sizeof(*ss);
 
 	/* The trampoline, relocated to the low window */
 	low = find_seg(&img, 0x80000);

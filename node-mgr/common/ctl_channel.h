@@ -7,7 +7,6 @@
 #ifndef SHOJI_CTL_CHANNEL_H
 #define SHOJI_CTL_CHANNEL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/ctl_view.h"

@@ -162,7 +162,8 @@ int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
 {
 	static __thread struct ctl_copy copy;
 	struct ctl_view v;
-	int lock, ret = -1;
+	bool locked;
+	int ret = -1;
 
 	*outlen = 0;
 	if (!n->page) {
@@ -180,10 +181,9 @@ int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
 	} else {
 		pthread_mutex_lock(&n->chan);
 	}
-	/* shoji-load exec takes the same lock */
-	lock = open("/dev/shoji", O_RDWR | O_CLOEXEC);
-	if (lock >= 0)
-		ctl_lock_node(lock, n->id);
+	/* n->chan keeps this manager's threads apart; the node's byte lock
+	 * on the manager's own open of the device keeps shoji-load exec out */
+	locked = m->dev >= 0 && ctl_lock_node(m->dev, n->id) == 0;
 	/* The agent answers one request at a time: while it works on a
 	 * command it cannot report, and that is no sign of trouble. */
 	mgr_lock(m);
@@ -217,8 +217,8 @@ int node_channel(struct manager *m, struct node_rec *n, const char *cmd,
 	if (ret >= 0 && n->agent_heard)
 		mono_now(&n->agent_moved);	/* it answered: it is alive */
 	mgr_unlock(m);
-	if (lock >= 0)
-		close(lock);
+	if (locked)
+		ctl_unlock_node(m->dev, n->id);
 	pthread_mutex_unlock(&n->chan);
 	return ret;
 }

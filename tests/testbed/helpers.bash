@@ -33,13 +33,14 @@ node0() {
 	"$TESTBED" exec "$TESTBED_DIR" -- "$@"
 }
 
-# What each CPU of the machine does, after a failed test. Only told: one
-# look may catch a wake-up QEMU is late with; a CPU that stays stuck is
-# found by exec, which marks the machine, and tests/testbed/run then runs
-# the file again.
+# What each CPU of the machine does, after a failed test. A CPU that
+# stays stuck by an emulator fault marks the machine (cpus keeps the
+# lost-interrupt files), and tests/testbed/run then runs the file again:
+# a node's CPU stuck that way fails the test as surely as one of node0's,
+# but only node0's are seen by exec.
 show_cpus_on_failure() {
 	echo "--- the machine's CPUs ---"
-	"$TESTBED" cpus "$TESTBED_DIR" --no-keep 2>&1 || true
+	"$TESTBED" cpus "$TESTBED_DIR" 2>&1 || true
 }
 
 # After a failed test: the machine's CPUs, and the end of node0's console

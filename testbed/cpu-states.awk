@@ -21,7 +21,9 @@ function hex(text,   value, i) {
 	return value
 }
 FNR == 1 { file++ }
-file == 1 && /^CPU#[0-9]+/ { cpu = substr($1, 5); cpus[cpu] = 1 }
+# QEMU numbers a CPU by its place in the topology: a machine with CPUs
+# left out (shoji-testbed --high-apic-ids) has gaps, kept in order here.
+file == 1 && /^CPU#[0-9]+/ { cpu = substr($1, 5); order[ncpus++] = cpu }
 file == 1 && /^RIP=/ {
 	for (i = 1; i <= NF; i++) {
 		split($i, kv, "=")
@@ -35,7 +37,8 @@ file == 2 && /^ISR/ { isr[cpu] = ($2 == "(none)") ? -1 : $NF }
 file == 2 && /^IRR/ { irr[cpu] = ($2 == "(none)") ? -1 : $NF }
 file == 2 && /^APR/ { ppr[cpu] = hex($NF) }
 END {
-	for (cpu = 0; cpu in cpus; cpu++) {
+	for (i = 0; i < ncpus; i++) {
+		cpu = order[i]
 		if (!halted[cpu]) state = "running"
 		else if (!iflag[cpu] || !enabled[cpu]) state = "off"
 		else if (irr[cpu] >= 0 && int(irr[cpu] / 16) > int(ppr[cpu] / 16))

@@ -117,6 +117,14 @@ END"
 	run awk -f "$REPO/testbed/cpu-states.awk" "$fixture.registers" "$fixture.lapics"
 	assert_output_contains "cpu0 lost-interrupt 236"
 	assert_output_contains "cpu1 halted"
+	# QEMU numbers CPUs by their place in the topology: with CPUs left
+	# out (--high-apic-ids) the numbers have gaps, and every CPU is told
+	fixture=$BATS_TEST_DIRNAME/fixtures/lost-interrupt-cpu1
+	sed 's/^CPU#1$/CPU#256/' "$fixture.registers" > "$BATS_TEST_TMPDIR/registers"
+	sed 's/for CPU 1 *$/for CPU 256/' "$fixture.lapics" > "$BATS_TEST_TMPDIR/lapics"
+	run awk -f "$REPO/testbed/cpu-states.awk" "$BATS_TEST_TMPDIR/registers" "$BATS_TEST_TMPDIR/lapics"
+	[ "$output" = "$(printf 'cpu0 halted\ncpu256 lost-interrupt 236\ncpu2 off\ncpu3 off')" ] ||
+		fail "unexpected states with CPU 256: $output"
 }
 
 @test "cpus tells a CPU halted with an interrupt still in service" {
@@ -201,6 +209,15 @@ END"
 	run "$TESTBED" start --no-plan --cpus 0 --dir "$dir"
 	assert_status 1
 	assert_output_contains "--cpus 0: a number of CPUs, 1 or more"
+	run "$TESTBED" start --no-plan --high-apic-ids --dir "$dir"
+	assert_status 1
+	assert_output_contains "--high-apic-ids needs --iommu (x2APIC IDs above 255 need interrupt remapping)"
+	run "$TESTBED" start --no-plan --machine pc --high-apic-ids --iommu --dir "$dir"
+	assert_status 1
+	assert_output_contains "--high-apic-ids needs --machine server"
+	run "$TESTBED" start --no-plan --high-apic-ids --iommu --cpus 514 --dir "$dir"
+	assert_status 1
+	assert_output_contains "--high-apic-ids --cpus 514: at most 256 CPUs per socket"
 	run "$TESTBED" boot --no-plan --attempts 0 --dir "$dir"
 	assert_status 1
 	assert_output_contains "boot: --attempts 0: a number, 1 or more"

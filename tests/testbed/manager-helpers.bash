@@ -130,6 +130,13 @@ mgr_exec() {
 	node0 "shoji exec $node -- \"\$(echo $b64 | base64 -d)\""
 }
 
+# Hangs NODE with Linux's own crash provoker (LKDTM's HARDLOCKUP: the CPU
+# spins with interrupts off) under a `shoji exec`, which cannot return:
+# succeeds when that exec failed.
+hang_node() {
+	! node0 "shoji exec $1 --timeout 3 -- 'echo HARDLOCKUP > /sys/kernel/debug/provoke-crash/DIRECT'" >/dev/null
+}
+
 # Waits until NODE's FIELD in `shoji status --json` is VALUE.
 wait_field() {
 	local node=$1 field=$2 want=$3 timeout=${4:-120} got="" i

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "cli/commands.h"
 #include "common/ctl_view.h"
@@ -67,6 +68,10 @@ static unsigned running_guests(void)
 	return count;
 }
 
+/* The agent's start on the machine's TSC: node0's manager tells from it
+ * how much of a node's start its init took before the agent ran. */
+static uint64_t started_tsc;
+
 static size_t report(char *out, size_t max)
 {
 	static uint64_t seq;
@@ -96,9 +101,9 @@ static size_t report(char *out, size_t max)
 	return (size_t)snprintf(out, max,
 		AGENT_REPORT_TAG " seq=%" PRIu64 " uptime=%" PRIu64
 		" load1=%.2f mem_total_kb=%" PRIu64 " mem_avail_kb=%" PRIu64
-		" guests=%u\n", ++seq, (uint64_t)up, load,
+		" guests=%u started_tsc=%" PRIu64 "\n", ++seq, (uint64_t)up, load,
 		read_meminfo(buf, "MemTotal:"), read_meminfo(buf, "MemAvailable:"),
-		running_guests());
+		running_guests(), started_tsc);
 }
 
 static size_t run(const char *cmd, char *out, size_t max, int *status)
@@ -149,6 +154,8 @@ int cmd_agent(int argc, char **argv)
 	struct shoji_info info = { .size = sizeof(info) };
 	uint32_t seq;
 	int fd;
+
+	started_tsc = __rdtsc();
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(agent_usage, stdout);

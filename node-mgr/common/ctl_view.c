@@ -212,6 +212,9 @@ bool agent_report_parse(const char *text, size_t len, struct agent_report *r)
 	    !field_u64(buf, "guests=", &guests) || guests > 100000)
 		return false;
 	r->guests = (unsigned)guests;
+	if (strstr(buf, "started_tsc=") &&
+	    !field_u64(buf, "started_tsc=", &r->started_tsc))
+		return false;
 	p = strstr(buf, " load1=");
 	if (!p)
 		return false;

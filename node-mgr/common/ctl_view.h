@@ -70,13 +70,17 @@ struct agent_report {
 	uint64_t mem_total_kb;
 	uint64_t mem_avail_kb;
 	unsigned guests;
+	/* when the agent started, on the machine's TSC; 0 when it does not
+	 * say (optional: started_tsc=) */
+	uint64_t started_tsc;
 };
 
 #define AGENT_REPORT_REQUEST "\001shoji-report"
 #define AGENT_REPORT_TAG "shoji-agent/1"
 
 /* Parses "shoji-agent/1 seq=.. uptime=.. load1=.. mem_total_kb=..
- * mem_avail_kb=.. guests=..". Returns false on anything else. */
+ * mem_avail_kb=.. guests=.. [started_tsc=..]". Returns false on anything
+ * else. */
 bool agent_report_parse(const char *text, size_t len, struct agent_report *r);
 
 #endif

@@ -50,6 +50,26 @@ static uint64_t ms_of_tsc(struct manager *m, uint64_t from, uint64_t to)
 	return m->tsc_khz && to > from ? (to - from) / m->tsc_khz : 0;
 }
 
+/* m->lock held. Where the time from a node's start request to the
+ * manager seeing it run went, from the TSC stamps of node0 (the start),
+ * the node's kernel (running) and its agent (started): "; from its start
+ * request: ...", or "" when a stamp is missing or out of order. */
+static void start_phases(struct manager *m, const struct node_rec *n,
+			 uint64_t seen_tsc, char *out, size_t len)
+{
+	uint64_t start = n->view.tsc_start, running = n->view.tsc_running;
+	uint64_t agent = n->report.started_tsc;
+
+	out[0] = '\0';
+	if (!m->tsc_khz || !start || start >= running || running > agent ||
+	    agent > seen_tsc)
+		return;
+	snprintf(out, len, "; from its start request: kernel running at %llu ms, agent started at %llu ms, seen running at %llu ms",
+		 (unsigned long long)ms_of_tsc(m, start, running),
+		 (unsigned long long)ms_of_tsc(m, start, agent),
+		 (unsigned long long)ms_of_tsc(m, start, seen_tsc));
+}
+
 static void node_failed(struct manager *m, struct node_rec *n, enum health h,
 			uint64_t when_tsc, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -331,13 +351,14 @@ static void check_node(struct manager *m, struct node_rec *n)
 	    (mono_ms_since(&n->agent_moved) <= MGR_AGENT_TIMEOUT_MS ||
 	     n->in_command)) {
 		if (n->health != H_RUNNING && n->failure_tsc) {
-			char name[16];
+			uint64_t now = tsc_now();
+			char name[16], phases[160];
 
 			snprintf(name, sizeof(name), "node%u", n->id);
-			event_log(m, name, "running again %llu ms after the failure (%s)",
-				  (unsigned long long)ms_of_tsc(m, n->failure_tsc,
-								tsc_now()),
-				  health_name(n->failure_kind));
+			start_phases(m, n, now, phases, sizeof(phases));
+			event_log(m, name, "running again %llu ms after the failure (%s)%s",
+				  (unsigned long long)ms_of_tsc(m, n->failure_tsc, now),
+				  health_name(n->failure_kind), phases);
 			n->failure_tsc = 0;
 		}
 		health_set(m, n, H_RUNNING, "kernel heartbeat and agent reports");

@@ -68,7 +68,8 @@ runs_of() {
 
 BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_init node_boot_compressed
 	node_start_to_kernel_compressed cold_boot crash_to_running crash_to_detection
-	restart_stop restart_load_start restart_boot up_to_running"
+	restart_stop restart_load_start restart_boot restart_kernel restart_init restart_agent
+	up_to_running"
 
 @test "node boot, its phases, cold boot, restart and a plan's start were each measured once" {
 	boot=$RESULTS/boot.jsonl

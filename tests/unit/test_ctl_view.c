@@ -227,7 +227,10 @@ static void test_agent_report(void)
 		"shoji-agent/1 seq=7 uptime=12 load1=1 mem_total_kb=1 mem_avail_kb=1 guests=999999999",
 		"shoji-agent/1 seq=7 uptime=12 load1=1 mem_total_kb=1 guests=0",
 		"shoji-agent/1 xseq=7 uptime=12 load1=1 mem_total_kb=1 mem_avail_kb=1 guests=0",
+		"shoji-agent/1 seq=7 uptime=12 load1=1 mem_total_kb=1 mem_avail_kb=1 guests=0 started_tsc=x",
 	};
+	static const char with_start[] = "shoji-agent/1 seq=8 uptime=12 load1=0.50 "
+		"mem_total_kb=500000 mem_avail_kb=400000 guests=1 started_tsc=123456789012\n";
 	struct agent_report r;
 
 	CHECK(agent_report_parse(good, strlen(good), &r));
@@ -236,6 +239,11 @@ static void test_agent_report(void)
 	CHECK_U64(r.mem_total_kb, 500000);
 	CHECK_U64(r.mem_avail_kb, 400000);
 	CHECK(r.load1 > 0.49 && r.load1 < 0.51);
+	/* an agent that does not say when it started */
+	CHECK_U64(r.started_tsc, 0);
+	CHECK(agent_report_parse(with_start, strlen(with_start), &r));
+	CHECK_U64(r.guests, 1);
+	CHECK_U64(r.started_tsc, 123456789012ULL);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(!agent_report_parse(bad[i], strlen(bad[i]), &r));
 	/* a NUL inside the length */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include "common/ctl_view.h"
 
 #define AGENT_GUEST_DIR "/shoji/guests"
+/* How long a command waits for --commands-after's file */
+#define AGENT_READY_WAIT_MS 60000
 
 static uint64_t read_meminfo(const char *text, const char *key)
 {
@@ -134,24 +137,47 @@ static size_t run(const char *cmd, char *out, size_t max, int *status)
 	return len;
 }
 
+/* Whether PATH exists, waiting for it up to AGENT_READY_WAIT_MS; once
+ * it did, *seen spares later commands the look. */
+static bool wait_for_file(const char *path, bool *seen)
+{
+	for (unsigned waited = 0; !*seen; waited += 10) {
+		if (access(path, F_OK) == 0)
+			*seen = true;
+		else if (waited >= AGENT_READY_WAIT_MS)
+			return false;
+		else
+			usleep(10000);
+	}
+	return true;
+}
+
 static const char agent_usage[] =
-	"Usage: shoji agent\n"
+	"Usage: shoji agent [--commands-after FILE]\n"
 	"\n"
 	"Runs inside a node (its init or shoji-agent.service starts it) and\n"
 	"answers node0's manager through the node's control page: a report\n"
 	"once a second (uptime, load, memory, guests), shoji exec commands and\n"
 	"the manager's guest commands. It runs until it is killed.\n"
 	"\n"
-	"  -h, --help  show this help\n"
+	"  --commands-after FILE  answer reports at once, but run commands only\n"
+	"                         once FILE exists (waiting up to 60 s each): an\n"
+	"                         init that starts the agent before it mounts\n"
+	"                         the node's disk creates FILE when done\n"
+	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: 1 usage error, no /dev/shoji, or run on node0 (it does\n"
-	"not return otherwise).\n";
+	"not return otherwise). A command that waited 60 s for FILE in vain\n"
+	"gets status 125 and says so.\n";
 
 int cmd_agent(int argc, char **argv)
 {
 	volatile struct shoji_control *c;
 	char cmd[SHOJI_CMD_LEN + 1], out[SHOJI_REPLY_LEN];
 	struct shoji_info info = { .size = sizeof(info) };
+	const char *ready_file = NULL;
+	bool ready = true;
+	int first_extra = 1;
 	uint32_t seq;
 	int fd;
 
@@ -161,9 +187,19 @@ int cmd_agent(int argc, char **argv)
 		fputs(agent_usage, stdout);
 		return EXIT_GOOD;
 	}
-	if (argc != 1) {
+	if (argc >= 2 && !strcmp(argv[1], "--commands-after")) {
+		if (argc < 3 || !argv[2][0]) {
+			fprintf(stderr, "shoji agent: --commands-after needs a file\n%s",
+				agent_usage);
+			return EXIT_CANNOT;
+		}
+		ready_file = argv[2];
+		ready = false;
+		first_extra = 3;
+	}
+	if (argc > first_extra) {
 		fprintf(stderr, "shoji agent: unexpected argument '%s'\n%s",
-			argv[1], agent_usage);
+			argv[first_extra], agent_usage);
 		return EXIT_CANNOT;
 	}
 	fd = open("/dev/shoji", O_RDWR | O_CLOEXEC);
@@ -194,10 +230,18 @@ int cmd_agent(int argc, char **argv)
 		for (i = 0; i < SHOJI_CMD_LEN; i++)
 			cmd[i] = c->cmd[i];
 		cmd[SHOJI_CMD_LEN] = '\0';
-		if (!strcmp(cmd, AGENT_REPORT_REQUEST))
+		if (!strcmp(cmd, AGENT_REPORT_REQUEST)) {
 			len = report(out, sizeof(out));
-		else
+		} else if (ready_file && !wait_for_file(ready_file, &ready)) {
+			status = 125;
+			len = (size_t)snprintf(out, sizeof(out),
+				"shoji agent: the node's init has not finished setting it up (no %s after %d s)\n",
+				ready_file, AGENT_READY_WAIT_MS / 1000);
+			if (len >= sizeof(out))
+				len = sizeof(out) - 1;
+		} else {
 			len = run(cmd, out, sizeof(out), &status);
+		}
 		for (i = 0; i < len; i++)
 			c->reply[i] = out[i];
 		c->reply_len = (uint32_t)len;

@@ -30,8 +30,7 @@ nic_bdf() {
 
 # The interface of the NIC at PCI address BDF, inside node N (0 is node0).
 nic_of() {
-	local script="ls /sys/bus/pci/devices/0000:$2/net"
-	if [ "$1" = 0 ]; then node0 "$script"; else node_exec "$1" "$script"; fi
+	kernel_exec "$1" "ls /sys/bus/pci/devices/0000:$2/net"
 }
 
 @test "node0 booted through UEFI and sees two NUMA nodes" {

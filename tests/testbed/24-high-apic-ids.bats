@@ -25,8 +25,7 @@ teardown() {
 
 # "CPU SOCKET APIC-ID" for each online CPU of node N (0 is node0)
 apic_ids_of() {
-	local script="awk -F': ' '/^processor/ { p = \$2 } /^physical id/ { s = \$2 } /^apicid/ { print p, s, \$2 }' /proc/cpuinfo"
-	if [ "$1" = 0 ]; then node0 "$script"; else node_exec "$1" "$script"; fi
+	kernel_exec "$1" "awk -F': ' '/^processor/ { p = \$2 } /^physical id/ { s = \$2 } /^apicid/ { print p, s, \$2 }' /proc/cpuinfo"
 }
 
 @test "node0 runs x2APIC with interrupt remapping and counts socket 1's CPUs at APIC IDs 256-259" {

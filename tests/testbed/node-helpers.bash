@@ -83,6 +83,11 @@ node_exec() {
 	node0 "shoji-load exec $n -- \"\$(echo $b64 | base64 -d)\""
 }
 
+# Runs SCRIPT in node N, or in node0 when N is 0
+kernel_exec() {
+	if [ "$1" = 0 ]; then node0 "$2"; else node_exec "$1" "$2"; fi
+}
+
 node_state() {
 	node0 "shoji-load status $1"
 }

@@ -137,17 +137,13 @@ static size_t run(const char *cmd, char *out, size_t max, int *status)
 	return len;
 }
 
-/* Whether PATH exists, waiting for it up to AGENT_READY_WAIT_MS; once
- * it did, *seen spares later commands the look. */
-static bool wait_for_file(const char *path, bool *seen)
+/* Whether PATH exists, waiting for it up to AGENT_READY_WAIT_MS */
+static bool wait_for_file(const char *path)
 {
-	for (unsigned waited = 0; !*seen; waited += 10) {
-		if (access(path, F_OK) == 0)
-			*seen = true;
-		else if (waited >= AGENT_READY_WAIT_MS)
+	for (unsigned waited = 0; access(path, F_OK) != 0; waited += 10) {
+		if (waited >= AGENT_READY_WAIT_MS)
 			return false;
-		else
-			usleep(10000);
+		usleep(10000);
 	}
 	return true;
 }
@@ -175,8 +171,7 @@ int cmd_agent(int argc, char **argv)
 	volatile struct shoji_control *c;
 	char cmd[SHOJI_CMD_LEN + 1], out[SHOJI_REPLY_LEN];
 	struct shoji_info info = { .size = sizeof(info) };
-	const char *ready_file = NULL;
-	bool ready = true;
+	const char *ready_file = NULL;	/* NULL once it exists */
 	int first_extra = 1;
 	uint32_t seq;
 	int fd;
@@ -194,7 +189,6 @@ int cmd_agent(int argc, char **argv)
 			return EXIT_CANNOT;
 		}
 		ready_file = argv[2];
-		ready = false;
 		first_extra = 3;
 	}
 	if (argc > first_extra) {
@@ -232,7 +226,7 @@ int cmd_agent(int argc, char **argv)
 		cmd[SHOJI_CMD_LEN] = '\0';
 		if (!strcmp(cmd, AGENT_REPORT_REQUEST)) {
 			len = report(out, sizeof(out));
-		} else if (ready_file && !wait_for_file(ready_file, &ready)) {
+		} else if (ready_file && !wait_for_file(ready_file)) {
 			status = 125;
 			len = (size_t)snprintf(out, sizeof(out),
 				"shoji agent: the node's init has not finished setting it up (no %s after %d s)\n",
@@ -240,6 +234,7 @@ int cmd_agent(int argc, char **argv)
 			if (len >= sizeof(out))
 				len = sizeof(out) - 1;
 		} else {
+			ready_file = NULL;
 			len = run(cmd, out, sizeof(out), &status);
 		}
 		for (i = 0; i < len; i++)

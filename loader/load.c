@@ -215,6 +215,10 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	if (kmsg >= 0)
 		close(kmsg);
 	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
+	/* Before the device is touched: an FLR leaves it unready for config
+	 * reads for 100 ms, and confining it reads its MSI-X capability */
+	if (req->prepare_devices)
+		req->prepare_devices(req->prepare_devices_arg);
 	if (confine_devices(fd, node, n, &confined, &remapped, err,
 			    errlen))
 		goto out;

@@ -17,6 +17,11 @@ struct load_req {
 	char cmdline[2048];
 	bool compressed;		/* load the bzImage as it is */
 	enum sl_setup_layout setup_layout;	/* test only; SL_SETUP_AS_BUILT */
+	/* Called before the node's devices go into its IOMMU domain: the
+	 * manager waits there for the resets it began at the node's stop,
+	 * which so overlap the start of the load. NULL: nothing to wait for. */
+	void (*prepare_devices)(void *arg);
+	void *prepare_devices_arg;
 };
 
 /* Fills req with node's section of the plan at path. On a plan error,

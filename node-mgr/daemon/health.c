@@ -15,6 +15,7 @@
 #include "daemon/manager.h"
 #include "daemon/manager_lock.h"
 #include "daemon/node_ops.h"
+#include "daemon/partition.h"
 #include "daemon/restart_policy.h"
 
 uint64_t tsc_now(void)
@@ -90,6 +91,7 @@ static void *failure_stop_thread(void *arg)
 	snprintf(name, sizeof(name), "node%u", n->id);
 	pthread_mutex_lock(&n->op);
 	ret = node_stop(m, n, 0, &quiet);
+	partition_reset_end(n, &quiet);
 	mgr_lock(m);
 	n->busy = false;
 	n->stopped_after_failure = !ret;

@@ -115,6 +115,15 @@ const char *health_name(enum health h);
 
 struct manager;
 
+/* A function reset of one device of a node, in a thread of its own */
+struct pci_reset {
+	char address[16];	/* DDDD:BB:DD.F */
+	pthread_t thread;
+	bool running;		/* thread to join */
+	bool pending;		/* begun, its outcome not reported yet */
+	int err;		/* errno of the reset, 0 if it took */
+};
+
 struct node_rec {
 	unsigned id;
 	/* its manager: a thread that works on one node is given the node */
@@ -127,6 +136,7 @@ struct node_rec {
 	bool cpu_was_online[SHOJI_MAX_CPUS];
 	struct pci_detached pci[SHOJI_MAX_PCI];
 	unsigned nr_pci;
+	struct pci_reset resets[SHOJI_MAX_PCI];	/* under op */
 
 	bool wanted;		/* the manager keeps it running */
 	enum health health;

@@ -61,6 +61,7 @@ bool node_take_down(struct manager *m, struct node_rec *n, bool give_back,
 	n->reboot_pending = false;
 	mgr_unlock(m);
 	stopped = node_stop(m, n, timeout_ms, r) == 0;
+	partition_reset_end(n, r);
 	if (stopped) {
 		mgr_lock(m);
 		health_set(m, n, H_STOPPED, "%s", why);

@@ -34,6 +34,20 @@ int node_map(struct manager *m, struct node_rec *n)
 	return 0;
 }
 
+struct devices_of {
+	struct node_rec *n;
+	struct reply *r;
+};
+
+/* The resets the node's stop began are over, the devices off */
+static void prepare_devices(void *arg)
+{
+	struct devices_of *d = arg;
+
+	partition_reset_end(d->n, d->r);
+	partition_quiesce(d->n, d->r);
+}
+
 int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 {
 	/* big, so not on the stack; shoji up loads nodes from threads of
@@ -43,6 +57,7 @@ int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 	static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct shoji_start start = { .size = sizeof(start), .node = n->id };
 	struct sl_load_result res;
+	struct devices_of devices;
 	char err[1024];
 	unsigned i;
 	int ret = -1, kmsg = -1;
@@ -62,7 +77,9 @@ int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 	for (i = 0; i < n->nr_pci && i < SHOJI_MAX_PCI; i++)
 		pci_detached_dev(&n->pci[i], &req.n.pci[i]);
 	req.n.nr_pci = n->nr_pci;
-	partition_quiesce(n, r);
+	devices = (struct devices_of){ .n = n, .r = r };
+	req.prepare_devices = prepare_devices;
+	req.prepare_devices_arg = &devices;
 	if (sl_load_node(m->dev, &req, 0, &m->kernel_cache, &res, err,
 			 sizeof(err))) {
 		reply_err(r, "shoji: %s\n", err);
@@ -151,8 +168,10 @@ int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
 			  strerror(errno));
 		return -1;
 	}
-	/* Its CPUs are parked or reset: nothing drives its devices now. */
-	partition_reset(n, r);
+	/* Its CPUs are parked or reset: nothing drives its devices now.
+	 * Whatever uses them next waits for their reset
+	 * (partition_reset_end). */
+	partition_reset_begin(n, r);
 	return 0;
 }
 

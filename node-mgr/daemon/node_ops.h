@@ -11,6 +11,9 @@
 #include "daemon/manager.h"
 
 int node_load_start(struct manager *m, struct node_rec *n, struct reply *r);
+/* Stops the node (clean for up to timeout_ms, then NMI and INIT) and
+ * begins the reset of its devices: node_load_start waits for it, other
+ * callers with partition_reset_end. */
 int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
 	      struct reply *r);
 int node_map(struct manager *m, struct node_rec *n);

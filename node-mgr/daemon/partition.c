@@ -4,6 +4,7 @@
  * step is recorded so that it can be undone, in reverse order. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,27 +330,68 @@ void partition_quiesce(struct node_rec *n, struct reply *r)
  * reset (FLR, or the reset the PCI core has for the device) brings them
  * back to their power-on state, so that the next kernel finds what it
  * would after a boot. node0's kernel restores the command register as
- * it was before the reset: off. */
-void partition_reset(struct node_rec *n, struct reply *r)
+ * it was before the reset: off.
+ *
+ * An FLR waits 100 ms before the function may be used again (PCIe
+ * 6.0, 6.6.2), whatever the machine: the resets run at once, one thread
+ * per device, and the load of the next kernel goes on meanwhile. */
+static void *reset_device(void *arg)
 {
+	struct pci_reset *job = arg;
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset",
+		 job->address);
+	job->err = write_text(path, "1");
+	return NULL;
+}
+
+void partition_reset_begin(struct node_rec *n, struct reply *r)
+{
+	partition_reset_end(n, r);	/* one that a stop before began */
 	partition_quiesce(n, r);
 	for (unsigned i = 0; i < n->nr_pci; i++) {
-		char path[128];
-		int e;
+		struct pci_reset *job = &n->resets[i];
 
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset",
-			 n->pci[i].address);
-		e = write_text(path, "1");
-		if (e == ENOENT)
+		_Static_assert(sizeof(job->address) ==
+			       sizeof(n->pci[i].address), "one address size");
+		memcpy(job->address, n->pci[i].address, sizeof(job->address));
+		job->err = 0;
+		job->running = pthread_create(&job->thread, NULL,
+					      reset_device, job) == 0;
+		if (!job->running)
+			reset_device(job);	/* no thread: here, in turn */
+		job->pending = true;
+	}
+}
+
+void partition_reset_end(struct node_rec *n, struct reply *r)
+{
+	for (unsigned i = 0; i < SHOJI_MAX_PCI; i++) {
+		struct pci_reset *job = &n->resets[i];
+
+		if (!job->pending)
+			continue;
+		if (job->running)
+			pthread_join(job->thread, NULL);
+		job->running = false;
+		job->pending = false;
+		if (job->err == ENOENT)
 			reply_out(r, "node%u: PCI device %s has no reset method; bus mastering is off\n",
-				  n->id, n->pci[i].address);
-		else if (e)
+				  n->id, job->address);
+		else if (job->err)
 			reply_err(r, "shoji: node%u: PCI device %s: reset failed: %s; bus mastering is off\n",
-				  n->id, n->pci[i].address, strerror(e));
+				  n->id, job->address, strerror(job->err));
 		else
 			reply_out(r, "node%u: PCI device %s reset\n", n->id,
-				  n->pci[i].address);
+				  job->address);
 	}
+}
+
+void partition_reset(struct node_rec *n, struct reply *r)
+{
+	partition_reset_begin(n, r);
+	partition_reset_end(n, r);
 }
 
 void partition_give_back(struct manager *m, struct node_rec *n,
@@ -357,6 +399,7 @@ void partition_give_back(struct manager *m, struct node_rec *n,
 {
 	unsigned i;
 
+	partition_reset_end(n, r);
 	for (i = n->nr_pci; i-- > 0;) {
 		pci_release_dma(m, n->id, &n->pci[i], r);
 		pci_attach(&n->pci[i], r);

@@ -18,7 +18,12 @@ void partition_quiesce(struct node_rec *n, struct reply *r);
 /* A detached device's bus address as node0's kernel takes it; false if
  * the address is not DDDD:BB:DD.F. */
 bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out);
-/* partition_quiesce, then a function reset of each device. */
+/* partition_quiesce, then a function reset of each device: begun at
+ * once in threads of their own, and waited for (with the reply on each)
+ * by partition_reset_end, which everything that uses the devices next
+ * calls first; partition_reset does both. */
+void partition_reset_begin(struct node_rec *n, struct reply *r);
+void partition_reset_end(struct node_rec *n, struct reply *r);
 void partition_reset(struct node_rec *n, struct reply *r);
 
 #endif

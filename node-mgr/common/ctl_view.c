@@ -2,6 +2,7 @@
 #include "common/ctl_view.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +13,24 @@ void ctl_copy_page(struct ctl_copy *copy, const volatile void *page,
 		   size_t size)
 {
 	const volatile unsigned char *src = page;
-	size_t i;
+	size_t i = 0;
 
 	memset(copy, 0, sizeof(*copy));
 	if (size > sizeof(copy->bytes))
 		size = sizeof(copy->bytes);
-	/* Byte by byte through volatile: the node writes while we read, and
-	 * the compiler must not read any value twice. */
-	for (i = 0; i < size; i++)
+	/* Through volatile: the node writes while we read, and the compiler
+	 * must not read any value twice. Word by word where the page allows:
+	 * the watcher copies every node's page forty times a second. */
+	if ((uintptr_t)page % sizeof(uint64_t) == 0) {
+		const volatile uint64_t *words = page;
+
+		for (; i + sizeof(uint64_t) <= size; i += sizeof(uint64_t)) {
+			uint64_t w = words[i / sizeof(uint64_t)];
+
+			memcpy(copy->bytes + i, &w, sizeof(w));
+		}
+	}
+	for (; i < size; i++)
 		copy->bytes[i] = src[i];
 }
 

@@ -49,6 +49,7 @@ static void on_stop_signal(int sig)
  * to every function and thread that needs it (manager.h). */
 static struct manager the_manager = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.poller_lock = PTHREAD_MUTEX_INITIALIZER,
 	.dev = -1,
 };
 
@@ -238,6 +239,7 @@ int cmd_daemon(int argc, char **argv)
 	const char *sock = getenv("SHOJI_SOCKET");
 	bool background = false;
 	struct shoji_info info;
+	pthread_condattr_t cond_clock;
 	pthread_t t;
 	int c, lfd, err, ready[2] = { -1, -1 };
 
@@ -340,6 +342,11 @@ int cmd_daemon(int argc, char **argv)
 				fclose(pf);
 		}
 	}
+	pthread_condattr_init(&cond_clock);
+	/* the poller's timed waits are on the monotonic clock (clock.c) */
+	pthread_condattr_setclock(&cond_clock, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->poller_wake, &cond_clock);
+	pthread_condattr_destroy(&cond_clock);
 	for (unsigned i = 0; i < PLAN_MAX_NODES; i++) {
 		m->nodes[i].id = i;
 		m->nodes[i].manager = m;

@@ -2,10 +2,12 @@
  * checked copy, see common/ctl_view.h) and decides the node's health; a
  * node that failed is restarted by its plan's policy, with back-off and a
  * limit. A second thread asks each agent for its report once a second. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
@@ -75,6 +77,9 @@ static void node_failed(struct manager *m, struct node_rec *n, enum health h,
 			uint64_t when_tsc, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+static void check_node(struct manager *m, struct node_rec *n);
+static void wake_agent_poller(struct manager *m);
+
 /*
  * A failed node's devices may still be bus masters programmed by a
  * kernel that no longer runs: stop its CPUs and reset its devices at
@@ -108,6 +113,8 @@ static void *failure_stop_thread(void *arg)
 			  devices);
 	} else
 		event_log(m, name, "stopped by force after its failure; its CPUs are parked");
+	/* A restart due now starts now, not at the watcher's next pass */
+	check_node(m, n);
 	mgr_unlock(m);
 	pthread_mutex_unlock(&n->op);
 	return NULL;
@@ -263,6 +270,8 @@ static void check_node(struct manager *m, struct node_rec *n)
 		/* the heartbeat starts when the kernel says it runs */
 		n->last_heartbeat = v->heartbeat;
 		mono_now(&n->heartbeat_moved);
+		/* its agent comes next: the poller asks for it from now */
+		wake_agent_poller(m);
 	}
 	n->prev_state = v->valid ? v->state : UINT32_MAX;
 	if (n->busy || !n->wanted)
@@ -393,6 +402,36 @@ void health_tick(struct manager *m)
 	mgr_unlock(m);
 }
 
+/* Any thread, any lock held: poller_lock is the innermost */
+static void wake_agent_poller(struct manager *m)
+{
+	pthread_mutex_lock(&m->poller_lock);
+	m->poller_woken = true;
+	pthread_cond_signal(&m->poller_wake);
+	pthread_mutex_unlock(&m->poller_lock);
+}
+
+/* Sleeps ms, or less if the watcher wakes it */
+static void agent_poller_pause(struct manager *m, unsigned ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&m->poller_lock);
+	while (!m->poller_woken &&
+	       pthread_cond_timedwait(&m->poller_wake, &m->poller_lock,
+				      &until) == 0)
+		;
+	m->poller_woken = false;
+	pthread_mutex_unlock(&m->poller_lock);
+}
+
 void *agent_poller(void *arg)
 {
 	static char out[SHOJI_REPLY_LEN + 1];
@@ -423,7 +462,8 @@ void *agent_poller(void *arg)
 			if (!ask)
 				continue;
 			ret = node_channel(m, n, AGENT_REPORT_REQUEST,
-					   first ? MGR_TICK_MS / 1000.0 : 2, false,
+					   first ? MGR_FIRST_REPORT_WAIT_MS / 1000.0 : 2,
+					   false,
 					   out, &len, err, sizeof(err));
 			if (ret == -2) {
 				/* an exec runs: the agent is at work */
@@ -442,8 +482,8 @@ void *agent_poller(void *arg)
 			first_awaited |= !n->agent_heard;
 			mgr_unlock(m);
 		}
-		usleep((first_awaited ? MGR_FIRST_REPORT_PAUSE_MS
-				      : MGR_AGENT_PERIOD_MS) * 1000);
+		agent_poller_pause(m, first_awaited ? MGR_FIRST_REPORT_PAUSE_MS
+						    : MGR_AGENT_PERIOD_MS);
 	}
 	return NULL;
 }

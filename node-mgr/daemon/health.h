@@ -9,12 +9,15 @@
 
 #define MGR_AGENT_PERIOD_MS 1000	/* how often the agent is asked */
 /* between two asks for a booting node's first report, each of which
- * waits a tick for the answer */
+ * waits MGR_FIRST_REPORT_WAIT_MS for the answer */
 #define MGR_FIRST_REPORT_PAUSE_MS 10
+#define MGR_FIRST_REPORT_WAIT_MS 100
 #define MGR_AGENT_TIMEOUT_MS 5000	/* silent longer: degraded */
 #define MGR_BOOT_TIMEOUT_MS 120000	/* from start to kernel running */
 #define MGR_HEALTHY_RESET_MS 300000	/* a node up this long: failures 0 */
-#define MGR_TICK_MS 100
+/* The watcher's pass: a node's crash, halt or reboot is seen within it.
+ * A pass reads each node's control page, a few microseconds. */
+#define MGR_TICK_MS 25
 
 /* One pass of the watcher over every node; the agent poller, a thread
  * whose argument is the manager */

@@ -42,6 +42,7 @@
  *                releases the lock; replies to commands are held in
  *                memory (reply_hold) and sent once it is released.
  *   queue_lock   (events.c) the queue of journal lines and kept logs.
+ *   m->poller_lock  whether the agent poller was woken (health.c).
  *
  * So status always answers and the watcher never waits for a disk or a
  * command's reader: operations that take long hold only their node's
@@ -204,6 +205,12 @@ struct guest_rec {
 
 struct manager {
 	pthread_mutex_t lock;
+	/* The agent poller waits on poller_wake between passes; the watcher
+	 * wakes it when a node's kernel starts running, so that the node's
+	 * first report is asked for at once. */
+	pthread_mutex_t poller_lock;
+	pthread_cond_t poller_wake;
+	bool poller_woken;
 	int dev;		/* /dev/shoji, -1 if absent */
 	uint32_t tsc_khz;
 	char state_dir[PATH_MAX];

@@ -388,12 +388,6 @@ void partition_reset_end(struct node_rec *n, struct reply *r)
 	}
 }
 
-void partition_reset(struct node_rec *n, struct reply *r)
-{
-	partition_reset_begin(n, r);
-	partition_reset_end(n, r);
-}
-
 void partition_give_back(struct manager *m, struct node_rec *n,
 			 struct reply *r)
 {

@@ -21,9 +21,8 @@ bool pci_detached_dev(const struct pci_detached *d, struct shoji_pci_dev *out);
 /* partition_quiesce, then a function reset of each device: begun at
  * once in threads of their own, and waited for (with the reply on each)
  * by partition_reset_end, which everything that uses the devices next
- * calls first; partition_reset does both. */
+ * calls first. */
 void partition_reset_begin(struct node_rec *n, struct reply *r);
 void partition_reset_end(struct node_rec *n, struct reply *r);
-void partition_reset(struct node_rec *n, struct reply *r);
 
 #endif

@@ -73,14 +73,16 @@ initramfs: $(INITRAMFS) $(NODE_INITRAMFS) $(NODE_QEMU)
 # node0's initramfs carries the machine's QEMU: dpkg rewrites the package's
 # file list whenever it installs another version. A node's leaves it out,
 # so that it loads and unpacks in a fraction of the time, and finds QEMU
-# on its own disk (the testbed puts $(NODE_QEMU)'s tree there).
+# on its own disk (the testbed puts $(NODE_QEMU)'s tree there); of the
+# tools it carries only NODE_TOOLS: the agent alone instead of `shoji`
+# and `shoji-load`, whose libraries were a third of it.
 INITRAMFS_DEPS = scripts/build-initramfs.sh scripts/lib/initramfs.sh \
 	$(wildcard initramfs/*) testbed/exec-agent guest/launch guest/ctl $(TOOLS)
 QEMU_PACKAGE_LIST = $(wildcard /var/lib/dpkg/info/qemu-system-x86.list)
 $(INITRAMFS): $(INITRAMFS_DEPS) $(QEMU_PACKAGE_LIST) | $(DEPS_STAMP)
 	scripts/build-initramfs.sh $@ $(TOOLS)
 $(NODE_INITRAMFS): $(INITRAMFS_DEPS) | $(DEPS_STAMP)
-	scripts/build-initramfs.sh --without-qemu $@ $(TOOLS)
+	scripts/build-initramfs.sh --without-qemu $@ $(NODE_TOOLS)
 $(NODE_QEMU): scripts/build-initramfs.sh scripts/lib/initramfs.sh $(QEMU_PACKAGE_LIST) \
 		| $(DEPS_STAMP)
 	scripts/build-initramfs.sh --only-qemu $(OUT)/node-qemu

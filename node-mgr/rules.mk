@@ -81,6 +81,11 @@ NM_TEST_BINS := $(NM_UNIT_TESTS:%=$(OUT)/tests/%) \
 	$(OUT)/tests/$(NM_TRUNCATE_TEST)
 
 TOOLS += $(OUT)/bin/shoji
+# The agent as a program of its own: a node's initramfs carries it, and
+# what else a node runs, in NODE_TOOLS, not `shoji` and its libraries.
+NM_AGENT_SRCS := node-mgr/agent/agent.c node-mgr/agent/agent_main.c
+TOOLS += $(OUT)/bin/shoji-agent
+NODE_TOOLS += $(OUT)/bin/shoji-agent
 
 tools: $(TOOLS)
 
@@ -110,6 +115,10 @@ $(OUT)/bin/shoji: $(call nm_objs,gcc,$(NM_LIB_SRCS) $(NM_MAIN_SRC)) \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NM_LIBS) $(LOADER_LIBS)
 
+$(OUT)/bin/shoji-agent: $(call nm_objs,gcc,$(NM_AGENT_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(OUT)/tests/shoji-asan: $(NM_ASAN_LIB) $(call nm_objs,asan,$(NM_MAIN_SRC)) \
 		$(NM_LOADER_OBJS)
 	@mkdir -p $(@D)
@@ -136,7 +145,11 @@ $(NM_OBJ)/clang/shoji: $(call nm_objs,clang,$(NM_ALL_SRCS) $(NM_FUZZ_SRC) \
 	$(NM_CLANG) -o $@ $(call nm_objs,clang,$(NM_LIB_SRCS) $(NM_MAIN_SRC)) \
 		$(NM_LOADER_OBJS) $(NM_LIBS) $(LOADER_LIBS)
 
-check-clang: $(NM_OBJ)/clang/shoji
+$(NM_OBJ)/clang/agent/shoji-agent: $(call nm_objs,clang,$(NM_AGENT_SRCS))
+	@mkdir -p $(@D)
+	$(NM_CLANG) -o $@ $^
+
+check-clang: $(NM_OBJ)/clang/shoji $(NM_OBJ)/clang/agent/shoji-agent
 
 test-unit: check-clang $(NM_TEST_BINS) $(OUT)/tests/shoji-asan \
 		$(OUT)/bin/shoji $(OUT)/tests/fuzz_plan $(OUT)/tests/fuzz_ctl_view \

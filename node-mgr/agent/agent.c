@@ -150,11 +150,14 @@ static bool wait_for_file(const char *path)
 
 static const char agent_usage[] =
 	"Usage: shoji agent [--commands-after FILE]\n"
+	"       shoji-agent [--commands-after FILE]\n"
 	"\n"
 	"Runs inside a node (its init or shoji-agent.service starts it) and\n"
 	"answers node0's manager through the node's control page: a report\n"
 	"once a second (uptime, load, memory, guests), shoji exec commands and\n"
 	"the manager's guest commands. It runs until it is killed.\n"
+	"shoji-agent is the same agent linked with the C library alone, for a\n"
+	"node's initramfs.\n"
 	"\n"
 	"  --commands-after FILE  answer reports at once, but run commands only\n"
 	"                         once FILE exists (waiting up to 60 s each): an\n"

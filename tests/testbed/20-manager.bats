@@ -276,7 +276,7 @@ node1
 
 @test "node1 whose agent died is degraded, not restarted; shoji restart brings it back" {
 	# the agent runs this command: it never answers
-	run node0 "shoji exec node1 --timeout 3 -- 'kill \$(pidof shoji)'"
+	run node0 "shoji exec node1 --timeout 3 -- 'kill \$(pidof shoji-agent)'"
 	assert_status 124
 	wait_state node1 degraded 30
 	[[ "$(status_field node1 cause)" == *"agent has been silent"* ]] ||

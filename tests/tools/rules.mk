@@ -1,9 +1,10 @@
-# Tools the testbed tests run inside the kernels; they go into the node
-# initramfs with the other tools. Uses the object rules of node-mgr/rules.mk.
+# Tools the testbed tests run inside the kernels; they go into node0's
+# initramfs with the other tools, and into a node's. Uses the object rules of node-mgr/rules.mk.
 
 TEST_TOOLS := shoji-memtest shoji-dma-probe shoji-kexec-probe
 
 TOOLS += $(TEST_TOOLS:%=$(OUT)/bin/%)
+NODE_TOOLS += $(TEST_TOOLS:%=$(OUT)/bin/%)
 tools: $(TEST_TOOLS:%=$(OUT)/bin/%)
 $(OUT)/bin/shoji-%: $(NM_OBJ)/gcc/tests/tools/shoji-%.o
 	@mkdir -p $(@D)

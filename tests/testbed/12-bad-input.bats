@@ -82,6 +82,15 @@ teardown() {
 	node_wait_running 1
 }
 
+# Prints how many lines of node1's console (COM2) hold TEXT and succeeds
+# when they are more than N: a command for wait_until.
+com2_count_above() {
+	local count
+	count=$(grep -aFc -- "$2" "$TESTBED_DIR/com2.log")
+	echo "$count"
+	[ "$count" -gt "$1" ]
+}
+
 @test "a node refuses a setup_data of an unknown layout with a clear panic and takes a newer minor one; node0 stays well" {
 	local what n known kmagic kversion ksize line want
 	local panic='] Kernel panic - not syncing: Shoji: unknown setup_data layout'
@@ -92,10 +101,8 @@ teardown() {
 		run node0 "shoji-load stop 1 >/dev/null; shoji-load load /shoji/$PLAN 1 --test-setup bad-$what \
 			--cmdline 'console=ttyS0 earlycon=uart8250,io,0x2f8,115200' && shoji-load start 1"
 		assert_status 0
-		for i in $(seq 120); do
-			[ "$(grep -aFc "$panic" "$TESTBED_DIR/com2.log")" -gt "$n" ] && break
-			sleep 1
-		done
+		wait_until 120 "node1's panic at a bad setup_data $what on its console" --every 1 -- \
+			com2_count_above "$n" "$panic"
 		line=$(grep -aF "$panic" "$TESTBED_DIR/com2.log" | tail -n 1 | tr -d '\r')
 		[[ "$line" == *"$panic (magic "* ]] ||
 			fail "node1 with a bad setup_data $what: no panic on its console; last line: $line"

@@ -40,6 +40,31 @@ heartbeat() {
 	node_state "$1" | sed -n 's/.*heartbeat \([0-9]*\).*/\1/p'
 }
 
+# One look at the stress, for wait_until: keeps in done_k each verdict
+# that has come, and succeeds once every kernel has given its own. A
+# heartbeat that has not moved since the look before (last) ends the wait
+# too, with the reason in stalled: that node will give no verdict.
+stress_look() {
+	local n k h
+	for n in 1 2; do
+		h=$(heartbeat $n)
+		if ! { [ -n "$h" ] && [ "$h" -gt "${last[$n]}" ]; }; then
+			stalled="node$n's heartbeat stopped during the stress: ${last[$n]} -> $h ($(node_state $n))"
+			return 0
+		fi
+		last[$n]=$h
+	done
+	for k in $KERNELS; do
+		[ -z "${done_k[$k]:-}" ] || continue
+		run kernel_exec $k 'cat /tmp/stress.result 2>/dev/null'
+		if [ "$status" -eq 0 ] && [[ "$output" == done* ]]; then
+			done_k[$k]=$output
+			echo "$output" > "$BATS_FILE_TMPDIR/result.$k"
+		fi
+	done
+	[ "${#done_k[@]}" -ge 3 ]
+}
+
 # The value of KEY=VALUE in a stress result line
 result_value() {
 	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
@@ -66,28 +91,16 @@ result_value() {
 		run kernel_exec $k "rm -f /tmp/stress.result; setsid /usr/libexec/shoji/stress $STRESS_SECONDS /shoji/stress </dev/null >/tmp/stress.log 2>&1 3>&- &"
 		assert_status 0
 	done
-	# Poll until every kernel has its verdict; while the load runs, node0
-	# answers and every node's heartbeat keeps moving.
+	# Look every 10 s, 80 times at most, until every kernel has its
+	# verdict; while the load runs, node0 answers and every node's
+	# heartbeat keeps moving.
 	declare -A last done_k
+	local stalled=""
 	for n in 1 2; do last[$n]=$(cat "$BATS_FILE_TMPDIR/heartbeat.$n"); done
-	for i in $(seq 80); do
-		sleep 10
-		for n in 1 2; do
-			h=$(heartbeat $n)
-			[ -n "$h" ] && [ "$h" -gt "${last[$n]}" ] ||
-				fail "node$n's heartbeat stopped during the stress: ${last[$n]} -> $h ($(node_state $n))"
-			last[$n]=$h
-		done
-		for k in $KERNELS; do
-			[ -z "${done_k[$k]:-}" ] || continue
-			run kernel_exec $k 'cat /tmp/stress.result 2>/dev/null'
-			if [ "$status" -eq 0 ] && [[ "$output" == done* ]]; then
-				done_k[$k]=$output
-				echo "$output" > "$BATS_FILE_TMPDIR/result.$k"
-			fi
-		done
-		[ "${#done_k[@]}" -lt 3 ] || break
-	done
+	sleep 10
+	# A timeout is told below, with the end of each late kernel's log.
+	wait_until 790 "every kernel's verdict on its stress" --every 10 -- stress_look || true
+	[ -z "$stalled" ] || fail "$stalled"
 	for k in $KERNELS; do
 		[ -n "${done_k[$k]:-}" ] || fail "kernel $k did not finish its stress: $(kernel_exec $k 'tail -n 5 /tmp/stress.log')"
 		echo "# kernel $k: ${done_k[$k]}" >&3

@@ -159,8 +159,10 @@ inject_mce() {
 
 # Waits up to 60 s for node0's kernel log to hold a line that matches
 # the extended regular expression ERE, and prints the lines that do.
+# shellcheck disable=SC2154 # wait_output is wait_until's (helpers.bash)
 node0_log_wait() {
-	node0 "for i in \$(seq 60); do dmesg | grep -E '$1' && exit 0; sleep 1; done; exit 1"
+	wait_until 60 "a line of node0's kernel log matching $1" --every 1 --node0 -- "dmesg | grep -E '$1'" &&
+		echo "$wait_output"
 }
 
 @test "a machine check on the stopped node1's CPU: node0 reports it, the machine keeps running, node1 starts again" {
@@ -189,10 +191,7 @@ node0_log_wait() {
 	inject_mce 1
 	# The testbed's CPU is an AMD one: Linux takes an uncorrected error
 	# that hits kernel code, as in the idle loop, for fatal.
-	for i in $(seq 60); do
-		node_state 1 | grep -q "node1: panicked" && break
-		sleep 1
-	done
+	wait_until 60 "node1 to panic" --every 1 -- output_has "node1: panicked" node_state 1
 	run node_state 1
 	assert_output_contains "node1: panicked"
 	# "Fatal local machine check": QEMU signals it to that CPU alone

@@ -136,7 +136,10 @@ apicid : 5
 	node0 "rm -f /tmp/received; (sleep 300 | nc -l -p 5001 > /tmp/received &); sleep 1"
 	run node_exec 1 "nc $NET.1 5001 < /tmp/send"
 	assert_status 0
-	run node0 'for i in $(seq 20); do [ "$(stat -c %s /tmp/received)" = 4194304 ] && break; sleep 1; done; sha256sum < /tmp/received'
+	# shellcheck disable=SC2016 # node0's shell expands it
+	wait_until 20 "node0 to receive all 4 MiB" --every 1 --node0 -- \
+		's=$(stat -c %s /tmp/received); echo "$s bytes"; [ "$s" = 4194304 ]'
+	run node0 'sha256sum < /tmp/received'
 	assert_status 0
 	[ "${output%% *}" = "$sent" ] || fail "sent $sent, node0 received ${output%% *}"
 }

@@ -62,11 +62,7 @@ teardown() {
 	[ "$output" = "target unchanged" ] || fail "node0's page: $output"
 	run node0 "dmesg | grep 'DMAR: \[DMA Write'"
 	assert_output_contains "Request device [00:03.0] fault addr $addr"
-	for i in $(seq 20); do
-		[ "$(status_field node1 dma_faults)" -ge 1 ] && break
-		sleep 0.5
-	done
-	[ "$(status_field node1 dma_faults)" -ge 1 ] || fail "dma_faults: $(status_field node1 dma_faults)"
+	wait_until 10 "node1's dma_faults to count the fault" -- status_field_test node1 dma_faults -ge 1
 	run shoji_in events
 	assert_output_contains "node1 DMA write at $addr by $DISK blocked by node0's IOMMU"
 	# node1 itself goes on

@@ -63,6 +63,87 @@ fail() {
 	return 1
 }
 
+# wait_until TIMEOUT WHAT [--every SECONDS] [--node0] -- COMMAND...
+# Runs COMMAND every SECONDS (0.5 unless told) until it succeeds; after
+# TIMEOUT seconds, says it waited in vain for WHAT, shows the end of what
+# the last run printed, and fails. What the last run printed stays in
+# wait_output.
+# TIMEOUT counts the pauses, not the time each run takes (often a round
+# trip to node0): a slow machine makes a wait longer, never shorter, and
+# one last run comes when TIMEOUT is up.
+# COMMAND runs in this shell, so that it can keep what it saw from one run
+# to the next; it sees the caller's variables, as long as none is named
+# _wait_*.
+# With --node0, COMMAND is one shell command that node0 runs in a loop of
+# its own: one round trip in all instead of one a run, within the 300 s
+# that shoji-testbed exec waits for an answer.
+wait_until() {
+	local _wait_timeout=$1 _wait_what=$2 _wait_every=0.5 _wait_node0="" _wait_tries
+	local _wait_i=1 _wait_status _wait_file _wait_b64
+	shift 2
+	while [ "${1-}" != -- ]; do
+		case ${1-} in
+		--every) _wait_every=$2; shift 2 ;;
+		--node0) _wait_node0=1; shift ;;
+		*) fail "wait_until: '${1-}' where --every, --node0 or -- goes"; return ;;
+		esac
+	done
+	shift
+	[ $# -gt 0 ] || { fail "wait_until: no command"; return; }
+	_wait_tries=$(awk -v t="$_wait_timeout" -v e="$_wait_every" \
+		'BEGIN { n = t / e; c = int(n); if (n - c > 1e-9) c++; print c + 1 }')
+	_wait_file=$(mktemp "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/wait.XXXXXX")
+	if [ -n "$_wait_node0" ]; then
+		_wait_b64=$(printf '%s' "$*" | base64 -w0)
+		# shellcheck disable=SC2016 # expanded by node0's shell
+		if node0 "_w_b64=$_wait_b64; _w_tries=$_wait_tries; _w_every=$_wait_every;"'
+			_w_c=$(echo "$_w_b64" | base64 -d); _w_i=1
+			while :; do
+				_w_out=$(eval "$_w_c" 2>&1); _w_s=$?
+				[ $_w_s != 0 ] && [ $_w_i -lt $_w_tries ] || break
+				_w_i=$((_w_i + 1)); sleep $_w_every
+			done
+			printf "%s\n" "$_w_out"; exit $_w_s' > "$_wait_file" 2>&1; then
+			_wait_status=0
+		else
+			_wait_status=$?
+		fi
+	else
+		while :; do
+			if "$@" > "$_wait_file" 2>&1; then
+				_wait_status=0
+			else
+				_wait_status=$?
+			fi
+			if [ "$_wait_status" = 0 ] || [ "$_wait_i" -ge "$_wait_tries" ]; then
+				break
+			fi
+			_wait_i=$((_wait_i + 1))
+			sleep "$_wait_every"
+		done
+	fi
+	wait_output=$(< "$_wait_file")
+	rm -f "$_wait_file"
+	[ "$_wait_status" != 0 ] || return 0
+	if [ -z "$wait_output" ]; then
+		echo "timed out after ${_wait_timeout}s waiting for $_wait_what (the last run: status $_wait_status, no output)" >&2
+	else
+		echo "timed out after ${_wait_timeout}s waiting for $_wait_what; the last run (status $_wait_status) ended with:" >&2
+		tail -n 20 <<< "$wait_output" >&2
+	fi
+	return 1
+}
+
+# Prints what COMMAND prints and succeeds when a line of it holds TEXT: a
+# command for wait_until that leaves in its report what there was instead.
+output_has() {
+	local text=$1 out
+	shift
+	out=$("$@") || true
+	printf '%s\n' "$out"
+	grep -qF -- "$text" <<< "$out"
+}
+
 # The testbed's machine has an IOMMU (see testbed_start)
 testbed_iommu() {
 	[ "${TESTBED_IOMMU:-0}" = 1 ]
@@ -103,14 +184,10 @@ $output"
 # target) and prints its physical address; dma_target_check later says
 # whether a device wrote it.
 dma_target_start() {
-	local i out
 	node0 'shoji-dma-probe target 300 > /tmp/dma-target 2>&1 & echo $! > /tmp/dma-target.pid' >/dev/null
-	for i in $(seq 50); do
-		out=$(node0 'sed -n "s/^target //p" /tmp/dma-target')
-		[ -z "$out" ] || { echo "$out"; return 0; }
-		sleep 0.2
-	done
-	fail "no target page: $(node0 'cat /tmp/dma-target')"
+	wait_until 10 "node0's target page" --every 0.2 -- node0 'sed -n "s/^target //p" /tmp/dma-target | grep .' ||
+		{ fail "no target page: $(node0 'cat /tmp/dma-target')"; return; }
+	echo "$wait_output"
 }
 
 dma_target_check() {

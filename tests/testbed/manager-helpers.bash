@@ -22,15 +22,19 @@ agent_guests() {
 		sed -n 's/.*"mem_avail_kb": [0-9]*, "guests": \([0-9]*\)}.*/\1/p'
 }
 
+# Prints NODE's FIELD and succeeds when `[ FIELD OP VALUE ]` holds: a
+# command for wait_until that leaves the field in its report.
+status_field_test() {
+	local got
+	got=$(status_field "$1" "$2")
+	echo "$got"
+	test "$got" "$3" "$4"
+}
+
 # Waits until NODE is in STATE (up to TIMEOUT seconds, default 120).
 wait_state() {
-	local node=$1 want=$2 timeout=${3:-120} state="" i
-	for ((i = 0; i < timeout * 2; i++)); do
-		state=$(status_field "$node" state)
-		[ "$state" = "$want" ] && return 0
-		sleep 0.5
-	done
-	echo "$node is '$state', not '$want' after ${timeout}s" >&2
+	local node=$1 want=$2 timeout=${3:-120}
+	wait_until "$timeout" "$node to be '$want'" -- status_field_test "$node" state = "$want" && return 0
 	node0 'shoji status; shoji events | tail -n 20' >&2
 	return 1
 }
@@ -139,23 +143,12 @@ hang_node() {
 
 # Waits until NODE's FIELD in `shoji status --json` is VALUE.
 wait_field() {
-	local node=$1 field=$2 want=$3 timeout=${4:-120} got="" i
-	for ((i = 0; i < timeout * 2; i++)); do
-		got=$(status_field "$node" "$field")
-		[ "$got" = "$want" ] && return 0
-		sleep 0.5
-	done
-	echo "$node's $field is '$got', not '$want' after ${timeout}s" >&2
-	return 1
+	local node=$1 field=$2 want=$3 timeout=${4:-120}
+	wait_until "$timeout" "$node's $field to be '$want'" -- status_field_test "$node" "$field" = "$want"
 }
 
 # Waits until the journal has a line containing TEXT.
 wait_event() {
-	local text=$1 timeout=${2:-30} i
-	for ((i = 0; i < timeout * 2; i++)); do
-		node0 'shoji events' | grep -qF -- "$text" && return 0
-		sleep 0.5
-	done
-	echo "no event '$text' after ${timeout}s" >&2
-	return 1
+	local text=$1 timeout=${2:-30}
+	wait_until "$timeout" "an event '$text'" -- output_has "$text" node0 'shoji events'
 }

@@ -11,6 +11,64 @@ plan_value() {
 	' "$plan"
 }
 
+# The number of bytes a plan's size or address stands for (docs/plan.md:
+# decimal or 0x hex, with K, M, G or T, of any case, for a size)
+plan_bytes() {
+	local v=$1 bits=0
+	case $v in
+	*[kK]) bits=10 ;;
+	*[mM]) bits=20 ;;
+	*[gG]) bits=30 ;;
+	*[tT]) bits=40 ;;
+	esac
+	[ "$bits" = 0 ] || v=${v%?}
+	# a leading 0 is not octal in a plan
+	[[ $v == 0[xX]* ]] || v=10#$v
+	echo $(( v << bits ))
+}
+
+# The first and last byte of each range (SIZE@ADDR, comma-separated) of
+# KEY in [SECTION] of the plan file, one "FIRST LAST" a line
+plan_ranges() {
+	local range first
+	for range in $(plan_value "$1" "$2" "$3" | tr ',' ' '); do
+		first=$(plan_bytes "${range#*@}")
+		echo "$first $((first + $(plan_bytes "${range%@*}") - 1))"
+	done
+}
+
+# node N's memory is what the plan gives it: MemTotal at most its ranges
+# and its low window together, and most of that; every System RAM range
+# it sees within them. Taken from the plan, so that a plan that moves or
+# resizes them needs no change here.
+assert_node_memory() {
+	local n=$1 ranges shown="" planned_kb=0 first last total_kb ram line span lo hi at
+	ranges=$({ plan_ranges "$REPO/$PLAN" "node$n" memory; plan_ranges "$REPO/$PLAN" "node$n" lowmem; } | sort -n)
+	while read -r first last; do
+		planned_kb=$((planned_kb + (last + 1 - first) / 1024))
+		shown+=$(printf ' %x-%x' "$first" "$last")
+	done <<< "$ranges"
+	total_kb=$(node_exec "$n" "awk '/MemTotal/ { print \$2 }' /proc/meminfo") ||
+		fail "node$n's MemTotal: $total_kb" || return 1
+	# the kernel keeps some for itself: its image and page structures,
+	# well under 128 MiB in a node of a few GiB
+	if ! { [ "$total_kb" -le "$planned_kb" ] && [ "$total_kb" -gt $((planned_kb - (128 << 10))) ]; }; then
+		fail "MemTotal of node$n: $total_kb kB of $planned_kb kB planned" || return 1
+	fi
+	ram=$(node_exec "$n" "grep 'System RAM' /proc/iomem") ||
+		fail "node$n's System RAM: $ram" || return 1
+	while IFS= read -r line; do
+		span=${line%% :*}
+		lo=$((16#${span%-*})) hi=$((16#${span#*-}))
+		# one line may span ranges that touch: the kernel joins them
+		at=$lo
+		while read -r first last; do
+			[ "$first" -gt "$at" ] || [ "$last" -lt "$at" ] || at=$((last + 1))
+		done <<< "$ranges"
+		[ "$at" -gt "$hi" ] || fail "RAM outside node$n's ranges,$shown: $line" || return 1
+	done <<< "$ram"
+}
+
 # "2-3" -> "2 3"
 expand_cpus() {
 	local part out=""
@@ -39,13 +97,9 @@ node_partition() {
 
 # Waits until the node runs and its agent answers.
 node_wait_running() {
-	local n=$1 i
-	for i in $(seq 120); do
-		if node0 "shoji-load status $n | grep -q ': running' && shoji-load exec $n --timeout 5 -- true" >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 1
-	done
+	local n=$1
+	wait_until 120 "node$n to run and its agent to answer" --every 1 -- \
+		node0 "shoji-load status $n | grep -q ': running' && shoji-load exec $n --timeout 5 -- true" && return 0
 	node0 "shoji-load status $n"
 	return 1
 }

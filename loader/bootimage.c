@@ -172,6 +172,15 @@ enum sl_setup_layout sl_setup_layout_parse(const char *what)
 	return SL_SETUP_AS_BUILT;
 }
 
+void sl_setup_list_pci(struct sl_image *img, const struct shoji_pci_dev *pci,
+		       unsigned nr)
+{
+	struct shoji_setup *s = img->setup;
+
+	for (unsigned i = 0; i < nr && s->nr_pci < SHOJI_MAX_PCI; i++)
+		s->pci[s->nr_pci++] = pci[i];
+}
+
 /* What a newer minor version adds past the fields this loader knows */
 #define SL_NEWER_FIELD 0x5a5a5a5a5a5a5a5aULL
 

@@ -119,6 +119,11 @@ enum sl_setup_layout {
  * SL_SETUP_AS_BUILT for anything else */
 enum sl_setup_layout sl_setup_layout_parse(const char *what);
 void sl_alter_setup(struct sl_image *img, enum sl_setup_layout how);
+/* Test only (`shoji-load load --test-setup-pci`): list nr more PCI
+ * devices in the setup_data, devices node0 did not give the node, which
+ * the node must not use. At most SHOJI_MAX_PCI in all. */
+void sl_setup_list_pci(struct sl_image *img, const struct shoji_pci_dev *pci,
+		       unsigned nr);
 
 /* Identity page tables with 2 MiB pages for the first 2 MiB and the nr
  * ranges in map, in buf (physical address buf_pa). Returns the bytes

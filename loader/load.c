@@ -239,6 +239,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	}
 	/* Test only: the layout of another loader */
 	sl_alter_setup(&img, req->setup_layout);
+	sl_setup_list_pci(&img, req->test_pci, req->nr_test_pci);
 	if (kernel_addr) {
 		/* Place the kernel elsewhere; node0's kernel checks the place */
 		img.seg[1].mem = kernel_addr;

@@ -17,6 +17,9 @@ struct load_req {
 	char cmdline[2048];
 	bool compressed;		/* load the bzImage as it is */
 	enum sl_setup_layout setup_layout;	/* test only; SL_SETUP_AS_BUILT */
+	/* Test only: devices the setup_data lists that the node is not given */
+	struct shoji_pci_dev test_pci[SHOJI_MAX_PCI];
+	unsigned nr_test_pci;
 	/* Called before the node's devices go into its IOMMU domain: the
 	 * manager waits there for the resets it began at the node's stop,
 	 * which so overlap the start of the load. NULL: nothing to wait for. */

@@ -36,6 +36,7 @@ static void usage(FILE *f)
 "                  --kernel BZIMAGE [--initrd FILE] [--cmdline TEXT] [--kernel-addr ADDR]\n"
 "                  [--compressed]\n"
 "                  [--test-setup bad-magic|bad-version|bad-size|newer-minor]\n"
+"                  [--test-setup-pci BB:DD.F[,...]]\n"
 "       shoji-load start NODE\n"
 "       shoji-load stop NODE [--timeout MS]\n"
 "       shoji-load status NODE\n"
@@ -57,7 +58,9 @@ static void usage(FILE *f)
 "         loader: one of a layout no kernel knows (wrong magic, the next major\n"
 "         version, a size past the entry), which the node must refuse with a\n"
 "         panic message on its console, or one of the next minor version with\n"
-"         a field more, which the node must take.\n"
+"         a field more, which the node must take. --test-setup-pci lists\n"
+"         devices in NODE's setup_data that node0 does not give it, which the\n"
+"         node must not use.\n"
 "start    start NODE's boot CPU on the loaded image.\n"
 "stop     ask NODE to stop, then reset its CPUs (default timeout 5000 ms).\n"
 "status   NODE's state and heartbeat, and why it stopped.\n"
@@ -259,6 +262,7 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'a' },
 		{ "kernel-addr", required_argument, NULL, 'K' },
 		{ "test-setup", required_argument, NULL, 'B' },
+		{ "test-setup-pci", required_argument, NULL, 'T' },
 		{ "compressed", no_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -293,6 +297,14 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 				die("node%u: --test-setup %s: expected bad-magic, bad-version, bad-size or newer-minor",
 				    n->id, optarg);
 			break;
+		case 'T': {
+			struct sl_node listed = { .id = n->id };
+
+			parse_pci(optarg, &listed);
+			memcpy(req->test_pci, listed.pci, sizeof(listed.pci));
+			req->nr_test_pci = listed.nr_pci;
+			break;
+		}
 		default: usage(stderr); return 2;
 		}
 	}

@@ -80,3 +80,24 @@ apicid:3" ] || fail "node2: $output"
 	run node_exec 2 'nproc'
 	[ "$output" = 2 ]
 }
+
+@test "node0's kernel refuses node2 node1's disk, and node2 uses no device node0 did not give it" {
+	node0 'shoji-load stop 2' >/dev/null
+	# Without a plan shoji-load checks node2 alone: only node0's kernel
+	# knows that 00:03.0 is node1's
+	run node0 "shoji-load load 2 --cpus 2-3 --memory 512M@0x120000000,256M@0x140000000 \
+		--lowmem 64K@0x70000 --control 64K@0x60000000 --kernel /shoji/out/bzImage --pci 00:03.0"
+	assert_status 1
+	assert_output_contains "Shoji: node2: 0000:00:03.0 is node1's"
+	# node1's disk in node2's setup_data, but node0 did not give it to node2
+	run node0 "shoji-load load /shoji/$PLAN 2 --test-setup-pci 00:03.0 && shoji-load start 2"
+	assert_status 0
+	node_wait_running 2
+	run node_exec 2 'ls /sys/bus/pci/devices'
+	[ "$output" = 0000:00:04.0 ] || fail "node2: $output"
+	run node_exec 2 'dmesg | grep "not used"'
+	assert_output_contains "node2: PCI device 0000:00:03.0 is in the node's setup_data, but node0 did not give it to the node: not used"
+	# node1 still has its disk, untouched by node2
+	run node_exec 1 'dd if=$(findfs LABEL=shoji-node1) bs=512 count=1 iflag=direct 2>/dev/null | head -n1'
+	[ "$output" = disk-of-node1 ] || fail "node1's disk: $output"
+}

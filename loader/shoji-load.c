@@ -39,6 +39,7 @@ static void usage(FILE *f)
 "                  [--test-setup-pci BB:DD.F[,...]]\n"
 "       shoji-load start NODE\n"
 "       shoji-load stop NODE [--timeout MS]\n"
+"       shoji-load release NODE BB:DD.F[,...]\n"
 "       shoji-load status NODE\n"
 "       shoji-load console NODE\n"
 "       shoji-load times NODE\n"
@@ -63,6 +64,8 @@ static void usage(FILE *f)
 "         node must not use.\n"
 "start    start NODE's boot CPU on the loaded image.\n"
 "stop     ask NODE to stop, then reset its CPUs (default timeout 5000 ms).\n"
+"release  give PCI devices of a stopped NODE back to node0 (and to its IOMMU\n"
+"         domain), so that a driver of node0 or another node may have them.\n"
 "status   NODE's state and heartbeat, and why it stopped.\n"
 "console  NODE's kernel log, as its control page holds it.\n"
 "times    NODE's TSC stamps from its control page and the TSC frequency, as\n"
@@ -495,6 +498,40 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 	return 0;
 }
 
+/* What load gave the node is its until given back: load cannot know
+ * whether the node is to run again. */
+static int cmd_release(unsigned node, int argc, char **argv)
+{
+	struct sl_node listed = { .id = node };
+	struct shoji_info info;
+	int fd;
+
+	if (argc != 2)
+		die("release: expected NODE and its PCI devices, BB:DD.F[,...] (shoji-load --help)");
+	parse_pci(argv[1], &listed);
+	fd = open_dev_or_die(&info);
+	for (unsigned i = 0; i < listed.nr_pci; i++) {
+		struct shoji_dma_device dev = { .size = sizeof(dev), .node = node,
+						.dev = listed.pci[i] };
+		const struct shoji_pci_dev *d = &listed.pci[i];
+		int kmsg = kmsg_open_at_end();
+
+		if (ioctl(fd, SHOJI_IOC_RELEASE_DMA, &dev)) {
+			int e = errno;
+
+			print_kernel_reason(kmsg, node);
+			die("node%u: cannot give PCI device %04x:%02x:%02x.%x back to node0: %s",
+			    node, d->seg, d->bus, d->devfn >> 3, d->devfn & 7,
+			    e == ENOENT ? "node0 did not give it to the node" : strerror(e));
+		}
+		close(kmsg);
+		printf("node%u: PCI device %04x:%02x:%02x.%x given back to node0\n",
+		       node, d->seg, d->bus, d->devfn >> 3, d->devfn & 7);
+	}
+	close(fd);
+	return 0;
+}
+
 static int cmd_exec(unsigned node, int argc, char **argv)
 {
 	static char reply[SHOJI_REPLY_LEN];
@@ -590,6 +627,8 @@ int main(int argc, char **argv)
 		return cmd_load(argc - 1, argv + 1);
 	if (!strcmp(cmd, "exec"))
 		return cmd_exec(parse_node(argv[2]), argc - 2, argv + 2);
+	if (!strcmp(cmd, "release"))
+		return cmd_release(parse_node(argv[2]), argc - 2, argv + 2);
 	if (!strcmp(cmd, "start") || !strcmp(cmd, "stop") || !strcmp(cmd, "status") ||
 	    !strcmp(cmd, "console") || !strcmp(cmd, "times"))
 		return cmd_simple(cmd, parse_node(argv[2]), argc - 2, argv + 2);

@@ -101,3 +101,20 @@ apicid:3" ] || fail "node2: $output"
 	run node_exec 1 'dd if=$(findfs LABEL=shoji-node1) bs=512 count=1 iflag=direct 2>/dev/null | head -n1'
 	[ "$output" = disk-of-node1 ] || fail "node1's disk: $output"
 }
+
+@test "shoji-load release gives a stopped node2's disk back to node0, not a running one's" {
+	run node0 'shoji-load release 2 00:04.0'
+	assert_status 1
+	assert_output_contains "node0's kernel says: Shoji: node2: 0000:00:04.0: cannot give it back to node0 while the node runs; stop the node first"
+	run node0 'shoji-load stop 2 >/dev/null && shoji-load release 2 00:04.0 &&
+		echo 0000:00:04.0 > /sys/bus/pci/drivers/nvme/bind && sleep 2 &&
+		readlink /sys/bus/pci/devices/0000:00:04.0/driver && findfs LABEL=shoji-node2'
+	assert_status 0
+	assert_output_contains "node2: PCI device 0000:00:04.0 given back to node0"
+	assert_output_contains "drivers/nvme"
+	assert_output_contains "/dev/nvme"
+	# given back: a second release has nothing to give
+	run node0 'shoji-load release 2 00:04.0'
+	assert_status 1
+	assert_output_contains "node0 did not give it to the node"
+}

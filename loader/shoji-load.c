@@ -513,20 +513,20 @@ static int cmd_release(unsigned node, int argc, char **argv)
 	for (unsigned i = 0; i < listed.nr_pci; i++) {
 		struct shoji_dma_device dev = { .size = sizeof(dev), .node = node,
 						.dev = listed.pci[i] };
-		const struct shoji_pci_dev *d = &listed.pci[i];
 		int kmsg = kmsg_open_at_end();
+		char name[16];
 
+		snprintf(name, sizeof(name), "%04x:%02x:%02x.%x", dev.dev.seg,
+			 dev.dev.bus, dev.dev.devfn >> 3, dev.dev.devfn & 7);
 		if (ioctl(fd, SHOJI_IOC_RELEASE_DMA, &dev)) {
 			int e = errno;
 
 			print_kernel_reason(kmsg, node);
-			die("node%u: cannot give PCI device %04x:%02x:%02x.%x back to node0: %s",
-			    node, d->seg, d->bus, d->devfn >> 3, d->devfn & 7,
-			    e == ENOENT ? "node0 did not give it to the node" : strerror(e));
+			die("node%u: cannot give PCI device %s back to node0: %s", node,
+			    name, e == ENOENT ? "node0 did not give it to the node" : strerror(e));
 		}
 		close(kmsg);
-		printf("node%u: PCI device %04x:%02x:%02x.%x given back to node0\n",
-		       node, d->seg, d->bus, d->devfn >> 3, d->devfn & 7);
+		printf("node%u: PCI device %s given back to node0\n", node, name);
 	}
 	close(fd);
 	return 0;

@@ -172,6 +172,12 @@ enum sl_setup_layout sl_setup_layout_parse(const char *what)
 	return SL_SETUP_AS_BUILT;
 }
 
+void sl_pci_dev_name(const struct shoji_pci_dev *d, char buf[SL_PCI_NAME_LEN])
+{
+	snprintf(buf, SL_PCI_NAME_LEN, "%04x:%02x:%02x.%x", d->seg, d->bus,
+		 d->devfn >> 3, d->devfn & 7);
+}
+
 void sl_setup_list_pci(struct sl_image *img, const struct shoji_pci_dev *pci,
 		       unsigned nr)
 {

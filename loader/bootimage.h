@@ -119,6 +119,11 @@ enum sl_setup_layout {
  * SL_SETUP_AS_BUILT for anything else */
 enum sl_setup_layout sl_setup_layout_parse(const char *what);
 void sl_alter_setup(struct sl_image *img, enum sl_setup_layout how);
+/* The device's name as sysfs and the kernel's messages give it,
+ * "SSSS:BB:DD.F" */
+#define SL_PCI_NAME_LEN 16
+void sl_pci_dev_name(const struct shoji_pci_dev *d, char buf[SL_PCI_NAME_LEN]);
+
 /* Test only (`shoji-load load --test-setup-pci`): list nr more PCI
  * devices in the setup_data, devices node0 did not give the node, which
  * the node must not use. At most SHOJI_MAX_PCI in all. */

@@ -54,14 +54,14 @@ static int confine_devices(int fd, unsigned node, const struct sl_node *n,
 	for (unsigned i = 0; i < n->nr_pci; i++) {
 		struct shoji_dma_device dev = { .size = sizeof(dev), .node = node,
 						.dev = n->pci[i] };
-		char what[96];
+		char what[96], name[SL_PCI_NAME_LEN];
 		int kmsg = sl_kmsg_open();
 
 		if (ioctl(fd, SHOJI_IOC_CONFINE_DMA, &dev)) {
+			sl_pci_dev_name(&n->pci[i], name);
 			snprintf(what, sizeof(what),
-				 "node0's kernel cannot confine the DMA of PCI device %04x:%02x:%02x.%x",
-				 n->pci[i].seg, n->pci[i].bus, n->pci[i].devfn >> 3,
-				 n->pci[i].devfn & 7);
+				 "node0's kernel cannot confine the DMA of PCI device %s",
+				 name);
 			fail_kernel(err, errlen, node, what, errno, kmsg);
 			return -1;
 		}

@@ -217,11 +217,10 @@ int sl_check_node(const struct sl_node *n, const unsigned *cpus,
 
 	for (i = 0; i < n->nr_pci; i++) {
 		const struct shoji_pci_dev *d = &n->pci[i];
-		char dev[32], link[PATH_MAX];
+		char dev[SL_PCI_NAME_LEN], link[PATH_MAX];
 		ssize_t len;
 
-		snprintf(dev, sizeof(dev), "%04x:%02x:%02x.%x", d->seg, d->bus,
-			 d->devfn >> 3, d->devfn & 7);
+		sl_pci_dev_name(d, dev);
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", dev);
 		if (access(path, F_OK)) {
 			sl_fail(err, errlen, "node%u: PCI device %s does not exist", n->id, dev);

@@ -514,10 +514,9 @@ static int cmd_release(unsigned node, int argc, char **argv)
 		struct shoji_dma_device dev = { .size = sizeof(dev), .node = node,
 						.dev = listed.pci[i] };
 		int kmsg = kmsg_open_at_end();
-		char name[16];
+		char name[SL_PCI_NAME_LEN];
 
-		snprintf(name, sizeof(name), "%04x:%02x:%02x.%x", dev.dev.seg,
-			 dev.dev.bus, dev.dev.devfn >> 3, dev.dev.devfn & 7);
+		sl_pci_dev_name(&dev.dev, name);
 		if (ioctl(fd, SHOJI_IOC_RELEASE_DMA, &dev)) {
 			int e = errno;
 

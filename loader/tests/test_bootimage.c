@@ -458,6 +458,18 @@ static void test_kmsg(void)
 	CHECK_STR(reason, "");
 }
 
+/* The name sysfs and the kernel's messages give a device, the largest
+ * numbers included */
+static void test_pci_name(void)
+{
+	char name[SL_PCI_NAME_LEN];
+
+	sl_pci_dev_name(&(struct shoji_pci_dev){ 0, 0, 3 << 3 }, name);
+	CHECK_STR(name, "0000:00:03.0");
+	sl_pci_dev_name(&(struct shoji_pci_dev){ 0xffff, 0xff, 0xff }, name);
+	CHECK_STR(name, "ffff:ff:1f.7");
+}
+
 int main(void)
 {
 	test_e820();
@@ -467,5 +479,6 @@ int main(void)
 	test_image();
 	test_iomem();
 	test_kmsg();
+	test_pci_name();
 	return check_summary();
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/sysroot.h"
+#include "common/units.h"
 #include "daemon/manager.h"
 #include "daemon/partition.h"
 #include "loader/machine.h"
@@ -274,9 +275,7 @@ int partition_take(struct manager *m, struct node_rec *n,
 			}
 			ref = &found;
 		}
-		snprintf(d->address, sizeof(d->address), "%04x:%02x:%02x.%x",
-			 ref->domain & 0xffff, ref->bus & 0xff, ref->dev & 0x1f,
-			 ref->func & 7);
+		units_format_pci(ref, d->address, sizeof(d->address));
 		if (pci_detach(d->address, d->driver, sizeof(d->driver), r))
 			goto undo;
 		n->nr_pci++;

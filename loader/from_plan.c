@@ -7,6 +7,9 @@
 #include "plan/plan.h"
 #include "plan/plan_check.h"
 
+_Static_assert(PLAN_MAX_NODE_CPUS == SHOJI_MAX_CPUS,
+	       "the plan checker's limit is the kernel's");
+
 static const uint16_t uart_ports[] = {
 	[UART_NONE] = 0, [UART_COM1] = 0x3f8, [UART_COM2] = 0x2f8,
 	[UART_COM3] = 0x3e8, [UART_COM4] = 0x2e8,

@@ -14,6 +14,7 @@
 #include "plan/plan_source.h"
 
 #define PLAN_MAX_NODES 64	/* node ids 0..63 */
+#define PLAN_MAX_NODE_CPUS 512	/* SHOJI_MAX_CPUS of the series */
 #define PLAN_PAGE_SIZE UINT64_C(4096)
 #define PLAN_CONTROL_PAGE_SIZE PLAN_PAGE_SIZE
 

@@ -170,6 +170,11 @@ static void check_cpus(const struct plan *plan, struct diag *d)
 
 		if (!node->present || !node->cpus_key)
 			continue;
+		if (id > 0 && cpuset_count(&node->cpus) > PLAN_MAX_NODE_CPUS)
+			plan_key_error(d, node->cpus_key,
+				       "%u CPUs; a node has at most %u",
+				       cpuset_count(&node->cpus),
+				       PLAN_MAX_NODE_CPUS);
 		/* x86 Linux has no way to take its boot CPU offline. */
 		if (id > 0 && cpuset_has(&node->cpus, 0))
 			plan_key_error(d, node->cpus_key,

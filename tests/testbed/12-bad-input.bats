@@ -58,7 +58,7 @@ teardown() {
 		printf 9 | dd of=/tmp/abi9-bzImage bs=1 seek=$((offset + 13)) conv=notrunc 2>/dev/null &&
 		shoji-load load /shoji/$PLAN 1 --kernel /tmp/abi9-bzImage"
 	assert_status 1
-	assert_output_contains "node1: kernel /tmp/abi9-bzImage speaks Shoji node ABI 9, this loader speaks ABI 2"
+	assert_output_contains "node1: kernel /tmp/abi9-bzImage speaks Shoji node ABI 9, this loader speaks ABI 3"
 }
 
 @test "a segment outside the node's memory is refused by node0's kernel" {

@@ -475,6 +475,7 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 			cmdline_max);
 		goto fail;
 	}
+	img->cmdline = cmdline;
 
 	/* setup_data: one entry, the node's description, with room for
 	 * what a newer minor version adds (sl_alter_setup) */

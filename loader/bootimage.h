@@ -78,6 +78,7 @@ struct sl_image {
 	struct sl_segment seg[SL_MAX_SEGMENTS];
 	struct shoji_setup *setup;	/* inside a segment's buffer */
 	struct setup_data *setup_data;	/* its header, just before it */
+	const char *cmdline;		/* the node's, inside a segment */
 	uint64_t entry;		/* the trampoline */
 	uint64_t kernel;
 	uint64_t boot_params;

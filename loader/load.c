@@ -76,6 +76,77 @@ static int confine_devices(int fd, unsigned node, const struct sl_node *n,
 }
 
 /*
+ * A locked-down node0 refuses kexec_load(); it loads a node only from
+ * files it reads and verifies itself. securityfs shows the level as
+ * "none [integrity] confidentiality"; without securityfs there is no
+ * lockdown to read, and kexec_load() says so if there is one.
+ */
+static bool node0_locked_down(void)
+{
+	char line[128] = "";
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	return line[0] && !strstr(line, "[none]");
+}
+
+/* SHOJI_IOC_LOAD_FILE: node0 reads the kernel and initrd, checks the
+ * kernel's signature and builds the boot image around img's command
+ * line and setup_data */
+static int load_from_files(int fd, const struct load_req *req,
+			   const struct sl_image *img,
+			   struct shoji_load_file *lf, char *err,
+			   size_t errlen)
+{
+	unsigned node = req->n.id;
+	int kfd, ifd = -1, kmsg, ret = -1;
+
+	kfd = open(req->kernel, O_RDONLY | O_CLOEXEC);
+	if (kfd < 0) {
+		sl_fail(err, errlen, "node%u: cannot open kernel %s: %s", node,
+			req->kernel, strerror(errno));
+		return -1;
+	}
+	if (req->initrd[0]) {
+		ifd = open(req->initrd, O_RDONLY | O_CLOEXEC);
+		if (ifd < 0) {
+			sl_fail(err, errlen, "node%u: cannot open initrd %s: %s",
+				node, req->initrd, strerror(errno));
+			goto out;
+		}
+	}
+	*lf = (struct shoji_load_file){
+		.size = sizeof(*lf),
+		.node = node,
+		.kernel_fd = kfd,
+		.initrd_fd = ifd,
+		.cmdline = (uintptr_t)img->cmdline,
+		.cmdline_len = (uint32_t)strlen(img->cmdline) + 1,
+		.setup = (uintptr_t)img->setup,
+		.setup_len = img->setup_data->len,
+	};
+	kmsg = sl_kmsg_open();
+	if (ioctl(fd, SHOJI_IOC_LOAD_FILE, lf)) {
+		fail_kernel(err, errlen, node,
+			    "node0's kernel refused to load the node from its files",
+			    errno, kmsg);
+		goto out;
+	}
+	if (kmsg >= 0)
+		close(kmsg);
+	ret = 0;
+out:
+	if (ifd >= 0)
+		close(ifd);
+	close(kfd);
+	return ret;
+}
+
+/*
  * The kernel decompressed, from cache when it holds this bzImage; NULL,
  * with the reason in why, when the node is to decompress it itself.
  */
@@ -112,7 +183,9 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	struct shoji_info info;
 	struct shoji_node_desc desc;
 	struct kexec_segment segs[SL_MAX_SEGMENTS];
+	struct shoji_load_file lf;
 	unsigned confined = 0, remapped = 0;
+	bool from_files;
 	int ret = -1, kmsg;
 
 	n->cmdline = req->cmdline;
@@ -223,11 +296,18 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 			    errlen))
 		goto out;
 
-	vm = decompressed(req, &bz, cache, &own, why, sizeof(why));
+	from_files = req->verified || node0_locked_down();
+	if (from_files && kernel_addr) {
+		sl_fail(err, errlen, "node%u: node0 places the kernel itself when it reads the node's files; no kernel address can be given",
+			node);
+		goto out;
+	}
+	vm = from_files ? NULL
+			: decompressed(req, &bz, cache, &own, why, sizeof(why));
 	if (vm)
 		snprintf(form, sizeof(form), "decompressed by node0 (%s, %zu KiB)",
 			 vm->format, vm->size >> 10);
-	else
+	else if (!from_files)
 		snprintf(form, sizeof(form), "compressed (%s), decompressed by the node: %s",
 			 sl_payload_format(&bz), why);
 	if (sl_build_image(&img, n, &bz, vm, idata, isize, err, errlen)) {
@@ -240,42 +320,76 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	/* Test only: the layout of another loader */
 	sl_alter_setup(&img, req->setup_layout);
 	sl_setup_list_pci(&img, req->test_pci, req->nr_test_pci);
-	if (kernel_addr) {
-		/* Place the kernel elsewhere; node0's kernel checks the place */
-		img.seg[1].mem = kernel_addr;
+	if (!from_files) {
+		if (kernel_addr) {
+			/* Place the kernel elsewhere; node0's kernel checks
+			 * the place */
+			img.seg[1].mem = kernel_addr;
+		}
+		for (i = 0; i < img.nr; i++) {
+			segs[i].buf = img.seg[i].buf;
+			segs[i].bufsz = img.seg[i].bufsz;
+			segs[i].mem = (const void *)(uintptr_t)img.seg[i].mem;
+			segs[i].memsz = img.seg[i].memsz;
+		}
+		kmsg = sl_kmsg_open();
+		if (syscall(SYS_kexec_load, (unsigned long)img.entry,
+			    (unsigned long)img.nr, segs,
+			    (unsigned long)(KEXEC_SHOJI | KEXEC_SHOJI_NODE(node)))) {
+			int e = errno;
+
+			/* Locked down, with no securityfs that said so: a
+			 * placed kernel is only for kexec_load() */
+			from_files = e == EPERM && !kernel_addr;
+			if (!from_files) {
+				fail_kernel(err, errlen, node,
+					    "node0's kernel refused the image", e,
+					    kmsg);
+				sl_image_free(&img);
+				goto out;
+			}
+		}
+		if (kmsg >= 0)
+			close(kmsg);
 	}
-	for (i = 0; i < img.nr; i++) {
-		segs[i].buf = img.seg[i].buf;
-		segs[i].bufsz = img.seg[i].bufsz;
-		segs[i].mem = (const void *)(uintptr_t)img.seg[i].mem;
-		segs[i].memsz = img.seg[i].memsz;
-	}
-	kmsg = sl_kmsg_open();
-	if (syscall(SYS_kexec_load, (unsigned long)img.entry,
-		    (unsigned long)img.nr, segs,
-		    (unsigned long)(KEXEC_SHOJI | KEXEC_SHOJI_NODE(node)))) {
-		fail_kernel(err, errlen, node, "node0's kernel refused the image",
-			    errno, kmsg);
+	if (from_files) {
+		ret = load_from_files(fd, req, &img, &lf, err, errlen);
 		sl_image_free(&img);
-		goto out;
+		if (ret)
+			goto out;
+		snprintf(form, sizeof(form), "read from its file by node0 (%s, decompressed by the node), %s",
+			 sl_payload_format(&bz),
+			 lf.verified ? "its signature verified"
+				     : "its signature not verified: node0 is not locked down");
+		if (res) {
+			memset(res, 0, sizeof(*res));
+			res->kernel = lf.kernel;
+			res->boot_params = lf.boot_params;
+			res->initrd = lf.initrd;
+			res->entry = lf.entry;
+			res->from_files = true;
+			res->signature_verified = lf.verified;
+		}
+	} else {
+		if (res) {
+			memset(res, 0, sizeof(*res));
+			res->kernel = img.seg[1].mem;
+			res->boot_params = img.boot_params;
+			res->initrd = img.initrd;
+			res->entry = img.entry;
+			res->decompressed = vm != NULL;
+		}
+		sl_image_free(&img);
 	}
-	if (kmsg >= 0)
-		close(kmsg);
 	if (res) {
-		res->kernel = img.seg[1].mem;
-		res->boot_params = img.boot_params;
-		res->initrd = img.initrd;
 		res->initrd_size = isize;
-		res->entry = img.entry;
 		res->boot_apic_id = n->apic_ids[0];
 		res->la57 = n->la57;
 		res->nr_pci = n->nr_pci;
 		res->nr_pci_confined = confined;
 		res->nr_pci_remapped = remapped;
-		res->decompressed = vm != NULL;
 		snprintf(res->kernel_form, sizeof(res->kernel_form), "%s", form);
 	}
-	sl_image_free(&img);
 	ret = 0;
 out:
 	sl_vmlinux_free(&own);

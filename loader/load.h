@@ -23,6 +23,10 @@ struct sl_load_result {
 	unsigned nr_pci, nr_pci_confined, nr_pci_remapped;
 	/* whether node0 decompressed the kernel, and if not, why not */
 	bool decompressed;
+	/* whether node0 read the files itself (SHOJI_IOC_LOAD_FILE), and
+	 * whether the kernel's signature verified there */
+	bool from_files;
+	bool signature_verified;
 	char kernel_form[256];
 };
 
@@ -31,8 +35,11 @@ struct sl_load_result {
  * an IOMMU translates them, builds the boot image and loads it.
  * kernel_addr, if not 0, places the kernel there instead.
  *
- * The kernel goes in decompressed, unless req->compressed or node0 cannot
- * decompress it (then the node does, and res->kernel_form says why);
+ * A node0 that is locked down (or req->verified) reads the kernel and
+ * initrd itself and checks the kernel's signature; the node then
+ * decompresses it. Otherwise the kernel goes in decompressed, unless
+ * req->compressed or node0 cannot decompress it (then the node does, and
+ * res->kernel_form says why);
  * cache, if not NULL, keeps it decompressed for the next load. Returns 0,
  * or -1 with the reason in err. */
 int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,

@@ -16,6 +16,9 @@ struct load_req {
 	char initrd[PATH_MAX];		/* empty if none */
 	char cmdline[2048];
 	bool compressed;		/* load the bzImage as it is */
+	/* Have node0 read and verify the files (SHOJI_IOC_LOAD_FILE) even
+	 * when it is not locked down; a locked-down node0 always does. */
+	bool verified;
 	enum sl_setup_layout setup_layout;	/* test only; SL_SETUP_AS_BUILT */
 	/* Test only: devices the setup_data lists that the node is not given */
 	struct shoji_pci_dev test_pci[SHOJI_MAX_PCI];

@@ -34,7 +34,7 @@ static void usage(FILE *f)
 "       shoji-load load NODE --cpus LIST --memory SIZE@ADDR[,...] --lowmem SIZE@ADDR\n"
 "                  --control SIZE@ADDR [--pci BB:DD.F[,...]] [--uart comN|none]\n"
 "                  --kernel BZIMAGE [--initrd FILE] [--cmdline TEXT] [--kernel-addr ADDR]\n"
-"                  [--compressed]\n"
+"                  [--compressed | --verified]\n"
 "                  [--test-setup bad-magic|bad-version|bad-size|newer-minor]\n"
 "                  [--test-setup-pci BB:DD.F[,...]]\n"
 "       shoji-load start NODE\n"
@@ -54,7 +54,11 @@ static void usage(FILE *f)
 "         is the machine's control area: NODE's page is at ADDR + NODE * 4 KiB.\n"
 "         node0 decompresses the kernel (xz, zstd or gzip) and the node\n"
 "         enters it at startup_64; --compressed loads the bzImage as it is,\n"
-"         and the node runs its decompressor first.\n"
+"         and the node runs its decompressor first. --verified has node0's\n"
+"         kernel read the kernel and initrd files itself and check the\n"
+"         kernel's signature against its keyrings, as kexec_file_load does;\n"
+"         a node0 that is locked down (Secure Boot, lockdown=) loads only\n"
+"         that way, and only a kernel whose signature verifies.\n"
 "         For tests only: --test-setup gives NODE the setup_data of another\n"
 "         loader: one of a layout no kernel knows (wrong magic, the next major\n"
 "         version, a size past the entry), which the node must refuse with a\n"
@@ -267,6 +271,7 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 		{ "test-setup", required_argument, NULL, 'B' },
 		{ "test-setup-pci", required_argument, NULL, 'T' },
 		{ "compressed", no_argument, NULL, 'z' },
+		{ "verified", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sl_node *n = &req->n;
@@ -294,6 +299,7 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 		case 'a': snprintf(req->cmdline, sizeof(req->cmdline), "%s", optarg); break;
 		case 'K': kernel_addr = parse_size(optarg, "kernel address"); break;
 		case 'z': req->compressed = true; break;
+		case 'V': req->verified = true; break;
 		case 'B':
 			req->setup_layout = sl_setup_layout_parse(optarg);
 			if (req->setup_layout == SL_SETUP_AS_BUILT)

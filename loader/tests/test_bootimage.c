@@ -288,6 +288,8 @@ static void test_image(void)
 	cmdline = bp->hdr.cmd_line_ptr | (uint64_t)bp->ext_cmd_line_ptr << 32;
 	CHECK(cmdline >> 32 == 1);
 	CHECK(!strcmp((const char *)s->buf + (cmdline - s->mem), "console=ttyS0 shoji.node=1 apic_extnmi=none retain_initrd"));
+	/* what SHOJI_IOC_LOAD_FILE hands node0: the same command line */
+	CHECK(img.cmdline == (const char *)s->buf + (cmdline - s->mem));
 	q = bp->hdr.ramdisk_image | (uint64_t)bp->ext_ramdisk_image << 32;
 	CHECK(q == img.initrd && bp->hdr.ramdisk_size == sizeof(initrd));
 	CHECK(find_seg(&img, q) && !memcmp(find_seg(&img, q)->buf, initrd, sizeof(initrd)));

@@ -152,6 +152,30 @@ com2_count_above() {
 	[ "$output" = 1 ]
 }
 
+@test "node0's kernel refuses node memory that the firmware does not call RAM" {
+	# A range the firmware reserved for itself shows in node0's map as
+	# memmap= leaves a node's memory, so shoji-load passes it on: only
+	# node0's kernel knows it is not RAM. The first page of one, from
+	# node0's /proc/iomem and the firmware's map.
+	local reserved firmware lo hi at start end type ram page=""
+	reserved=$(node0 "sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : Reserved$/\1 \2/p' /proc/iomem")
+	firmware=$(node0 'for d in /sys/firmware/memmap/*; do echo $(cat $d/start $d/end $d/type); done')
+	while read -r lo hi; do
+		at=$(( (16#$lo + 4095) / 4096 * 4096 ))
+		[ $((at + 4095)) -le $((16#$hi)) ] || continue
+		ram=0
+		while read -r start end type; do
+			[ "$type" = "System RAM" ] && [ $((start)) -le $at ] && [ $((end)) -ge $at ] && ram=1
+		done <<< "$firmware"
+		[ $ram = 1 ] || { page=$at; break; }
+	done <<< "$reserved"
+	[ -n "$page" ] || fail "no range of node0's that the firmware reserved: $reserved"
+	run node0 "echo 0 > /sys/devices/system/cpu/cpu2/online && shoji-load load 2 --cpus 2 --memory 4K@$page --control 64K@0x60000000 --lowmem 64K@0x80000 --kernel /shoji/out/bzImage"
+	node0 'echo 1 > /sys/devices/system/cpu/cpu2/online'
+	[ "$status" = 1 ] || fail "node2 was registered: $output"
+	assert_output_contains "$(printf 'Shoji: node2: memory %#x-%#x is not all RAM in the firmware' "$page" $((page + 4095)))"
+}
+
 @test "the bad requests left node0 intact" {
 	run node0 'cat /sys/devices/system/cpu/online; grep -c "System RAM" /proc/iomem'
 	assert_status 0

@@ -18,7 +18,8 @@ NM_LIB_NAMES := common/units common/cpuset common/diag common/range_set \
 	plan/plan_source plan/plan plan/plan_check plan/boot_params \
 	plan/plan_create \
 	machine/memory_map machine/numa_map machine/iommu_state \
-	machine/pci_devices machine/node0_needs machine/machine_check \
+	machine/pci_devices machine/node0_needs machine/kernel_signature \
+	machine/machine_check \
 	daemon/dma_fault daemon/state_file daemon/restart_policy \
 	cli/cmd_check cli/cmd_plan cli/client_args cli/option_hint
 NM_LIB_SRCS := $(NM_LIB_NAMES:%=node-mgr/%.c)

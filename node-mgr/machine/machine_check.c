@@ -9,6 +9,7 @@
 #include "common/range_set.h"
 #include "common/sysroot.h"
 #include "machine/iommu_state.h"
+#include "machine/kernel_signature.h"
 #include "machine/memory_map.h"
 #include "machine/node0_needs.h"
 #include "machine/numa_map.h"
@@ -649,6 +650,52 @@ static void check_smt(const struct plan *plan, struct diag *d)
 	}
 }
 
+/* node0's lockdown level ("integrity"), or "" when it is not locked down
+ * or has no securityfs to say so */
+static void lockdown_level(char *level, size_t len)
+{
+	char *text = NULL, *open, *close;
+
+	level[0] = '\0';
+	if (sysroot_read("/sys/kernel/security/lockdown", &text))
+		return;
+	open = strchr(text, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (close && strncmp(open, "[none]", 6))
+		snprintf(level, len, "%.*s", (int)(close - open - 1), open + 1);
+	free(text);
+}
+
+/* A locked-down node0 loads only a node kernel whose signature verifies:
+ * say so now of one that carries none, rather than at `shoji up` */
+static void check_kernel_signatures(const struct plan *plan, struct diag *d)
+{
+	char level[32];
+
+	lockdown_level(level, sizeof(level));
+	if (!level[0])
+		return;
+	for (unsigned id = 1; id < PLAN_MAX_NODES; id++) {
+		const struct plan_node *node = &plan->nodes[id];
+		enum kernel_signature sig;
+
+		/* a file it cannot read has its error from plan_check */
+		if (!node->kernel || kernel_signature_read(node->kernel, &sig) ||
+		    sig == KERNEL_SIGNED)
+			continue;
+		plan_key_error(d, node->kernel_key,
+			       "node0 is locked down (%s) and loads only a node "
+			       "kernel whose signature its keyrings verify; this "
+			       "one %s",
+			       level,
+			       sig == KERNEL_UNSIGNED ?
+			       "carries no signature: sign it with a key node0 "
+			       "trusts (sbsign --key KEY --cert CERT)" :
+			       "is no PE image, which a signature needs: build "
+			       "it with CONFIG_EFI_STUB and sign it");
+	}
+}
+
 void machine_check(const struct plan *plan, struct diag *d)
 {
 	if (plan->src->syntax_errors)
@@ -662,4 +709,5 @@ void machine_check(const struct plan *plan, struct diag *d)
 		check_numa(plan, d);
 	if (!diag_failed(d))
 		check_smt(plan, d);
+	check_kernel_signatures(plan, d);
 }

@@ -84,6 +84,9 @@ teardown() {
 }
 
 @test "the manager brings the plan up and down on a locked-down node0" {
+	# the plan's kernel carries a signature, which shoji check looks for
+	run shoji_in check /shoji/$PLAN
+	assert_status 0
 	run shoji_in up /shoji/$PLAN
 	assert_status 0
 	wait_state node1 running

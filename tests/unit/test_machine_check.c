@@ -2,10 +2,12 @@
  * 4 CPUs, RAM at 0-2 GiB and 4-6 GiB, node0 booted with the reservations
  * of the good plan below, and four PCI devices. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "machine/kernel_signature.h"
 #include "machine/machine_check.h"
 #include "machine/memory_map.h"
 #include "machine/numa_map.h"
@@ -747,6 +749,83 @@ static void test_above_kernel_max(void)
 	fixture_remove(path);
 }
 
+/* A bzImage's PE headers as the EFI stub lays them out, with a
+ * certificate table of sig_len bytes at the end of a 8 KiB file */
+static void write_pe_kernel(const char *relative, uint32_t sig_len)
+{
+	unsigned char image[8192 + 64] = { 'M', 'Z' };
+	unsigned char *opt = image + 0x80 + 4 + 20;
+	const uint32_t pe = 0x80, dirs = 6, at = 8192;
+
+	memcpy(image + 0x3c, &pe, 4);
+	memcpy(image + pe, "PE\0\0", 4);
+	opt[0] = 0x0b;
+	opt[1] = 0x02;
+	memcpy(opt + 108, &dirs, 4);
+	memcpy(opt + 112 + 8 * 4, &at, 4);
+	memcpy(opt + 112 + 8 * 4 + 4, &sig_len, 4);
+	fixture_write_bytes(root, relative, image, at + sig_len);
+}
+
+static void test_kernel_signature(void)
+{
+	char path[4096], *errors;
+	static const char signed_node1[] = "[node1]\ncpus = 1\n"
+					   "memory = 512M@0x100000000\n"
+					   "lowmem = 64K@0x80000\n"
+					   "kernel = signed\n";
+	static const char unsigned_node1[] = "[node1]\ncpus = 1\n"
+					     "memory = 512M@0x100000000\n"
+					     "lowmem = 64K@0x80000\n"
+					     "kernel = unsigned\n";
+
+	/* headers cut short, or pointing past what was read */
+	CHECK(kernel_signature_of((const unsigned char *)"MZ", 2, 2) ==
+	      KERNEL_NOT_PE);
+	{
+		unsigned char head[0x40] = { 'M', 'Z' };
+
+		head[0x3c] = 0x3c;
+		CHECK(kernel_signature_of(head, sizeof(head), 1 << 20) ==
+		      KERNEL_NOT_PE);
+		head[0x3d] = 0x10;
+		CHECK(kernel_signature_of(head, sizeof(head), 1 << 20) ==
+		      KERNEL_NOT_PE);
+	}
+	write_pe_kernel("plans/signed", 64);
+	write_pe_kernel("plans/unsigned", 0);
+	/* not locked down: nothing to say, signed or not */
+	errors = check(node0, unsigned_node1);
+	CHECK_STR(errors, "");
+	free(errors);
+	fixture_write(root, "sys/kernel/security/lockdown",
+		      "[none] integrity confidentiality\n");
+	errors = check(node0, good_node1);
+	CHECK_STR(errors, "");
+	free(errors);
+
+	fixture_write(root, "sys/kernel/security/lockdown",
+		      "none [integrity] confidentiality\n");
+	errors = check(node0, signed_node1);
+	CHECK_STR(errors, "");
+	free(errors);
+	errors = check(node0, unsigned_node1);
+	CHECK_STR(errors,
+		  "p.ini:9: [node1] kernel = unsigned: node0 is locked down "
+		  "(integrity) and loads only a node kernel whose signature "
+		  "its keyrings verify; this one carries no signature: sign "
+		  "it with a key node0 trusts (sbsign --key KEY --cert CERT)\n");
+	free(errors);
+	/* good_node1's bzImage is no PE image at all */
+	errors = check(node0, good_node1);
+	CHECK(strstr(errors, "[node1] kernel = bzImage: node0 is locked down "
+			     "(integrity)") != NULL);
+	CHECK(strstr(errors, "is no PE image, which a signature needs") != NULL);
+	free(errors);
+	snprintf(path, sizeof(path), "%s/sys/kernel/security/lockdown", root);
+	fixture_remove(path);
+}
+
 int main(void)
 {
 	root = fixture_tempdir();
@@ -769,6 +848,7 @@ int main(void)
 	test_smt_split();
 	test_node0_needs();
 	test_above_kernel_max();
+	test_kernel_signature();
 	fixture_remove(root);
 	free(root);
 	return check_summary();

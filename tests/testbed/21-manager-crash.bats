@@ -56,7 +56,8 @@ teardown() {
 
 @test "a crash of node1 is detected, kept and restarted; node2 keeps counting" {
 	# node2 counts in the background, five times a second
-	run mgr_exec node2 '(i=0; while :; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.2; done) </dev/null >/dev/null 2>&1 &'
+	# renamed into place: a reader never finds it truncated and empty
+	run mgr_exec node2 '(i=0; while :; do i=$((i+1)); echo $i > /tmp/counter.new; mv /tmp/counter.new /tmp/counter; sleep 0.2; done) </dev/null >/dev/null 2>&1 &'
 	assert_status 0
 	sleep 1
 	c1=$(mgr_exec node2 'cat /tmp/counter')

@@ -41,6 +41,19 @@ static void fail_kernel(char *err, size_t errlen, unsigned node,
 		why[0] ? "; node0's kernel says: " : "", why);
 }
 
+/* As fail_kernel() for a load, which kexec's own limits refuse with
+ * EPERM and not a word in the log */
+static void fail_load(char *err, size_t errlen, unsigned node,
+		      const char *what, int e, int kmsg)
+{
+	size_t len;
+
+	fail_kernel(err, errlen, node, what, e, kmsg);
+	len = strlen(err);
+	if (e == EPERM && !strstr(err, "node0's kernel says") && len < errlen)
+		snprintf(err + len, errlen - len, "; loads need CAP_SYS_BOOT, and sysctl kernel.kexec_load_disabled or kernel.kexec_load_limit_reboot may forbid them");
+}
+
 /* Each device of the node into the node's IOMMU domain; *confined counts
  * those an IOMMU translates (none on a machine without one), *remapped
  * those whose interrupts go through entries node0's IOMMU lends the node
@@ -73,25 +86,6 @@ static int confine_devices(int fd, unsigned node, const struct sl_node *n,
 			(*remapped)++;
 	}
 	return 0;
-}
-
-/*
- * A locked-down node0 refuses kexec_load(); it loads a node only from
- * files it reads and verifies itself. securityfs shows the level as
- * "none [integrity] confidentiality"; without securityfs there is no
- * lockdown to read, and kexec_load() says so if there is one.
- */
-static bool node0_locked_down(void)
-{
-	char line[128] = "";
-	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
-
-	if (!f)
-		return false;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
-	return line[0] && !strstr(line, "[none]");
 }
 
 /* SHOJI_IOC_LOAD_FILE: node0 reads the kernel and initrd, checks the
@@ -131,9 +125,9 @@ static int load_from_files(int fd, const struct load_req *req,
 	};
 	kmsg = sl_kmsg_open();
 	if (ioctl(fd, SHOJI_IOC_LOAD_FILE, lf)) {
-		fail_kernel(err, errlen, node,
-			    "node0's kernel refused to load the node from its files",
-			    errno, kmsg);
+		fail_load(err, errlen, node,
+			  "node0's kernel refused to load the node from its files",
+			  errno, kmsg);
 		goto out;
 	}
 	if (kmsg >= 0)
@@ -296,7 +290,8 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 			    errlen))
 		goto out;
 
-	from_files = req->verified || node0_locked_down();
+	/* A locked-down node0 refuses kexec_load() and says so */
+	from_files = req->verified || (info.load & SHOJI_LOAD_FILE_ONLY);
 	if (from_files && kernel_addr) {
 		sl_fail(err, errlen, "node%u: node0 places the kernel itself when it reads the node's files; no kernel address can be given",
 			node);
@@ -336,18 +331,11 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		if (syscall(SYS_kexec_load, (unsigned long)img.entry,
 			    (unsigned long)img.nr, segs,
 			    (unsigned long)(KEXEC_SHOJI | KEXEC_SHOJI_NODE(node)))) {
-			int e = errno;
-
-			/* Locked down, with no securityfs that said so: a
-			 * placed kernel is only for kexec_load() */
-			from_files = e == EPERM && !kernel_addr;
-			if (!from_files) {
-				fail_kernel(err, errlen, node,
-					    "node0's kernel refused the image", e,
-					    kmsg);
-				sl_image_free(&img);
-				goto out;
-			}
+			fail_load(err, errlen, node,
+				  "node0's kernel refused the image", errno,
+				  kmsg);
+			sl_image_free(&img);
+			goto out;
 		}
 		if (kmsg >= 0)
 			close(kmsg);

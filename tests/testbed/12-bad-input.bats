@@ -181,3 +181,10 @@ com2_count_above() {
 	assert_status 0
 	[ "${output%%$'\n'*}" = 0,2-7 ] || fail "node0's CPUs: $output"
 }
+
+# Last: kexec_load_disabled cannot be cleared until node0 reboots.
+@test "with kexec_load_disabled set, node0 loads no node, and the loader says what may forbid it" {
+	run node0 'shoji-load stop 1 && echo 1 > /proc/sys/kernel/kexec_load_disabled && shoji-load load /shoji/'"$PLAN"' 1'
+	assert_status 1
+	assert_output_contains "node1: node0's kernel refused the image: Operation not permitted; loads need CAP_SYS_BOOT, and sysctl kernel.kexec_load_disabled"
+}

@@ -74,13 +74,14 @@ teardown() {
 	assert_node_memory 1
 }
 
-@test "without securityfs to tell it, the loader finds kexec_load refused and loads from the files" {
+@test "without securityfs, node0's kernel tells the loader it is locked down and the node loads from the files" {
 	run node0 'shoji-load stop 1 && umount /sys/kernel/security && dmesg -c >/dev/null &&
 		shoji-load load /shoji/'"$PLAN"' 1; s=$?; dmesg;
 		mount -t securityfs securityfs /sys/kernel/security; exit $s'
 	assert_status 0
-	assert_output_contains "kexec of unsigned images is restricted"
 	assert_output_contains "its signature verified"
+	# the loader did not try kexec_load(), which lockdown would refuse
+	assert_output_not_contains "kexec of unsigned images is restricted"
 }
 
 @test "the manager brings the plan up and down on a locked-down node0" {
@@ -96,4 +97,13 @@ teardown() {
 	assert_output_contains "[integrity]"
 	run shoji_in down
 	assert_status 0
+}
+
+# Last: kexec_load_disabled cannot be cleared until node0 reboots.
+@test "with kexec_load_disabled set, node0 loads no node, from its files neither" {
+	run node0 'echo 1 > /proc/sys/kernel/kexec_load_disabled && shoji-load load /shoji/'"$PLAN"' 1'
+	assert_status 1
+	assert_output_contains "node1: node0's kernel refused to load the node from its files: Operation not permitted; loads need CAP_SYS_BOOT, and sysctl kernel.kexec_load_disabled"
+	run node_state 1
+	assert_output_not_contains "node1: loaded"
 }

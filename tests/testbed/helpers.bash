@@ -180,6 +180,11 @@ assert_output_contains() {
 $output"
 }
 
+assert_output_not_contains() {
+	[[ "$output" != *"$1"* ]] || fail "expected output not to contain '$1'; output:
+$output"
+}
+
 # Starts a page of node0's memory filled with a pattern (shoji-dma-probe
 # target) and prints its physical address; dma_target_check later says
 # whether a device wrote it.

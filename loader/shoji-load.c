@@ -78,7 +78,9 @@ static void usage(FILE *f)
 "         setup_arch), running (its initcalls done and its initramfs\n"
 "         unpacked: init next), parked (it stopped).\n"
 "exec     run COMMAND with sh inside NODE (through its control page).\n"
-"info     this kernel's role and the TSC and LAPIC timer frequencies.\n");
+"info     this kernel's role and the TSC and LAPIC timer frequencies, and\n"
+"         whether node0 is locked down (it then loads nodes only from files\n"
+"         whose signature verifies).\n");
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -620,8 +622,10 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "info")) {
 		close(open_dev_or_die(&info));
-		printf("node %u, TSC %u kHz, LAPIC timer %u kHz\n", info.node,
-		       info.tsc_khz, info.lapic_khz);
+		printf("node %u, TSC %u kHz, LAPIC timer %u kHz%s\n", info.node,
+		       info.tsc_khz, info.lapic_khz,
+		       info.load & SHOJI_LOAD_FILE_ONLY ?
+		       ", locked down: loads nodes only from files whose signature verifies" : "");
 		return 0;
 	}
 	if (argc < 3) {

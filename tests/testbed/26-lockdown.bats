@@ -25,10 +25,14 @@ teardown() {
 	show_console_on_failure 1
 }
 
-@test "node0 is locked down" {
+@test "node0 is locked down, and its kernel tells the tools" {
 	run node0 'cat /sys/kernel/security/lockdown'
 	assert_status 0
 	assert_output_contains "[integrity]"
+	run node0 'shoji-load info'
+	assert_status 0
+	assert_output_contains "node 0, "
+	assert_output_contains "locked down: loads nodes only from files whose signature verifies"
 }
 
 @test "a kernel changed after it was signed is refused, and nothing is loaded" {

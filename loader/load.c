@@ -30,28 +30,30 @@ static bool cpu_has_la57(void)
 	return c & (1u << 16);
 }
 
-/* err gets "what: strerror" plus what node0's kernel logged since kmsg */
+/*
+ * err gets "what: strerror" plus what node0's kernel logged since kmsg,
+ * or unlogged (if not NULL) when it logged nothing.
+ */
 static void fail_kernel(char *err, size_t errlen, unsigned node,
-			const char *what, int e, int kmsg)
+			const char *what, int e, int kmsg, const char *unlogged)
 {
 	char why[512];
 
 	sl_kmsg_reason(kmsg, node, why, sizeof(why));
-	sl_fail(err, errlen, "node%u: %s: %s%s%s", node, what, strerror(e),
-		why[0] ? "; node0's kernel says: " : "", why);
+	if (why[0])
+		sl_fail(err, errlen, "node%u: %s: %s; node0's kernel says: %s",
+			node, what, strerror(e), why);
+	else
+		sl_fail(err, errlen, "node%u: %s: %s%s%s", node, what,
+			strerror(e), unlogged ? "; " : "",
+			unlogged ? unlogged : "");
 }
 
-/* As fail_kernel() for a load, which kexec's own limits refuse with
- * EPERM and not a word in the log */
-static void fail_load(char *err, size_t errlen, unsigned node,
-		      const char *what, int e, int kmsg)
+/* What refused a load when node0's kernel logged nothing: kexec's own
+ * limits are silent */
+static const char *load_unlogged(int e)
 {
-	size_t len;
-
-	fail_kernel(err, errlen, node, what, e, kmsg);
-	len = strlen(err);
-	if (e == EPERM && !strstr(err, "node0's kernel says") && len < errlen)
-		snprintf(err + len, errlen - len, "; loads need CAP_SYS_BOOT, and sysctl kernel.kexec_load_disabled or kernel.kexec_load_limit_reboot may forbid them");
+	return e == EPERM ? "loads need CAP_SYS_BOOT, and sysctl kernel.kexec_load_disabled or kernel.kexec_load_limit_reboot may forbid them" : NULL;
 }
 
 /* Each device of the node into the node's IOMMU domain; *confined counts
@@ -75,7 +77,7 @@ static int confine_devices(int fd, unsigned node, const struct sl_node *n,
 			snprintf(what, sizeof(what),
 				 "node0's kernel cannot confine the DMA of PCI device %s",
 				 name);
-			fail_kernel(err, errlen, node, what, errno, kmsg);
+			fail_kernel(err, errlen, node, what, errno, kmsg, NULL);
 			return -1;
 		}
 		if (kmsg >= 0)
@@ -125,9 +127,9 @@ static int load_from_files(int fd, const struct load_req *req,
 	};
 	kmsg = sl_kmsg_open();
 	if (ioctl(fd, SHOJI_IOC_LOAD_FILE, lf)) {
-		fail_load(err, errlen, node,
-			  "node0's kernel refused to load the node from its files",
-			  errno, kmsg);
+		fail_kernel(err, errlen, node,
+			    "node0's kernel refused to load the node from its files",
+			    errno, kmsg, load_unlogged(errno));
 		goto out;
 	}
 	if (kmsg >= 0)
@@ -276,7 +278,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	if (ioctl(fd, SHOJI_IOC_SET_NODE, &desc)) {
 		fail_kernel(err, errlen, node,
 			    "node0's kernel refused the node's resources", errno,
-			    kmsg);
+			    kmsg, NULL);
 		goto out;
 	}
 	if (kmsg >= 0)
@@ -331,9 +333,9 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		if (syscall(SYS_kexec_load, (unsigned long)img.entry,
 			    (unsigned long)img.nr, segs,
 			    (unsigned long)(KEXEC_SHOJI | KEXEC_SHOJI_NODE(node)))) {
-			fail_load(err, errlen, node,
-				  "node0's kernel refused the image", errno,
-				  kmsg);
+			fail_kernel(err, errlen, node,
+				    "node0's kernel refused the image", errno,
+				    kmsg, load_unlogged(errno));
 			sl_image_free(&img);
 			goto out;
 		}

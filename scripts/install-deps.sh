@@ -11,6 +11,7 @@ packages=(
 	make gcc clang libclang-rt-14-dev pkg-config ccache
 	libiniparser-dev libpci-dev liblzma-dev libzstd-dev zlib1g-dev
 	linux-source-6.12 linux-config-6.12 flex bison bc libelf-dev libssl-dev xz-utils zstd cpio patch
+	kmod rsync
 	sbsigntool
 	busybox-static kexec-tools e2fsprogs
 	qemu-system-x86 qemu-utils ovmf

@@ -8,6 +8,7 @@
 #   make install    the tools under $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make deb        the tools' Debian package (out/deb/)
 #   make server-kernel-deb  the kernel for real servers as Debian packages
+#   make debian-node-root  a Debian 12 root for the testbed's nodes
 #
 # The kernel builds outside the repository, under $(SHOJI_CACHE).
 
@@ -25,7 +26,7 @@ GUEST_KERNEL := $(OUT)/guest/vmlinuz
 GUEST_INITRAMFS := $(OUT)/guest/initramfs.cpio.gz
 
 .PHONY: all deps tools kernel vanilla-kernel server-kernel-deb test-patches test-server-kernel initramfs guest-kernel guest-initramfs test test-unit \
-	test-fresh-root test-testbed demo bench clean
+	test-fresh-root test-testbed debian-node-root demo bench clean
 .DEFAULT_GOAL := all
 
 all: tools kernel initramfs guest-kernel guest-initramfs
@@ -106,9 +107,16 @@ test-fresh-root: | $(DEPS_STAMP)
 
 # Then the server machine's nodes, NVMe disks and NICs once more under an
 # IOMMU that remaps interrupts (every file can run so: README, testbed).
-test-testbed: all vanilla-kernel | $(DEPS_STAMP)
+test-testbed: all vanilla-kernel debian-node-root | $(DEPS_STAMP)
 	tests/testbed/run
 	SHOJI_TESTBED_IOMMU=1 tests/testbed/run 15-server-machine.bats
+
+# The Debian 12 root a testbed node boots from its disk
+# (configs/debian-node.ini), with the tools' package installed: built
+# under $(SHOJI_CACHE), again only when it is a week old or its inputs
+# changed.
+debian-node-root: all deb | $(DEPS_STAMP)
+	testbed/debian-node-root > /dev/null
 
 demo: all
 	testbed/demo

@@ -151,20 +151,6 @@ MCE_MCG_STATUS=0x5
 MCE_ADDR=0x12345000
 MCE_MISC=0x86
 
-inject_mce() {
-	run "$TESTBED" monitor "$TESTBED_DIR" mce "$1" $MCE_BANK $MCE_STATUS $MCE_MCG_STATUS $MCE_ADDR $MCE_MISC
-	assert_status 0
-	[[ "$output" != *"triple fault"* ]] || fail "QEMU: $output"
-}
-
-# Waits up to 60 s for node0's kernel log to hold a line that matches
-# the extended regular expression ERE, and prints the lines that do.
-# shellcheck disable=SC2154 # wait_output is wait_until's (helpers.bash)
-node0_log_wait() {
-	wait_until 60 "a line of node0's kernel log matching $1" --every 1 --node0 -- "dmesg | grep -E '$1'" &&
-		echo "$wait_output"
-}
-
 @test "a machine check on the stopped node1's CPU: node0 reports it, the machine keeps running, node1 starts again" {
 	boot=$(node0 'cat /proc/sys/kernel/random/boot_id')
 	run node0 'shoji-load stop 1 && dmesg | grep "node1: .*parked at"'
@@ -172,8 +158,8 @@ node0_log_wait() {
 	assert_output_contains "node1: 1 CPU(s) parked at 0x8f000 with machine checks enabled"
 	# Twice: the first one must have left machine checks enabled
 	for n in 1 2; do
-		inject_mce 1
-		run node0_log_wait "node1: machine check on its stopped CPU .*\\($n in all\\)"
+		inject_mce 1 $MCE_BANK $MCE_STATUS $MCE_MCG_STATUS $MCE_ADDR $MCE_MISC
+		run kernel_log_wait 0 "node1: machine check on its stopped CPU .*\\($n in all\\)"
 		assert_status 0
 		[[ "$output" =~ "node1: machine check on its stopped CPU with APIC ID 1: MCG_STATUS 0x5, bank 1 status 0x"[bf]"d000000000000c0 addr 0x12345000 misc 0x86 ($n in all)" ]] ||
 			fail "node0's report of machine check $n: $output"
@@ -188,7 +174,7 @@ node0_log_wait() {
 @test "a machine check on the running node1's CPU is node1's: it takes it down alone, node0 restarts it" {
 	boot=$(node0 'cat /proc/sys/kernel/random/boot_id')
 	node0_reports=$(node0 'dmesg | grep -ci "machine check" || true')
-	inject_mce 1
+	inject_mce 1 $MCE_BANK $MCE_STATUS $MCE_MCG_STATUS $MCE_ADDR $MCE_MISC
 	# The testbed's CPU is an AMD one: Linux takes an uncorrected error
 	# that hits kernel code, as in the idle loop, for fatal.
 	wait_until 60 "node1 to panic" --every 1 -- output_has "node1: panicked" node_state 1

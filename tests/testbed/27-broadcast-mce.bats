@@ -40,19 +40,7 @@ MCE_MCG_STATUS=0x5
 # Broadcasts the machine check from the CPU with index $1, with
 # MCi_STATUS $2 (default MCE_STATUS) in its bank.
 broadcast_mce() {
-	run "$TESTBED" monitor "$TESTBED_DIR" mce -b "$1" $MCE_BANK "${2:-$MCE_STATUS}" $MCE_MCG_STATUS 0 0
-	assert_status 0
-	[[ "$output" != *"triple fault"* && "$output" != *"not support"* ]] || fail "QEMU: $output"
-}
-
-# Waits up to 60 s for the kernel log of node $1 (0 or 1) to hold a line
-# that matches the extended regular expression $2.
-log_wait() {
-	if [ "$1" = 0 ]; then
-		wait_until 60 "node0's kernel log to match $2" --every 1 --node0 -- "dmesg | grep -E '$2'"
-	else
-		wait_until 60 "node$1's kernel log to match $2" --every 1 -- node_exec "$1" "dmesg | grep -E '$2'"
-	fi
+	inject_mce -b "$1" $MCE_BANK "${2:-$MCE_STATUS}" $MCE_MCG_STATUS 0 0
 }
 
 @test "node0 and node1 run on CPUs that say GenuineIntel and take machine checks broadcast" {
@@ -65,7 +53,7 @@ log_wait() {
 @test "a machine check broadcast from node0's CPU is node0's: node1 runs on and reports nothing" {
 	boot=$(node0 'cat /proc/sys/kernel/random/boot_id')
 	broadcast_mce 0
-	run log_wait 0 "Hardware Error.*CPU 0: Machine Check.*Bank 1: [bf]1000000000000c0"
+	run kernel_log_wait 0 "Hardware Error.*CPU 0: Machine Check.*Bank 1: [bf]1000000000000c0"
 	assert_status 0
 	run node_state 1
 	assert_output_contains "node1: running"
@@ -79,7 +67,7 @@ log_wait() {
 	boot=$(node0 'cat /proc/sys/kernel/random/boot_id')
 	node0_reports=$(node0 'dmesg | grep -ci "fatal machine check\|Bank 1: [bf]1000000000000c0" || true')
 	broadcast_mce 1
-	run log_wait 1 "Hardware Error.*CPU 0: Machine Check.*Bank 1: [bf]1000000000000c0"
+	run kernel_log_wait 1 "Hardware Error.*CPU 0: Machine Check.*Bank 1: [bf]1000000000000c0"
 	assert_status 0
 	run node0 'cat /proc/sys/kernel/random/boot_id; dmesg | grep -ci "fatal machine check\|Bank 1: [bf]1000000000000c0" || true'
 	assert_status 0
@@ -110,7 +98,7 @@ MCE_FATAL_STATUS=0xb2000000000000c0
 	assert_output_contains "node1: 1 CPU(s) parked at 0x8f000 with machine checks enabled"
 	node0_reports=$(node0 'dmesg | grep -c "Hardware Error.*CPU 0: Machine Check.*Bank 1: [bf]1000000000000c0" || true')
 	broadcast_mce 0
-	run log_wait 0 "node1: machine check on its stopped CPU with APIC ID 1"
+	run kernel_log_wait 0 "node1: machine check on its stopped CPU with APIC ID 1"
 	assert_status 0
 	run node0 'cat /proc/sys/kernel/random/boot_id; dmesg | grep -c "Hardware Error.*CPU 0: Machine Check.*Bank 1: [bf]1000000000000c0" || true'
 	assert_status 0
@@ -132,7 +120,7 @@ MCE_FATAL_STATUS=0xb2000000000000c0
 	node_boot 1
 	node1_reports=$(node_exec 1 'dmesg | grep -c "Bank 1: [bf]1000000000000c0" || true')
 	broadcast_mce 1
-	run log_wait 1 "Hardware Error.*CPU 0: Machine Check.*Bank 1: [bf]1000000000000c0"
+	run kernel_log_wait 1 "Hardware Error.*CPU 0: Machine Check.*Bank 1: [bf]1000000000000c0"
 	assert_status 0
 	[ "$(node_exec 1 'dmesg | grep -c "Bank 1: [bf]1000000000000c0"')" -gt "$node1_reports" ] ||
 		fail "node1 did not report the machine check on its CPU"

@@ -145,3 +145,26 @@ kernel_exec() {
 node_state() {
 	node0 "shoji-load status $1"
 }
+
+# Injects a machine check with QEMU's monitor: ARGS are those of its mce
+# command ([-b] CPU BANK STATUS MCG_STATUS ADDR MISC); with -b, QEMU
+# broadcasts it to every CPU (CPUs that say GenuineIntel only:
+# shoji-testbed --cpu-vendor intel).
+inject_mce() {
+	run "$TESTBED" monitor "$TESTBED_DIR" mce "$@"
+	assert_status 0
+	[[ "$output" != *"triple fault"* && "$output" != *"not support"* ]] || fail "QEMU: $output"
+}
+
+# Waits up to 60 s for the kernel log of node N (0: node0) to hold a line
+# that matches the extended regular expression ERE, and prints the lines
+# that do.
+# shellcheck disable=SC2154 # wait_output is wait_until's (helpers.bash)
+kernel_log_wait() {
+	local n=$1 ere=$2
+	if [ "$n" = 0 ]; then
+		wait_until 60 "a line of node0's kernel log matching $ere" --every 1 --node0 -- "dmesg | grep -E '$ere'"
+	else
+		wait_until 60 "a line of node$n's kernel log matching $ere" --every 1 -- node_exec "$n" "dmesg | grep -E '$ere'"
+	fi && echo "$wait_output"
+}

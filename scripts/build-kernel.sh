@@ -200,7 +200,9 @@ if [ $package = 1 ]; then
 	start=$(date +%s)
 	# bindeb-pkg leaves the packages next to the object tree.
 	rm -f "$base"/linux-*.deb "$base"/linux-upstream_*
-	kmake -j"$(nproc)" bindeb-pkg
+	# The packages' maintainer, instead of the build's user and host.
+	DEBFULLNAME="Shoji Developers" DEBEMAIL=dev@shoji.invalid \
+		kmake -j"$(nproc)" bindeb-pkg
 	mkdir -p "$output"
 	cp "$base"/linux-image-*.deb "$base"/linux-headers-*.deb "$output"/
 	echo "build-kernel: $(ls "$output"/linux-*.deb | wc -l) packages in $output, built in $(($(date +%s) - start)) s"

@@ -13,7 +13,7 @@ packages=(
 	linux-source-6.12 linux-config-6.12 flex bison bc libelf-dev libssl-dev xz-utils zstd cpio patch
 	kmod rsync
 	sbsigntool
-	busybox-static kexec-tools e2fsprogs fdisk
+	busybox-static kexec-tools e2fsprogs fdisk dosfstools mtools
 	qemu-system-x86 qemu-utils ovmf
 	bats gnuplot-nox valgrind debootstrap
 	build-essential debhelper dpkg-dev lintian bash-completion

@@ -218,6 +218,16 @@ END"
 	run "$TESTBED" start --no-plan --high-apic-ids --iommu --cpus 514 --dir "$dir"
 	assert_status 1
 	assert_output_contains "--high-apic-ids --cpus 514: at most 256 CPUs per socket"
+	run "$TESTBED" start --no-plan --boot-from-disk --dir "$dir"
+	assert_status 1
+	assert_output_contains "--boot-from-disk: which disk? (--node-disk 0=IMAGE)"
+	run "$TESTBED" start "$REPO/configs/two-nodes.ini" --boot-from-disk \
+		--node-disk "0=$REPO/out/bzImage" --dir "$dir"
+	assert_status 1
+	assert_output_contains "node0's boot parameters come from its disk's boot loader, not from $REPO/configs/two-nodes.ini (use --no-plan)"
+	run "$TESTBED" start --no-plan --machine pc --boot-from-disk --dir "$dir"
+	assert_status 1
+	assert_output_contains "--boot-from-disk needs --machine server (UEFI)"
 	run "$TESTBED" boot --no-plan --attempts 0 --dir "$dir"
 	assert_status 1
 	assert_output_contains "boot: --attempts 0: a number, 1 or more"

@@ -497,6 +497,20 @@ static void normalize_path(char *path)
 	*out = '\0';
 }
 
+char *plan_path_absolute(const char *path)
+{
+	char cwd[4096], *abs = NULL;
+
+	if (path[0] == '/')
+		abs = strdup(path);
+	else if (!getcwd(cwd, sizeof(cwd)) ||
+		 asprintf(&abs, "%s/%s", cwd, path) < 0)
+		abs = NULL;
+	if (abs)
+		normalize_path(abs);
+	return abs;
+}
+
 static char *guest_path(struct plan *plan, const struct plan_key *key,
 			struct diag *d)
 {
@@ -507,18 +521,15 @@ static char *guest_path(struct plan *plan, const struct plan_key *key,
 		return NULL;
 	}
 	full = resolve_path(plan, key->value, d);
-	if (full && full[0] != '/') {
-		/* a relative plan path: compare disks as absolute paths */
-		char cwd[4096], *abs = NULL;
+	if (full) {
+		/* compare disks as absolute paths */
+		char *abs = plan_path_absolute(full);
 
-		if (getcwd(cwd, sizeof(cwd)) &&
-		    asprintf(&abs, "%s/%s", cwd, full) > 0) {
+		if (abs) {
 			free(full);
 			full = abs;
 		}
 	}
-	if (full && full[0] == '/')
-		normalize_path(full);
 	return full;
 }
 

@@ -149,6 +149,10 @@ const char *plan_uart_name(enum plan_uart uart);
 const char *plan_on_reboot_name(enum plan_on_reboot on_reboot);
 /* "node0" or "node" */
 const char *plan_decompress_name(enum plan_decompress decompress);
+
+/* PATH as an absolute path with . and .. resolved as text (malloc'd), or
+ * NULL when out of memory or the working directory is unknown. */
+char *plan_path_absolute(const char *path);
 /* Highest node id present, 0 if only node0. */
 unsigned plan_highest_node(const struct plan *plan);
 /* The guest named name, NULL if the plan has none */

@@ -425,12 +425,15 @@ static void check_file(const char *path, const struct plan_key *key,
 	struct stat st;
 
 	if (stat(path, &st) != 0) {
-		if (errno == ENOENT && strcmp(path, key->value))
+		if (errno == ENOENT && strcmp(path, key->value)) {
+			char *abs = plan_path_absolute(path);
+
 			plan_key_error(d, key, "no such file: %s (a relative "
 					       "path starts at the plan's "
 					       "directory)",
-				       path);
-		else if (errno == ENOENT)
+				       abs ? abs : path);
+			free(abs);
+		} else if (errno == ENOENT)
 			plan_key_error(d, key, "no such file");
 		else
 			plan_key_error(d, key, "%s", strerror(errno));

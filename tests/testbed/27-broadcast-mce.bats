@@ -127,3 +127,57 @@ MCE_FATAL_STATUS=0xb2000000000000c0
 	run node_state 1
 	assert_output_contains "node1: running"
 }
+
+# Uncorrected, enabled, signalled, action optional memory scrub error
+# with a valid physical address (MISC: physical address mode, the error
+# in a whole 4 KiB page), in a bank no other test uses: as a memory
+# controller's bank that node0's CPU read, at an address in node1's RAM
+# (512M at 4 GiB).
+MEM_ERR_BANK=2
+MEM_ERR_STATUS=0xbd000000000000c0
+MEM_ERR_ADDR=0x110000000
+MEM_ERR_MISC=0x8c
+
+@test "a memory error node0's CPU logged in node1's RAM is passed to node1, which takes the page out of use" {
+	boot=$(node0 'cat /proc/sys/kernel/random/boot_id')
+	run node_exec 1 'grep HardwareCorrupted /proc/meminfo'
+	assert_status 0
+	assert_output_contains "HardwareCorrupted:     0 kB"
+	inject_mce -b 0 $MEM_ERR_BANK $MEM_ERR_STATUS $MCE_MCG_STATUS $MEM_ERR_ADDR $MEM_ERR_MISC
+	run kernel_log_wait 0 "node1: uncorrected memory error at $MEM_ERR_ADDR in its memory: passed on to the node"
+	assert_status 0
+	run kernel_log_wait 1 "Shoji: node0 logged an uncorrected memory error at $MEM_ERR_ADDR: taking the page out of use"
+	assert_status 0
+	run kernel_log_wait 1 "Memory failure: 0x110000: "
+	assert_status 0
+	run node_exec 1 'grep HardwareCorrupted /proc/meminfo'
+	assert_status 0
+	assert_output_contains "HardwareCorrupted:     4 kB"
+	run node_state 1
+	assert_output_contains "node1: running"
+	[ "$(node0 'cat /proc/sys/kernel/random/boot_id')" = "$boot" ] || fail "the machine was reset"
+}
+
+# The same error logged by node1's CPU at an address in node0's RAM (its
+# first GiB, below the control area).
+NODE0_MEM_ERR_ADDR=0x30000000
+
+@test "a memory error node1's CPU logged in node0's RAM is passed to node0, which takes the page out of use" {
+	boot=$(node0 'cat /proc/sys/kernel/random/boot_id')
+	corrupted=$(node0 "awk '/HardwareCorrupted/ { print \$2 }' /proc/meminfo")
+	inject_mce -b 1 $MEM_ERR_BANK $MEM_ERR_STATUS $MCE_MCG_STATUS $NODE0_MEM_ERR_ADDR $MEM_ERR_MISC
+	run kernel_log_wait 1 "node1: uncorrected memory error at $NODE0_MEM_ERR_ADDR, outside this node.s RAM: passed on to node0"
+	assert_status 0
+	run kernel_log_wait 0 "Shoji: node1 logged an uncorrected memory error at $NODE0_MEM_ERR_ADDR: taking the page out of use"
+	assert_status 0
+	run kernel_log_wait 0 "Memory failure: 0x30000: "
+	assert_status 0
+	run node0 "awk '/HardwareCorrupted/ { print \$2 }' /proc/meminfo"
+	assert_status 0
+	[ "$output" = $((corrupted + 4)) ] || fail "node0's HardwareCorrupted went from $corrupted to $output kB, not by one page"
+	run node_exec 1 'grep HardwareCorrupted /proc/meminfo'
+	assert_output_contains "HardwareCorrupted:     4 kB"
+	run node_state 1
+	assert_output_contains "node1: running"
+	[ "$(node0 'cat /proc/sys/kernel/random/boot_id')" = "$boot" ] || fail "the machine was reset"
+}

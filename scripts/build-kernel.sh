@@ -1,8 +1,8 @@
 #!/bin/bash
 # Build a kernel from Debian's linux-source-6.12 outside the repository.
 #
-#   build-kernel.sh [--base-config FILE] [--objects] VARIANT SERIES_DIR
-#                   CONFIG_FRAGMENT OUTPUT
+#   build-kernel.sh [--base-config FILE] [--objects | --package | --steps]
+#                   VARIANT SERIES_DIR CONFIG_FRAGMENT OUTPUT
 #
 # The fragment is merged on top of `make tinyconfig`, or on top of FILE
 # (xz-compressed or not) with --base-config. --objects builds, instead of
@@ -11,7 +11,13 @@
 # that the series compiles under a configuration too big to build in full
 # in a test. --package builds the kernel's own Debian packages
 # (bindeb-pkg: the image with its modules, the headers) into the directory
-# OUTPUT.
+# OUTPUT. --steps applies the series one patch at a time to a tree of its
+# own and, after each patch, compiles every C and assembly file the
+# patches so far touched that the whole series' build compiled (build the
+# kernel first): the proof that
+# each patch compiles on the ones before it (a bisection lands on any of
+# them), with kbuild recompiling at each step only what the patch
+# changed. It writes what each step compiled to OUTPUT.
 #
 # VARIANT names the tree in the cache. SERIES_DIR "none" builds the source
 # as Debian ships it (the Vanilla kernel of the benchmarks): the options the
@@ -23,19 +29,26 @@
 # rebuild after no change does almost no work.
 set -euo pipefail
 
-base_config="" objects_only=0 package=0
+base_config="" objects_only=0 package=0 steps=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--base-config) base_config=$2; shift 2 ;;
 	--objects) objects_only=1; shift ;;
 	--package) package=1; shift ;;
+	--steps) steps=1; shift ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 4 ] || { echo "usage: build-kernel.sh [--base-config FILE] [--objects | --package] VARIANT SERIES_DIR CONFIG_FRAGMENT OUTPUT" >&2; exit 1; }
+[ $# -eq 4 ] || { echo "usage: build-kernel.sh [--base-config FILE] [--objects | --package | --steps] VARIANT SERIES_DIR CONFIG_FRAGMENT OUTPUT" >&2; exit 1; }
 variant=$1 series_dir=$2 fragment=$3 output=$4
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
+
+# The files of a patch: those its diff headers name, /dev/null left out.
+patch_files() {
+	sed -n -e 's#^+++ [^/]*/\([^\t ]*\).*#\1#p' \
+	       -e 's#^--- [^/]*/\([^\t ]*\).*#\1#p' "$1" | sort -u | grep -vx 'dev/null' || true
+}
 
 # patch runs in the staging directory: name the patches absolutely.
 [ "$series_dir" = none ] || series_dir=$(cd "$series_dir" && pwd)
@@ -84,8 +97,7 @@ if [ "$(cat "$work/.shoji-series" 2>/dev/null)" != "$series_key" ]; then
 	touched=$(
 		cat "$work/.shoji-files" 2>/dev/null || true
 		for p in ${patches[@]+"${patches[@]}"}; do
-			sed -n -e 's#^+++ [^/]*/\([^\t ]*\).*#\1#p' \
-			       -e 's#^--- [^/]*/\([^\t ]*\).*#\1#p' "$p"
+			patch_files "$p"
 		done
 	)
 	touched=$(printf '%s\n' "$touched" | grep -v '^$' | sort -u || true)
@@ -171,17 +183,87 @@ if [ "$(cat "$obj/.shoji-config" 2>/dev/null)" != "$config_key" ] || [ ! -f "$ob
 	echo "$config_key" > "$obj/.shoji-config"
 fi
 
+if [ $steps = 1 ]; then
+	[ ${#patches[@]} -gt 0 ] || die "--steps needs a patch series"
+	# kbuild compiles any file asked for by name, whether the
+	# configuration builds it or not: what the whole series' build in
+	# $obj compiled says which ones it does.
+	[ -f "$obj/vmlinux" ] || die "--steps needs the $variant kernel built in $obj first"
+	steps_src=$base/$variant-steps-src steps_obj=$base/$variant-steps-obj
+	if [ ! -f "$steps_src/Makefile" ]; then
+		rm -rf "$steps_src"
+		cp -al "$pristine" "$steps_src.tmp"
+		mv "$steps_src.tmp" "$steps_src"
+	fi
+	# Back to the pristine source where an earlier run patched it. The
+	# copies get a new mtime, so that kbuild rebuilds what depends on
+	# them rather than trust objects of the earlier run's last step.
+	while read -r f; do
+		[ -n "$f" ] || continue
+		if [ -e "$pristine/$f" ]; then
+			cp --remove-destination "$pristine/$f" "$steps_src/$f"
+		else
+			rm -f "$steps_src/$f"
+		fi
+	done < <(cat "$steps_src/.shoji-files" 2>/dev/null || true)
+	mkdir -p "$steps_obj"
+	smake() { make -s -C "$steps_src" O="$steps_obj" CC="$cc" HOSTCC="$cc" "$@"; }
+	sources=() report=() step=0
+	for p in "${patches[@]}"; do
+		step=$((step + 1))
+		name=$(basename "$p")
+		files=$(patch_files "$p")
+		# Written before patching, so that the next run undoes a
+		# step this one did not finish.
+		printf '%s\n' "$files" >> "$steps_src/.shoji-files"
+		patch -d "$steps_src" -p1 --quiet --forward --no-backup-if-mismatch -i "$p" ||
+			die "$name does not apply on the patches before it"
+		# The whole series' configuration, less what Kconfig does not
+		# know yet: synced again whenever a patch changes what builds.
+		if [ $step = 1 ] || grep -qE '(^|/)(Kconfig[^/]*|Makefile|Kbuild)$' <<< "$files"; then
+			cp "$obj/.config" "$steps_obj/.config"
+			smake olddefconfig >/dev/null
+			smake -j"$(nproc)" prepare
+		fi
+		while read -r f; do
+			case "$f" in arch/x86/boot/*) continue ;; *.c|*.S) ;; *) continue ;; esac
+			[[ " ${sources[*]} " == *" $f "* ]] || sources+=("$f")
+		done <<< "$files"
+		objects=()
+		for f in "${sources[@]}"; do
+			o=${f%.*}.o
+			[ -e "$steps_src/$f" ] && [ -e "$obj/$o" ] && objects+=("$o")
+		done
+		if [ ${#objects[@]} -gt 0 ] && ! smake -j"$(nproc)" "${objects[@]}"; then
+			die "$name (patch $step of ${#patches[@]}) does not compile on the patches before it"
+		fi
+		report+=("$name: ${objects[*]:-nothing this configuration builds}")
+	done
+	echo "build-kernel: each of the ${#patches[@]} patches compiles on the ones before it"
+	mkdir -p "$(dirname "$output")"
+	printf '%s\n' "${report[@]}" > "$output"
+	exit 0
+fi
+
 if [ $objects_only = 1 ]; then
 	# The C and assembly files the series touches that this
-	# configuration builds: those kbuild lists in its directory's
-	# built-in or module objects.
-	objects=()
+	# configuration builds. kbuild compiles any file asked for by name,
+	# so ask what the build of each of their directories would compile
+	# (kmake -n DIR/ names the objects not built yet) and take those and
+	# the ones an earlier run built.
 	kmake -j"$(nproc)" prepare
+	declare -A listed=()
+	while read -r d; do
+		while read -r o; do
+			listed[$o]=1
+		done < <(kmake -n "$d/" 2>/dev/null | grep -o " -o $d/[^ ]*\.o" | sed 's/^ -o //' || true)
+	done < <(sed -n 's#/[^/]*\.[cS]$##p' "$work/.shoji-files" | sort -u)
+	objects=()
 	while read -r f; do
 		# The real-mode setup code is built only with the bzImage.
 		case "$f" in arch/x86/boot/*) continue ;; *.c|*.S) ;; *) continue ;; esac
 		o=${f%.*}.o
-		if kmake -n "$o" >/dev/null 2>&1; then
+		if [ -n "${listed[$o]:-}" ] || [ -e "$obj/$o" ]; then
 			objects+=("$o")
 		else
 			echo "build-kernel: $f is not built in this configuration"

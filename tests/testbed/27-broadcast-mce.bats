@@ -181,3 +181,30 @@ NODE0_MEM_ERR_ADDR=0x30000000
 	assert_output_contains "node1: running"
 	[ "$(node0 'cat /proc/sys/kernel/random/boot_id')" = "$boot" ] || fail "the machine was reset"
 }
+
+# A corrected memory scrub error (valid, address and MISC valid, not
+# uncorrected, not signalled) in the same bank of node0's CPU 0, at
+# another address in node1's RAM. QEMU emulates no CMCI, so node0 finds it
+# in its periodic poll: once a second from now on.
+CE_STATUS=0x8c000000000000c0
+CE_ADDR=0x110200000
+
+@test "a corrected memory error node0's CPU logged in node1's RAM is logged by node1 as its own and leaves the page in use" {
+	run node0 'echo 1 > /sys/devices/system/machinecheck/machinecheck0/check_interval'
+	assert_status 0
+	inject_mce 0 $MEM_ERR_BANK $CE_STATUS 0 $CE_ADDR $MEM_ERR_MISC
+	run kernel_log_wait 0 "node1: corrected memory error at $CE_ADDR in its memory: passed on to the node"
+	assert_status 0
+	run kernel_log_wait 1 "Shoji: node0 logged a corrected memory error at $CE_ADDR in this kernel.s memory"
+	assert_status 0
+	# node1's decode chain printed the record: bank and status, then the
+	# address, as for an error its own CPU read.
+	run kernel_log_wait 1 "Hardware Error.*Bank $MEM_ERR_BANK: ${CE_STATUS#0x}"
+	assert_status 0
+	run kernel_log_wait 1 "Hardware Error.*ADDR ${CE_ADDR#0x}"
+	assert_status 0
+	run node_exec 1 'grep HardwareCorrupted /proc/meminfo'
+	assert_output_contains "HardwareCorrupted:     4 kB"
+	run node_state 1
+	assert_output_contains "node1: running"
+}

@@ -18,6 +18,7 @@ int do_lifecycle(struct manager *m, int argc, char **argv, struct reply *r)
 	bool wait = true, force = false, start = !strcmp(cmd, "start");
 	bool bad = false;
 	uint64_t timeout;
+	double boot_timeout_s;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-wait"))
@@ -63,10 +64,11 @@ int do_lifecycle(struct manager *m, int argc, char **argv, struct reply *r)
 	}
 	cmd_lock(m, r);
 	n->failures = 0;
+	boot_timeout_s = (double)m->boot_timeout_ms / 1000;
 	cmd_unlock(m, r);
 	if (node_bring_up(m, n, r))
 		return EXIT_CANNOT;
-	if (wait && wait_running(m, n, r, MGR_BOOT_TIMEOUT_MS / 1000))
+	if (wait && wait_running(m, n, r, boot_timeout_s))
 		return EXIT_CANNOT;
 	return EXIT_GOOD;
 }

@@ -75,6 +75,7 @@ int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 	struct plan *plan;
 	unsigned done[PLAN_MAX_NODES], nr = 0;
 	const char *step = "";
+	double boot_timeout_s;
 	int ret = EXIT_CANNOT;
 	uint64_t timeout;
 	bool taken;
@@ -116,6 +117,7 @@ int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 		return EXIT_CANNOT;
 	}
 	plan_adopt(m, plan, argv[1]);
+	boot_timeout_s = (double)m->boot_timeout_ms / 1000;
 	m->bringing_up = true;
 	state_changed(m);
 	cmd_unlock(m, r);
@@ -178,7 +180,7 @@ int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 		struct node_rec *n = &m->nodes[done[k]];
 
 		step = "boot";
-		if (wait_running(m, n, r, MGR_BOOT_TIMEOUT_MS / 1000)) {
+		if (wait_running(m, n, r, boot_timeout_s)) {
 			reply_err(r, "shoji: up: node%u: %s failed\n", n->id, step);
 			goto undo;
 		}

@@ -51,6 +51,8 @@ static struct manager the_manager = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.poller_lock = PTHREAD_MUTEX_INITIALIZER,
 	.dev = -1,
+	.hung_timeout_ms = PLAN_DEFAULT_HUNG_TIMEOUT_MS,
+	.boot_timeout_ms = PLAN_DEFAULT_BOOT_TIMEOUT_MS,
 };
 
 static int dispatch(struct manager *m, int argc, char **argv, struct reply *r)

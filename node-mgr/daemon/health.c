@@ -337,9 +337,9 @@ static void check_node(struct manager *m, struct node_rec *n)
 	case SHOJI_STATE_LOADED:
 	case SHOJI_STATE_STARTING:
 	case SHOJI_STATE_BOOTING:
-		if (since_start > MGR_BOOT_TIMEOUT_MS)
-			node_failed(m, n, H_HUNG, 0, "did not boot within %d s (%s)",
-				    MGR_BOOT_TIMEOUT_MS / 1000,
+		if (since_start > (double)m->boot_timeout_ms)
+			node_failed(m, n, H_HUNG, 0, "did not boot within %.1f s (boot_timeout; %s)",
+				    (double)m->boot_timeout_ms / 1000,
 				    ctl_state_name(v->state));
 		else
 			health_set(m, n, H_BOOTING, "the kernel is %s",
@@ -381,7 +381,7 @@ static void check_node(struct manager *m, struct node_rec *n)
 				&policy, n->failures,
 				since_start > 0 ? (uint64_t)since_start : 0);
 		}
-	} else if (!n->agent_heard && since_start <= MGR_BOOT_TIMEOUT_MS) {
+	} else if (!n->agent_heard && since_start <= (double)m->boot_timeout_ms) {
 		health_set(m, n, H_BOOTING, "the kernel runs; waiting for its agent");
 	} else {
 		health_set(m, n, H_DEGRADED, "the kernel runs but its agent has been silent for %.0f s",

@@ -13,7 +13,6 @@
 #define MGR_FIRST_REPORT_PAUSE_MS 10
 #define MGR_FIRST_REPORT_WAIT_MS 100
 #define MGR_AGENT_TIMEOUT_MS 5000	/* silent longer: degraded */
-#define MGR_BOOT_TIMEOUT_MS 120000	/* from start to kernel running */
 #define MGR_HEALTHY_RESET_MS 300000	/* a node up this long: failures 0 */
 /* The watcher's pass: a node's crash, halt or reboot is seen within it.
  * A pass reads each node's control page, a few microseconds. */

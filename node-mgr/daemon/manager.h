@@ -219,6 +219,7 @@ struct manager {
 	struct plan *plan;
 	bool bringing_up;	/* an up adopted plan and has not finished */
 	uint64_t hung_timeout_ms;
+	uint64_t boot_timeout_ms;	/* from start to running with its agent */
 	struct node_rec nodes[PLAN_MAX_NODES];
 	struct guest_rec *guests;	/* the plan's guests, in its order */
 	size_t guest_count;

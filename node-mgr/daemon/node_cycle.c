@@ -38,7 +38,7 @@ int wait_running(struct manager *m, struct node_rec *n, struct reply *r,
 			return -1;
 		}
 		if (mono_ms_since(&start) > timeout_s * 1000) {
-			reply_err(r, "shoji: node%u: not running after %.0f s: %s: %s\n",
+			reply_err(r, "shoji: node%u: not running after %.1f s (boot_timeout): %s: %s\n",
 				  n->id, timeout_s, health_name(h), n->cause);
 			return -1;
 		}

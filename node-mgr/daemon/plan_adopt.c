@@ -59,6 +59,9 @@ void plan_adopt(struct manager *m, struct plan *plan, const char *path)
 	m->hung_timeout_ms = plan->machine.hung_timeout_ms
 				      ? plan->machine.hung_timeout_ms
 				      : PLAN_DEFAULT_HUNG_TIMEOUT_MS;
+	m->boot_timeout_ms = plan->machine.boot_timeout_ms
+				      ? plan->machine.boot_timeout_ms
+				      : PLAN_DEFAULT_BOOT_TIMEOUT_MS;
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
 		struct node_rec *n = &m->nodes[i];
 

@@ -141,6 +141,16 @@ static void parse_hung_timeout(struct plan *plan, void *obj,
 		m->hung_timeout_key = key;
 }
 
+static void parse_boot_timeout(struct plan *plan, void *obj,
+			       const struct plan_key *key, struct diag *d)
+{
+	struct plan_machine *m = obj;
+
+	(void)plan;
+	if (parse_duration_in(key, 1000, 3600000, &m->boot_timeout_ms, d))
+		m->boot_timeout_key = key;
+}
+
 /* ---- nodes ---- */
 
 static void parse_cpus(struct plan *plan, void *obj,
@@ -691,6 +701,7 @@ static const struct key_rule machine_rules[] = {
 	{ "control", parse_control, false },
 	{ "heartbeat", parse_heartbeat, false },
 	{ "hung_timeout", parse_hung_timeout, false },
+	{ "boot_timeout", parse_boot_timeout, false },
 };
 
 static const struct key_rule node0_rules[] = {
@@ -969,6 +980,7 @@ struct plan *plan_load(const char *path, struct diag *d)
 	}
 	plan->machine.heartbeat_ms = PLAN_DEFAULT_HEARTBEAT_MS;
 	plan->machine.hung_timeout_ms = PLAN_DEFAULT_HUNG_TIMEOUT_MS;
+	plan->machine.boot_timeout_ms = PLAN_DEFAULT_BOOT_TIMEOUT_MS;
 	plan->src = plan_source_load(path, d);
 	if (!plan->src) {
 		plan_free(plan);

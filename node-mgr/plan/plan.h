@@ -20,6 +20,7 @@
 
 #define PLAN_DEFAULT_HEARTBEAT_MS 100
 #define PLAN_DEFAULT_HUNG_TIMEOUT_MS 3000
+#define PLAN_DEFAULT_BOOT_TIMEOUT_MS 120000
 #define PLAN_DEFAULT_NODE0_MEMORY (256 * UNITS_MIB)
 #define PLAN_DEFAULT_RESTART_MAX 3
 #define PLAN_DEFAULT_RESTART_BACKOFF_MS 1000
@@ -127,6 +128,8 @@ struct plan_machine {
 	const struct plan_key *heartbeat_key;
 	uint64_t hung_timeout_ms;
 	const struct plan_key *hung_timeout_key;
+	uint64_t boot_timeout_ms;
+	const struct plan_key *boot_timeout_key;
 };
 
 struct plan {

@@ -56,3 +56,21 @@ teardown() {
 	run node0 'cat /sys/devices/system/cpu/online'
 	[ "$output" = 0-7 ]
 }
+
+@test "a node that does not boot within the plan's boot_timeout fails shoji up, which undoes itself" {
+	# the same plan with a boot_timeout of 1 s, shorter than any boot on
+	# the testbed; its files named from where the copy is
+	node0 "mkdir -p /tmp/short && sed -e '/^hung_timeout/a boot_timeout = 1s' \
+		-e 's#= \.\./out/#= /shoji/out/#' /shoji/$PLAN > /tmp/short/boot.ini"
+	run node0 'grep -c "^boot_timeout = 1s" /tmp/short/boot.ini'
+	[ "$output" = 1 ] || fail "the plan copy has no boot_timeout: $output"
+	run shoji_in up /tmp/short/boot.ini
+	[ "$status" -eq 1 ] || fail "up exited $status: $output"
+	assert_output_contains "node1"
+	assert_output_contains "boot_timeout"
+	assert_output_contains "failed"
+	run node0 'cat /sys/devices/system/cpu/online'
+	[ "$output" = 0-7 ] || fail "node0's CPUs after the failed up: $output"
+	run shoji_in status --json
+	assert_output_contains '"plan": ""}, "nodes": []}'
+}

@@ -74,6 +74,7 @@ static void test_values(void)
 	CHECK_U64(plan->machine.control.range.addr, 0x7f000000);
 	CHECK_U64(plan->machine.heartbeat_ms, PLAN_DEFAULT_HEARTBEAT_MS);
 	CHECK_U64(plan->machine.hung_timeout_ms, PLAN_DEFAULT_HUNG_TIMEOUT_MS);
+	CHECK_U64(plan->machine.boot_timeout_ms, PLAN_DEFAULT_BOOT_TIMEOUT_MS);
 	CHECK(plan->nodes[0].present && plan->nodes[0].uart == UART_COM1);
 	CHECK_U64(plan->nodes[0].node0_memory, PLAN_DEFAULT_NODE0_MEMORY);
 	CHECK(!plan->nodes[1].present);

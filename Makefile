@@ -59,8 +59,9 @@ server-kernel-deb: | $(DEPS_STAMP)
 
 # Every patch of the series passes the kernel's checkpatch.pl, as one sent
 # upstream must; the Linux source the kernel build unpacked provides it.
-# And every patch compiles on the ones before it: the files the series
-# touched so far, at each step, in the configuration of $(KERNEL).
+# And every patch compiles and links on the ones before it: the files the
+# series touched so far, at each step, in the configuration of $(KERNEL),
+# and the symbols they use against what that step's kernel defines.
 test-patches: $(KERNEL)
 	scripts/check-patches.sh kernel-patches
 	scripts/build-kernel.sh --steps shoji kernel-patches kernel-patches/shoji.config \

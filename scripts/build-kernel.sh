@@ -14,10 +14,11 @@
 # OUTPUT. --steps applies the series one patch at a time to a tree of its
 # own and, after each patch, compiles every C and assembly file the
 # patches so far touched that the whole series' build compiled (build the
-# kernel first): the proof that
-# each patch compiles on the ones before it (a bisection lands on any of
-# them), with kbuild recompiling at each step only what the patch
-# changed. It writes what each step compiled to OUTPUT.
+# kernel first), and checks that the symbols those objects use are defined
+# at that step: the proof that each patch compiles and links on the ones
+# before it (a bisection lands on any of them), with kbuild recompiling
+# at each step only what the patch changed. It writes what each step
+# compiled to OUTPUT.
 #
 # VARIANT names the tree in the cache. SERIES_DIR "none" builds the source
 # as Debian ships it (the Vanilla kernel of the benchmarks): the options the
@@ -141,7 +142,9 @@ export KBUILD_BUILD_TIMESTAMP="2024-01-01 00:00:00" KBUILD_BUILD_USER=shoji KBUI
 export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache} CCACHE_BASEDIR=$base
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
-kmake() { make -s -C "$work" O="$obj" CC="$cc" HOSTCC="$cc" "$@"; }
+# kbuild SRC OBJ ARGS...: make in the source tree SRC, objects in OBJ
+kbuild() { make -s -C "$1" O="$2" CC="$cc" HOSTCC="$cc" "${@:3}"; }
+kmake() { kbuild "$work" "$obj" "$@"; }
 
 if [ -n "$base_config" ]; then
 	[ -f "$base_config" ] || die "$base_config is missing"
@@ -183,6 +186,89 @@ if [ "$(cat "$obj/.shoji-config" 2>/dev/null)" != "$config_key" ] || [ ! -f "$ob
 	echo "$config_key" > "$obj/.shoji-config"
 fi
 
+# The link of each step of --steps, checked without linking it: the
+# global symbols the series' objects of a step leave undefined must be
+# defined by the rest of the kernel, by that step's objects, or by the
+# pristine versions of the series' files no patch has touched yet. The
+# rest of the kernel is the whole series' build in $obj without the
+# series' objects; its own undefined symbols count too, for a patch that
+# takes away what another file uses. Objects the kernel does not link
+# (modules, or the boot code) are compiled but not checked.
+defined_syms() {
+	{ nm -g --defined-only "$@" 2>/dev/null || true; } | awk 'NF == 3 { print $3 }' | sort -u
+}
+undefined_syms() {
+	{ nm -u "$@" 2>/dev/null || true; } | awk '$1 == "U" { print $2 }' | sort -u
+}
+series_symbols_init() {
+	local f o
+	syms=$(mktemp -d)
+	trap 'rm -rf "$syms" "${stage:-}"' EXIT
+	mkdir -p "$syms/pristine"
+	[ -f "$obj/vmlinux.a" ] || die "$obj/vmlinux.a is missing: build the $variant kernel first"
+	(cd "$obj" && ar t vmlinux.a) | sort -u > "$syms/members"
+	while read -r f; do
+		case "$f" in *.c|*.S) echo "${f%.*}.o" ;; esac
+	done < "$work/.shoji-files" | sort -u | comm -12 - "$syms/members" > "$syms/series"
+	comm -23 "$syms/members" "$syms/series" > "$syms/others"
+	(cd "$obj" && xargs -a "$syms/others" nm -g --defined-only 2>/dev/null || true) |
+		awk 'NF == 3 { print $3 }' | sort -u > "$syms/others-defs"
+	for f in lib/lib.a arch/x86/lib/lib.a; do
+		[ ! -f "$obj/$f" ] || defined_syms "$obj/$f"
+	done | sort -u -o "$syms/others-defs" - "$syms/others-defs"
+	(cd "$obj" && xargs -a "$syms/others" nm -u 2>/dev/null || true) |
+		awk '$1 == "U" { print $2 }' | sort -u > "$syms/base-undefs"
+	(cd "$obj" && xargs -a "$syms/series" nm -g --defined-only 2>/dev/null || true) |
+		awk 'NF == 3 { print $3 }' | sort -u | comm -23 - "$syms/others-defs" > "$syms/series-only"
+	# What the linker script and the final link define are in vmlinux.
+	defined_syms "$obj/vmlinux" | sort -u - "$syms/others-defs" |
+		comm -23 - "$syms/series-only" > "$syms/base-defs"
+	# The series' files as linux-source ships them, in the configuration
+	# of the first step
+	local pristine_objects=()
+	while read -r o; do
+		for f in "${o%.o}.c" "${o%.o}.S"; do
+			[ ! -e "$pristine/$f" ] || pristine_objects+=("$o")
+		done
+	done < "$syms/series"
+	if [ ${#pristine_objects[@]} -gt 0 ]; then
+		smake -j"$(nproc)" "${pristine_objects[@]}" ||
+			die "the series' files do not compile as linux-source ships them"
+	fi
+	for o in ${pristine_objects[@]+"${pristine_objects[@]}"}; do
+		mkdir -p "$syms/pristine/$(dirname "$o")"
+		defined_syms "$steps_obj/$o" > "$syms/pristine/$o.defs"
+		undefined_syms "$steps_obj/$o" > "$syms/pristine/$o.undefs"
+	done
+	# A file no patch touches may still use what the series adds, through
+	# an inline of a header the series changed; before that header's
+	# patch it does not, so only symbols the kernel had before count.
+	find "$syms/pristine" -name '*.defs' -exec cat {} + | sort -u |
+		comm -23 "$syms/series-only" - > "$syms/series-new"
+	comm -23 "$syms/base-undefs" "$syms/series-new" > "$syms/base-undefs.tmp"
+	mv "$syms/base-undefs.tmp" "$syms/base-undefs"
+}
+# series_symbols_missing OBJECTS...: the symbols the step whose series'
+# objects so far are OBJECTS would leave undefined, one per line
+series_symbols_missing() {
+	local o
+	while read -r o; do
+		if [[ " $* " == *" $o "* ]]; then
+			defined_syms "$steps_obj/$o" > "$syms/step.defs"
+			undefined_syms "$steps_obj/$o" > "$syms/step.undefs"
+		elif [ -f "$syms/pristine/$o.defs" ]; then
+			cp "$syms/pristine/$o.defs" "$syms/step.defs"
+			cp "$syms/pristine/$o.undefs" "$syms/step.undefs"
+		else
+			continue	# added by a later patch
+		fi
+		cat "$syms/step.defs" >&3
+		cat "$syms/step.undefs" >&4
+	done < "$syms/series" 3> "$syms/all.defs" 4> "$syms/all.undefs"
+	sort -u "$syms/base-undefs" "$syms/all.undefs" |
+		comm -23 - <(sort -u "$syms/base-defs" "$syms/all.defs")
+}
+
 if [ $steps = 1 ]; then
 	[ ${#patches[@]} -gt 0 ] || die "--steps needs a patch series"
 	# kbuild compiles any file asked for by name, whether the
@@ -206,8 +292,18 @@ if [ $steps = 1 ]; then
 			rm -f "$steps_src/$f"
 		fi
 	done < <(cat "$steps_src/.shoji-files" 2>/dev/null || true)
+	: > "$steps_src/.shoji-files"
 	mkdir -p "$steps_obj"
-	smake() { make -s -C "$steps_src" O="$steps_obj" CC="$cc" HOSTCC="$cc" "$@"; }
+	smake() { kbuild "$steps_src" "$steps_obj" "$@"; }
+	# The whole series' configuration, less what Kconfig does not know
+	# yet: synced again whenever a patch changes what builds.
+	sync_steps_config() {
+		cp "$obj/.config" "$steps_obj/.config"
+		smake olddefconfig >/dev/null
+		smake -j"$(nproc)" prepare
+	}
+	sync_steps_config
+	series_symbols_init
 	sources=() report=() step=0
 	for p in "${patches[@]}"; do
 		step=$((step + 1))
@@ -218,12 +314,8 @@ if [ $steps = 1 ]; then
 		printf '%s\n' "$files" >> "$steps_src/.shoji-files"
 		patch -d "$steps_src" -p1 --quiet --forward --no-backup-if-mismatch -i "$p" ||
 			die "$name does not apply on the patches before it"
-		# The whole series' configuration, less what Kconfig does not
-		# know yet: synced again whenever a patch changes what builds.
-		if [ $step = 1 ] || grep -qE '(^|/)(Kconfig[^/]*|Makefile|Kbuild)$' <<< "$files"; then
-			cp "$obj/.config" "$steps_obj/.config"
-			smake olddefconfig >/dev/null
-			smake -j"$(nproc)" prepare
+		if grep -qE '(^|/)(Kconfig[^/]*|Makefile|Kbuild)$' <<< "$files"; then
+			sync_steps_config
 		fi
 		while read -r f; do
 			case "$f" in arch/x86/boot/*) continue ;; *.c|*.S) ;; *) continue ;; esac
@@ -237,9 +329,12 @@ if [ $steps = 1 ]; then
 		if [ ${#objects[@]} -gt 0 ] && ! smake -j"$(nproc)" "${objects[@]}"; then
 			die "$name (patch $step of ${#patches[@]}) does not compile on the patches before it"
 		fi
+		missing=$(series_symbols_missing ${objects[@]+"${objects[@]}"})
+		[ -z "$missing" ] ||
+			die "$name (patch $step of ${#patches[@]}) would not link on the patches before it: nothing defines $(echo $missing | sed 's/ /, /g')"
 		report+=("$name: ${objects[*]:-nothing this configuration builds}")
 	done
-	echo "build-kernel: each of the ${#patches[@]} patches compiles on the ones before it"
+	echo "build-kernel: each of the ${#patches[@]} patches compiles and links on the ones before it"
 	mkdir -p "$(dirname "$output")"
 	printf '%s\n' "${report[@]}" > "$output"
 	exit 0

@@ -12,6 +12,12 @@
 #                   handler, so the end of that interrupt was lost, and
 #                   every vector of its priority class or below stays
 #                   blocked
+#   lost-timer V    halted with interrupts on, nothing pending or in
+#                   service, and its local APIC timer (vector V) one-shot,
+#                   unmasked and run out: the timer's interrupt was never
+#                   raised. Linux re-arms the timer when its interrupt
+#                   comes, and masks it (and zeroes its count) when it
+#                   wants none, so it never waits on a timer in that state
 #   halted          halted, waiting for an interrupt
 # mawk has no strtonum, hence hex().
 function hex(text,   value, i) {
@@ -36,6 +42,18 @@ file == 2 && /^SPIV/ { enabled[cpu] = ($0 ~ /APIC enabled/) }
 file == 2 && /^ISR/ { isr[cpu] = ($2 == "(none)") ? -1 : $NF }
 file == 2 && /^IRR/ { irr[cpu] = ($2 == "(none)") ? -1 : $NF }
 file == 2 && /^APR/ { ppr[cpu] = hex($NF) }
+file == 2 && /^LVTT/ { lvtt[cpu] = hex($2) }
+file == 2 && /^Timer/ {
+	for (i = 1; i < NF - 1; i++) {
+		if ($i == "initial_count") initial[cpu] = $(i + 2)
+		if ($i == "current_count") current[cpu] = $(i + 2)
+	}
+}
+# One-shot mode (bits 17-18 clear), not masked (bit 16), armed, run out
+function timer_run_out(cpu) {
+	return (cpu in lvtt) && int(lvtt[cpu] / 65536) % 8 == 0 &&
+	       initial[cpu] > 0 && current[cpu] == 0
+}
 END {
 	for (i = 0; i < ncpus; i++) {
 		cpu = order[i]
@@ -44,6 +62,8 @@ END {
 		else if (irr[cpu] >= 0 && int(irr[cpu] / 16) > int(ppr[cpu] / 16))
 			state = "lost-interrupt " irr[cpu]
 		else if (isr[cpu] >= 0) state = "lost-eoi " isr[cpu]
+		else if (irr[cpu] < 0 && timer_run_out(cpu))
+			state = "lost-timer " lvtt[cpu] % 256
 		else state = "halted"
 		print "cpu" cpu, state
 	}

@@ -145,6 +145,36 @@ END"
 	assert_output_contains "cpu0 off"
 }
 
+@test "cpus tells a CPU whose timer ran out and never raised its interrupt" {
+	# cpu1 of the recording above without the timer's vector pending: its
+	# one-shot timer ran out (current count 0) and nothing reached it.
+	fixture=$BATS_TEST_DIRNAME/fixtures/lost-interrupt-cpu1
+	sed '/for CPU 1/,/^APR/ s/^IRR.*/IRR\t (none)/' "$fixture.lapics" > "$BATS_TEST_TMPDIR/lapics"
+	run awk -f "$REPO/testbed/cpu-states.awk" "$fixture.registers" "$BATS_TEST_TMPDIR/lapics"
+	assert_status 0
+	[ "$output" = "$(printf 'cpu0 halted\ncpu1 lost-timer 236\ncpu2 off\ncpu3 off')" ] ||
+		fail "unexpected states: $output"
+	# A timer Linux wants no interrupt from is masked, its count zeroed;
+	# one still counting (cpu0's) is a CPU waiting for it; a periodic
+	# timer reloads
+	sed -e '/for CPU 1/,/^APR/ s/^IRR.*/IRR\t (none)/' \
+		-e '/for CPU 1/,/^APR/ s/^LVTT\t 0x000000ec/LVTT\t 0x000100ec/' \
+		"$fixture.lapics" > "$BATS_TEST_TMPDIR/lapics"
+	run awk -f "$REPO/testbed/cpu-states.awk" "$fixture.registers" "$BATS_TEST_TMPDIR/lapics"
+	assert_output_contains "cpu1 halted"
+	sed -e '/for CPU 1/,/^APR/ s/^IRR.*/IRR\t (none)/' \
+		-e '/for CPU 1/,/^APR/ s/^LVTT\t 0x000000ec/LVTT\t 0x000200ec/' \
+		"$fixture.lapics" > "$BATS_TEST_TMPDIR/lapics"
+	run awk -f "$REPO/testbed/cpu-states.awk" "$fixture.registers" "$BATS_TEST_TMPDIR/lapics"
+	assert_output_contains "cpu1 halted"
+	assert_output_contains "cpu0 halted"
+	# with interrupts off it is an offline CPU
+	sed '4 s/RFL=00000246/RFL=00000046/' "$fixture.registers" > "$BATS_TEST_TMPDIR/registers"
+	sed '/for CPU 1/,/^APR/ s/^IRR.*/IRR\t (none)/' "$fixture.lapics" > "$BATS_TEST_TMPDIR/lapics"
+	run awk -f "$REPO/testbed/cpu-states.awk" "$BATS_TEST_TMPDIR/registers" "$BATS_TEST_TMPDIR/lapics"
+	assert_output_contains "cpu1 off"
+}
+
 @test "once a stuck CPU is found, exec and wait refuse the machine at once" {
 	# as cpus leaves it when it finds one
 	printf 'cpu0 halted\ncpu1 lost-eoi 236\n' > "$TESTBED_DIR/lost-interrupt"

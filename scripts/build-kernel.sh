@@ -193,7 +193,8 @@ fi
 # rest of the kernel is the whole series' build in $obj without the
 # series' objects; its own undefined symbols count too, for a patch that
 # takes away what another file uses. Objects the kernel does not link
-# (modules, or the boot code) are compiled but not checked.
+# (modules, or the boot code) are compiled but not checked. nm reads a
+# long list of objects from a file named @FILE.
 defined_syms() {
 	{ nm -g --defined-only "$@" 2>/dev/null || true; } | awk 'NF == 3 { print $3 }' | sort -u
 }
@@ -211,15 +212,13 @@ series_symbols_init() {
 		case "$f" in *.c|*.S) echo "${f%.*}.o" ;; esac
 	done < "$work/.shoji-files" | sort -u | comm -12 - "$syms/members" > "$syms/series"
 	comm -23 "$syms/members" "$syms/series" > "$syms/others"
-	(cd "$obj" && xargs -a "$syms/others" nm -g --defined-only 2>/dev/null || true) |
-		awk 'NF == 3 { print $3 }' | sort -u > "$syms/others-defs"
+	(cd "$obj" && defined_syms @"$syms/others") > "$syms/others-defs"
 	for f in lib/lib.a arch/x86/lib/lib.a; do
 		[ ! -f "$obj/$f" ] || defined_syms "$obj/$f"
 	done | sort -u -o "$syms/others-defs" - "$syms/others-defs"
-	(cd "$obj" && xargs -a "$syms/others" nm -u 2>/dev/null || true) |
-		awk '$1 == "U" { print $2 }' | sort -u > "$syms/base-undefs"
-	(cd "$obj" && xargs -a "$syms/series" nm -g --defined-only 2>/dev/null || true) |
-		awk 'NF == 3 { print $3 }' | sort -u | comm -23 - "$syms/others-defs" > "$syms/series-only"
+	(cd "$obj" && undefined_syms @"$syms/others") > "$syms/base-undefs"
+	(cd "$obj" && defined_syms @"$syms/series") |
+		comm -23 - "$syms/others-defs" > "$syms/series-only"
 	# What the linker script and the final link define are in vmlinux.
 	defined_syms "$obj/vmlinux" | sort -u - "$syms/others-defs" |
 		comm -23 - "$syms/series-only" > "$syms/base-defs"

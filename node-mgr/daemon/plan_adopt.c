@@ -56,12 +56,8 @@ void plan_adopt(struct manager *m, struct plan *plan, const char *path)
 {
 	m->plan = plan;
 	snprintf(m->plan_path, sizeof(m->plan_path), "%s", path);
-	m->hung_timeout_ms = plan->machine.hung_timeout_ms
-				      ? plan->machine.hung_timeout_ms
-				      : PLAN_DEFAULT_HUNG_TIMEOUT_MS;
-	m->boot_timeout_ms = plan->machine.boot_timeout_ms
-				      ? plan->machine.boot_timeout_ms
-				      : PLAN_DEFAULT_BOOT_TIMEOUT_MS;
+	m->hung_timeout_ms = plan->machine.hung_timeout_ms;
+	m->boot_timeout_ms = plan->machine.boot_timeout_ms;
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
 		struct node_rec *n = &m->nodes[i];
 

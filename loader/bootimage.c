@@ -157,6 +157,96 @@ void sl_build_setup(struct shoji_setup *s, const struct sl_node *n)
 	s->uart_port = n->uart_port;
 	s->control_pa = n->control_pa;
 	s->control_size = SHOJI_CONTROL_SIZE;
+	s->nr_numa_domains = n->nr_numa_domains;
+	memcpy(s->numa_domains, n->numa_domains, sizeof(s->numa_domains));
+	s->nr_numa_ranges = n->nr_numa_ranges;
+	memcpy(s->numa_ranges, n->numa_ranges, sizeof(s->numa_ranges));
+	memcpy(s->cpu_numa, n->cpu_numa, sizeof(s->cpu_numa));
+}
+
+/* Adds domain to the ascending list; false when it is full */
+static bool numa_domain_add(uint32_t *domains, unsigned *nr, uint32_t domain)
+{
+	unsigned i = 0;
+
+	while (i < *nr && domains[i] < domain)
+		i++;
+	if (i < *nr && domains[i] == domain)
+		return true;
+	if (*nr == SHOJI_MAX_NUMA_DOMAINS)
+		return false;
+	memmove(&domains[i + 1], &domains[i], (*nr - i) * sizeof(domains[0]));
+	domains[i] = domain;
+	(*nr)++;
+	return true;
+}
+
+static uint8_t numa_domain_index(const uint32_t *domains, unsigned nr,
+				 uint32_t domain)
+{
+	unsigned i = 0;
+
+	while (i < nr && domains[i] != domain)
+		i++;
+	return (uint8_t)i;
+}
+
+bool sl_node_set_numa(struct sl_node *n, const struct sl_numa_cpu *cpus,
+		      size_t nr_cpus, const struct sl_numa_memory *memory,
+		      size_t nr_memory)
+{
+	uint32_t cpu_domain[SHOJI_MAX_CPUS], domains[SHOJI_MAX_NUMA_DOMAINS];
+	struct sl_numa_memory pieces[SHOJI_MAX_NUMA_RANGES];
+	unsigned nr_domains = 0, nr_pieces = 0, i;
+	size_t j;
+
+	_Static_assert(SHOJI_MAX_NUMA_DOMAINS <= UINT8_MAX,
+		       "cpu_numa[] holds an index into numa_domains[]");
+	n->nr_numa_domains = 0;
+	n->nr_numa_ranges = 0;
+	for (i = 0; i < n->nr_cpus; i++) {
+		const struct sl_numa_cpu *cpu = NULL;
+
+		for (j = 0; j < nr_cpus && !cpu; j++)
+			if (cpus[j].apic_id == n->apic_ids[i])
+				cpu = &cpus[j];
+		if (!cpu || !numa_domain_add(domains, &nr_domains, cpu->domain))
+			return false;
+		cpu_domain[i] = cpu->domain;
+	}
+	for (i = 0; i < n->nr_ranges; i++) {
+		uint64_t first = n->ranges[i].start;
+		uint64_t last = first + n->ranges[i].size - 1;
+
+		if (!n->ranges[i].size)
+			continue;
+		for (j = 0; j < nr_memory; j++) {
+			uint64_t lo = first > memory[j].first ? first : memory[j].first;
+			uint64_t hi = last < memory[j].last ? last : memory[j].last;
+
+			if (lo > hi)
+				continue;
+			if (nr_pieces == SHOJI_MAX_NUMA_RANGES ||
+			    !numa_domain_add(domains, &nr_domains, memory[j].domain))
+				return false;
+			pieces[nr_pieces++] = (struct sl_numa_memory){
+				.first = lo, .last = hi, .domain = memory[j].domain };
+		}
+	}
+	memcpy(n->numa_domains, domains, nr_domains * sizeof(domains[0]));
+	for (i = 0; i < n->nr_cpus; i++)
+		n->cpu_numa[i] = numa_domain_index(domains, nr_domains,
+						   cpu_domain[i]);
+	for (i = 0; i < nr_pieces; i++)
+		n->numa_ranges[i] = (struct shoji_numa_range){
+			.start = pieces[i].first,
+			.size = pieces[i].last - pieces[i].first + 1,
+			.domain = numa_domain_index(domains, nr_domains,
+						    pieces[i].domain),
+		};
+	n->nr_numa_ranges = nr_pieces;
+	n->nr_numa_domains = nr_domains;
+	return true;
 }
 
 enum sl_setup_layout sl_setup_layout_parse(const char *what)

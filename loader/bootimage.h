@@ -50,6 +50,24 @@ struct sl_node {
 	uint8_t ecam_bus_end;
 	bool la57;		/* start the kernel with 5-level paging */
 	const char *cmdline;	/* without shoji.node=, which is appended */
+	/* NUMA: see sl_node_set_numa(); 0 domains: none told */
+	unsigned nr_numa_domains;
+	uint32_t numa_domains[SHOJI_MAX_NUMA_DOMAINS];	/* ascending */
+	unsigned nr_numa_ranges;
+	struct shoji_numa_range numa_ranges[SHOJI_MAX_NUMA_RANGES];
+	uint8_t cpu_numa[SHOJI_MAX_CPUS];	/* of apic_ids[i] */
+};
+
+/* The machine's NUMA affinity as its SRAT gives it: the proximity domain
+ * of each CPU (by APIC ID) and of each range of memory (inclusive). */
+struct sl_numa_cpu {
+	uint32_t apic_id;
+	uint32_t domain;
+};
+
+struct sl_numa_memory {
+	uint64_t first, last;
+	uint32_t domain;
 };
 
 struct sl_bzimage {
@@ -100,6 +118,17 @@ unsigned sl_build_e820(const struct sl_node *n, struct boot_e820_entry *e,
 		       unsigned max);
 
 void sl_build_setup(struct shoji_setup *s, const struct sl_node *n);
+
+/*
+ * Tells node n the proximity domains of its CPUs (n->apic_ids) and of its
+ * RAM (n->ranges, split where domains meet; RAM no entry covers is left
+ * to the node, which gives it its boot CPU's domain). Returns false, with
+ * nothing told, when a CPU has no domain or the node spans more domains
+ * or ranges than struct shoji_setup holds.
+ */
+bool sl_node_set_numa(struct sl_node *n, const struct sl_numa_cpu *cpus,
+		      size_t nr_cpus, const struct sl_numa_memory *memory,
+		      size_t nr_memory);
 
 /*
  * Test only: the Shoji setup_data of another loader (`shoji-load load

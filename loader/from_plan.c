@@ -1,9 +1,12 @@
 /* A node's load request from a plan, through node-mgr's plan library. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "load_req.h"
 
+#include "common/sysroot.h"
+#include "machine/numa_map.h"
 #include "plan/plan.h"
 #include "plan/plan_check.h"
 
@@ -14,6 +17,43 @@ static const uint16_t uart_ports[] = {
 	[UART_NONE] = 0, [UART_COM1] = 0x3f8, [UART_COM2] = 0x2f8,
 	[UART_COM3] = 0x3e8, [UART_COM4] = 0x2e8,
 };
+
+void load_numa_from_srat(struct sl_node *n)
+{
+	struct sl_numa_memory *memory = NULL;
+	struct sl_numa_cpu *cpus = NULL;
+	struct numa_map map;
+	unsigned char *srat;
+	size_t len, i;
+
+	n->nr_numa_domains = 0;
+	n->nr_numa_ranges = 0;
+	if (sysroot_read_bytes("/sys/firmware/acpi/tables/SRAT", &srat, &len))
+		return;
+	if (numa_map_parse_srat(srat, len, &map)) {
+		free(srat);
+		return;
+	}
+	free(srat);
+	cpus = calloc(map.cpu_count + 1, sizeof(*cpus));
+	memory = calloc(map.memory_count + 1, sizeof(*memory));
+	if (cpus && memory) {
+		for (i = 0; i < map.cpu_count; i++)
+			cpus[i] = (struct sl_numa_cpu){
+				.apic_id = map.cpus[i].apic_id,
+				.domain = map.cpus[i].domain };
+		for (i = 0; i < map.memory_count; i++)
+			memory[i] = (struct sl_numa_memory){
+				.first = map.memory[i].first,
+				.last = map.memory[i].last,
+				.domain = map.memory[i].domain };
+		sl_node_set_numa(n, cpus, map.cpu_count, memory,
+				 map.memory_count);
+	}
+	free(cpus);
+	free(memory);
+	numa_map_free(&map);
+}
 
 int load_req_from_plan(struct load_req *req, const char *path, unsigned node)
 {
@@ -101,5 +141,6 @@ int load_req_from_plan_node(struct load_req *req, const struct plan *plan,
 	if (pn->initrd)
 		snprintf(req->initrd, sizeof(req->initrd), "%s", pn->initrd);
 	snprintf(req->cmdline, sizeof(req->cmdline), "%s", pn->cmdline ? pn->cmdline : "");
+	req->describe_numa = load_numa_from_srat;
 	return 0;
 }

@@ -284,6 +284,8 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	if (kmsg >= 0)
 		close(kmsg);
 	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
+	if (req->describe_numa)
+		req->describe_numa(n);
 	/* Before the device is touched: an FLR leaves it unready for config
 	 * reads for 100 ms, and confining it reads its MSI-X capability */
 	if (req->prepare_devices)

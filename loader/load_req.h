@@ -28,7 +28,15 @@ struct load_req {
 	 * which so overlap the start of the load. NULL: nothing to wait for. */
 	void (*prepare_devices)(void *arg);
 	void *prepare_devices_arg;
+	/* Called once node0 has told the node's APIC IDs: tells the node the
+	 * NUMA domains of its CPUs and RAM (sl_node_set_numa()). NULL: none
+	 * told, the node is one NUMA node. */
+	void (*describe_numa)(struct sl_node *n);
 };
+
+/* describe_numa from the machine's ACPI SRAT; without one, or one that
+ * leaves a CPU of the node out, nothing is told. */
+void load_numa_from_srat(struct sl_node *n);
 
 /* Fills req with node's section of the plan at path. On a plan error,
  * prints the plan's diagnostics and returns -1. */

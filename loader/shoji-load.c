@@ -347,6 +347,7 @@ static int cmd_load(int argc, char **argv)
 		node = parse_node(argv[1]);
 		memset(&req, 0, sizeof(req));
 		n->id = node;
+		req.describe_numa = load_numa_from_srat;
 		argc -= 1;
 		argv += 1;
 	}

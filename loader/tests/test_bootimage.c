@@ -87,6 +87,56 @@ static void test_setup(void)
 	CHECK(s.control_pa == 0x7f002000 && s.control_size == SHOJI_CONTROL_SIZE);
 	CHECK(s.ecam_base == 0xb0000000 && s.ecam_bus_end == 0xff);
 	CHECK(s.tsc_khz == 2000000 && s.lapic_khz == 1000000);
+	CHECK(s.nr_numa_domains == 0 && s.nr_numa_ranges == 0);
+}
+
+/* node2 of configs/three-nodes.ini on a machine whose domain 2 starts at
+ * 0x130000000, in the middle of the node's first range, with its CPU of
+ * APIC ID 3 */
+static void test_numa(void)
+{
+	static const struct sl_numa_cpu cpus[] = {
+		{ 0, 0 }, { 1, 0 }, { 2, 0 }, { 3, 2 },
+	};
+	static const struct sl_numa_memory memory[] = {
+		{ 0, 0x9ffff, 0 },
+		{ 0x100000000, 0x12fffffff, 0 },
+		{ 0x130000000, 0x1ffffffff, 2 },
+	};
+	struct sl_numa_memory many[SHOJI_MAX_NUMA_DOMAINS + 1];
+	struct shoji_setup s;
+	struct sl_node n;
+
+	node2(&n);
+	CHECK(sl_node_set_numa(&n, cpus, 4, memory, 3));
+	CHECK(n.nr_numa_domains == 2);
+	CHECK(n.numa_domains[0] == 0 && n.numa_domains[1] == 2);
+	CHECK(n.cpu_numa[0] == 0 && n.cpu_numa[1] == 1);
+	CHECK(n.nr_numa_ranges == 3);
+	CHECK(n.numa_ranges[0].start == 0x120000000 &&
+	      n.numa_ranges[0].size == 256 << 20 && n.numa_ranges[0].domain == 0);
+	CHECK(n.numa_ranges[1].start == 0x130000000 &&
+	      n.numa_ranges[1].size == 256 << 20 && n.numa_ranges[1].domain == 1);
+	CHECK(n.numa_ranges[2].start == 0x140000000 &&
+	      n.numa_ranges[2].size == 256 << 20 && n.numa_ranges[2].domain == 1);
+	sl_build_setup(&s, &n);
+	CHECK(s.nr_numa_domains == 2 && s.numa_domains[1] == 2);
+	CHECK(s.nr_numa_ranges == 3 && s.numa_ranges[1].start == 0x130000000);
+	CHECK(s.cpu_numa[0] == 0 && s.cpu_numa[1] == 1);
+
+	/* A CPU the SRAT leaves out: nothing told */
+	CHECK(!sl_node_set_numa(&n, cpus, 3, memory, 3));
+	CHECK(n.nr_numa_domains == 0 && n.nr_numa_ranges == 0);
+	/* RAM no entry covers is the node's to place: no range for it */
+	CHECK(sl_node_set_numa(&n, cpus, 4, memory, 2));
+	CHECK(n.nr_numa_domains == 2 && n.nr_numa_ranges == 1);
+	CHECK(n.numa_ranges[0].size == 256 << 20);
+	/* More domains than the layout holds: nothing told */
+	for (unsigned i = 0; i < SHOJI_MAX_NUMA_DOMAINS + 1; i++)
+		many[i] = (struct sl_numa_memory){
+			0x120000000 + i * SL_2M, 0x120000000 + (i + 1) * SL_2M - 1, 10 + i };
+	CHECK(!sl_node_set_numa(&n, cpus, 4, many, SHOJI_MAX_NUMA_DOMAINS + 1));
+	CHECK(n.nr_numa_domains == 0 && n.nr_numa_ranges == 0);
 }
 
 /* Walks the tables the way the CPU does; returns the physical address
@@ -476,6 +526,7 @@ int main(void)
 {
 	test_e820();
 	test_setup();
+	test_numa();
 	test_page_tables();
 	test_bzimage();
 	test_image();

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # A node of more than 64 CPUs: 65 of a machine of 66 in two sockets,
 # brought up by the manager. Each CPU the node's kernel runs is one node0
-# gave it, the node stops with every one of them parked, and it starts
-# again on all of them.
+# gave it, its kernel knows which socket's memory is near which CPUs, the
+# node stops with every one of them parked, and it starts again on all of
+# them.
 #
 # The emulator runs the 66 CPUs in turn on one host thread: with a host
 # thread each on a host of two cores, every wait of one CPU for all the
@@ -57,6 +58,28 @@ apic_ids_of() {
 		fail "node1's APIC IDs: $output"
 	run node0 'cat /sys/devices/system/cpu/online'
 	[ "$output" = 0 ] || fail "node0's online CPUs: $output"
+}
+
+@test "node1 spans both sockets: each NUMA node of its kernel holds one socket's CPUs and memory" {
+	# node0 read the machine's SRAT for it: socket 0 (proximity domain 0)
+	# holds 32 of its CPUs and its memory at 4 GiB, socket 1 (domain 1)
+	# 33 CPUs and its memory at 6 GiB. Each line: the NUMA node, the
+	# sockets of its CPUs, how many CPUs, its memory in MiB.
+	# shellcheck disable=SC2016 # node1's shell expands it
+	run mgr_exec node1 'for d in /sys/devices/system/node/node*; do
+		echo "${d##*/} $(cat $d/cpu[0-9]*/topology/physical_package_id | sort -u | tr "\n" " ")$(ls -d $d/cpu[0-9]* | wc -l) $(($(awk "/MemTotal/ { print \$4 }" $d/meminfo) / 1024))"
+	done'
+	assert_status 0
+	[ "${#lines[@]}" = 2 ] || fail "node1's NUMA nodes: $output"
+	read -r node socket cpus mib <<< "${lines[0]}"
+	[ "$node $socket $cpus" = "node0 0 32" ] && [ "$mib" -gt 300 ] && [ "$mib" -le 512 ] ||
+		fail "node1's NUMA node 0: ${lines[0]}"
+	read -r node socket cpus mib <<< "${lines[1]}"
+	[ "$node $socket $cpus" = "node1 1 33" ] && [ "$mib" -gt 300 ] && [ "$mib" -le 512 ] ||
+		fail "node1's NUMA node 1: ${lines[1]}"
+	run mgr_exec node1 'dmesg | grep "is the machine.s proximity domain"'
+	assert_output_contains "node1: NUMA node 0 is the machine's proximity domain 0"
+	assert_output_contains "node1: NUMA node 1 is the machine's proximity domain 1"
 }
 
 @test "node1 stops with its 65 CPUs parked and starts again on all of them" {

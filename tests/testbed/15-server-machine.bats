@@ -74,7 +74,7 @@ nic_of() {
 	nodes_boot 1 2
 }
 
-@test "node1 sees its two CPUs of socket 1 and exactly its NVMe disk and NIC" {
+@test "node1 sees its two CPUs of socket 1, their NUMA domain, and exactly its NVMe disk and NIC" {
 	run node_exec 1 'grep ^apicid /proc/cpuinfo | tr -s "\t " " "; ls /sys/bus/pci/devices'
 	assert_status 0
 	[ "$output" = "apicid : 4
@@ -84,6 +84,12 @@ apicid : 5
 	run node_exec 1 'cat /sys/bus/pci/devices/0000:00:03.0/class /sys/bus/pci/devices/0000:00:09.0/class'
 	[ "$output" = "0x010802
 0x020000" ] || fail "classes of node1's devices: $output"
+	# Its one NUMA node is socket 1's proximity domain, as node0 told it
+	run node_exec 1 'dmesg | grep "proximity domain"; ls -d /sys/devices/system/node/node*'
+	assert_status 0
+	assert_output_contains "Shoji: node1: NUMA node 0 is the machine's proximity domain 1"
+	[ "${lines[-1]}" = /sys/devices/system/node/node0 ] && [ "${#lines[@]}" = 2 ] ||
+		fail "node1's NUMA nodes: $output"
 }
 
 @test "each node's NVMe disk is mounted by its label and keeps what is written" {

@@ -5,7 +5,6 @@
 
 #include "load_req.h"
 
-#include "common/sysroot.h"
 #include "machine/numa_map.h"
 #include "plan/plan.h"
 #include "plan/plan_check.h"
@@ -23,18 +22,12 @@ void load_numa_from_srat(struct sl_node *n)
 	struct sl_numa_memory *memory = NULL;
 	struct sl_numa_cpu *cpus = NULL;
 	struct numa_map map;
-	unsigned char *srat;
-	size_t len, i;
+	size_t i;
 
 	n->nr_numa_domains = 0;
 	n->nr_numa_ranges = 0;
-	if (sysroot_read_bytes("/sys/firmware/acpi/tables/SRAT", &srat, &len))
+	if (numa_map_read_machine(&map))
 		return;
-	if (numa_map_parse_srat(srat, len, &map)) {
-		free(srat);
-		return;
-	}
-	free(srat);
 	cpus = calloc(map.cpu_count + 1, sizeof(*cpus));
 	memory = calloc(map.memory_count + 1, sizeof(*memory));
 	if (cpus && memory) {

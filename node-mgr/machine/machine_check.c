@@ -529,16 +529,9 @@ static void check_numa(const struct plan *plan, struct diag *d)
 {
 	int64_t *apic_of;
 	struct numa_map numa;
-	unsigned char *srat;
-	size_t len;
 
-	if (sysroot_read_bytes("/sys/firmware/acpi/tables/SRAT", &srat, &len))
+	if (numa_map_read_machine(&numa))
 		return;
-	if (numa_map_parse_srat(srat, len, &numa)) {
-		free(srat);
-		return;
-	}
-	free(srat);
 	apic_of = calloc(CPUSET_MAX, sizeof(*apic_of));
 	if (!apic_of) {
 		numa_map_free(&numa);

@@ -1,4 +1,5 @@
 #include "machine/numa_map.h"
+#include "common/sysroot.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -150,4 +151,17 @@ bool numa_map_range_domain(const struct numa_map *map, uint64_t first,
 			return true;
 		at = covering->last + 1;
 	}
+}
+
+int numa_map_read_machine(struct numa_map *map)
+{
+	unsigned char *srat;
+	size_t len;
+	int ret;
+
+	if (sysroot_read_bytes("/sys/firmware/acpi/tables/SRAT", &srat, &len))
+		return -ENOENT;
+	ret = numa_map_parse_srat(srat, len, map);
+	free(srat);
+	return ret;
 }

@@ -33,6 +33,10 @@ struct numa_map {
 int numa_map_parse_srat(const unsigned char *table, size_t len,
 			struct numa_map *map);
 void numa_map_free(struct numa_map *map);
+/* The machine's own SRAT (/sys/firmware/acpi/tables/SRAT, under the
+ * sysroot), parsed. Returns 0, -ENOENT when it cannot be read (no ACPI,
+ * no SRAT, not root), or numa_map_parse_srat()'s error. */
+int numa_map_read_machine(struct numa_map *map);
 
 /* The domain of the CPU with APIC ID apic_id; false when SRAT omits it. */
 bool numa_map_cpu_domain(const struct numa_map *map, uint32_t apic_id,

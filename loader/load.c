@@ -90,6 +90,19 @@ static int confine_devices(int fd, unsigned node, const struct sl_node *n,
 	return 0;
 }
 
+/* Waits for what the caller does to the devices first (their resets),
+ * since an FLR leaves a device unready for config reads for 100 ms and
+ * confining it reads its MSI-X capability; then confines them. */
+static int prepare_and_confine(int fd, const struct load_req *req,
+			       const struct sl_node *n, unsigned *confined,
+			       unsigned *remapped, char *err, size_t errlen)
+{
+	if (req->prepare_devices)
+		req->prepare_devices(req->prepare_devices_arg);
+	return confine_devices(fd, n->id, n, confined, remapped, err,
+			       errlen);
+}
+
 /* SHOJI_IOC_LOAD_FILE: node0 reads the kernel and initrd, checks the
  * kernel's signature and builds the boot image around img's command
  * line and setup_data */
@@ -181,7 +194,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	struct kexec_segment segs[SL_MAX_SEGMENTS];
 	struct shoji_load_file lf;
 	unsigned confined = 0, remapped = 0;
-	bool from_files;
+	bool from_files, confine_after_copy;
 	int ret = -1, kmsg;
 
 	n->cmdline = req->cmdline;
@@ -286,14 +299,13 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	memcpy(n->apic_ids, desc.apic_ids, n->nr_cpus * sizeof(n->apic_ids[0]));
 	if (req->describe_numa)
 		req->describe_numa(n);
-	/* Before the device is touched: an FLR leaves it unready for config
-	 * reads for 100 ms, and confining it reads its MSI-X capability */
-	if (req->prepare_devices)
-		req->prepare_devices(req->prepare_devices_arg);
-	if (confine_devices(fd, node, n, &confined, &remapped, err,
-			    errlen))
+	/* node0 told the node its interrupt remapping at load before
+	 * SHOJI_LOAD_REMAP_AT_START: the devices are confined first */
+	confine_after_copy = info.load & SHOJI_LOAD_REMAP_AT_START;
+	if (!confine_after_copy &&
+	    prepare_and_confine(fd, req, n, &confined, &remapped, err,
+				errlen))
 		goto out;
-
 	/* A locked-down node0 refuses kexec_load() and says so */
 	from_files = req->verified || (info.load & SHOJI_LOAD_FILE_ONLY);
 	if (from_files && kernel_addr) {
@@ -373,6 +385,15 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		}
 		sl_image_free(&img);
 	}
+	/*
+	 * After the copy, which needs no device, so that the resets a stop
+	 * began run meanwhile. Bus mastering has been off since the stop:
+	 * nothing a device does reaches the memory just written.
+	 */
+	if (confine_after_copy &&
+	    prepare_and_confine(fd, req, n, &confined, &remapped, err,
+				errlen))
+		goto out;
 	if (res) {
 		res->initrd_size = isize;
 		res->boot_apic_id = n->apic_ids[0];

@@ -23,9 +23,11 @@ struct load_req {
 	/* Test only: devices the setup_data lists that the node is not given */
 	struct shoji_pci_dev test_pci[SHOJI_MAX_PCI];
 	unsigned nr_test_pci;
-	/* Called before the node's devices go into its IOMMU domain: the
-	 * manager waits there for the resets it began at the node's stop,
-	 * which so overlap the start of the load. NULL: nothing to wait for. */
+	/* Called once the image is copied (before the copy with a node0
+	 * that lacks SHOJI_LOAD_REMAP_AT_START), before the node's devices
+	 * go into its IOMMU domain: the manager waits there for the resets
+	 * it began at the node's stop, which so overlap the load. NULL:
+	 * nothing to wait for. */
 	void (*prepare_devices)(void *arg);
 	void *prepare_devices_arg;
 	/* Called once node0 has told the node's APIC IDs: tells the node the

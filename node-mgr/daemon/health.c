@@ -91,13 +91,21 @@ static void *failure_stop_thread(void *arg)
 	struct manager *m = n->manager;
 	struct reply quiet = { .fd = -1, .gone = true };
 	char name[16];
+	bool restart_now;
 	int ret;
 
 	snprintf(name, sizeof(name), "node%u", n->id);
 	pthread_mutex_lock(&n->op);
 	ret = node_stop(m, n, 0, &quiet);
-	partition_reset_end(n, &quiet);
 	mgr_lock(m);
+	/* node_failed() decided on the restart before this thread took m->lock */
+	restart_now = n->wanted && n->restart_pending &&
+		      restart_due(n->restart_at_ms, mono_ms());
+	if (!restart_now) {
+		mgr_unlock(m);
+		partition_reset_end(n, &quiet);
+		mgr_lock(m);
+	}
 	n->busy = false;
 	n->stopped_after_failure = !ret;
 	if (ret)
@@ -109,7 +117,11 @@ static void *failure_stop_thread(void *arg)
 		for (unsigned i = 0; i < n->nr_pci && used < sizeof(devices); i++)
 			used += (size_t)snprintf(devices + used, sizeof(devices) - used,
 						 "%s%s", i ? " " : "", n->pci[i].address);
-		event_log(m, name, "stopped by force after its failure; its CPUs are parked, its PCI devices reset: %s",
+		/* A restart due now waits for the resets only once its
+		 * image is copied (node_load_start()) */
+		event_log(m, name, "stopped by force after its failure; its CPUs are parked, its PCI devices %s: %s",
+			  restart_now ? "resetting while it is loaded again"
+				      : "reset",
 			  devices);
 	} else
 		event_log(m, name, "stopped by force after its failure; its CPUs are parked");

@@ -134,6 +134,9 @@ int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 			  n->id);
 	ret = 0;
 out:
+	/* A load that failed before it waited for the resets waits for
+	 * them here, and reports them */
+	partition_reset_end(n, r);
 	if (kmsg >= 0)
 		close(kmsg);
 	pthread_mutex_unlock(&req_lock);

@@ -80,6 +80,13 @@ static void node_failed(struct manager *m, struct node_rec *n, enum health h,
 static void check_node(struct manager *m, struct node_rec *n);
 static void wake_agent_poller(struct manager *m);
 
+/* m->lock held. Whether check_node() starts the node's restart now */
+static bool restart_due_now(const struct node_rec *n)
+{
+	return n->wanted && n->restart_pending &&
+	       restart_due(n->restart_at_ms, mono_ms());
+}
+
 /*
  * A failed node's devices may still be bus masters programmed by a
  * kernel that no longer runs: stop its CPUs and reset its devices at
@@ -99,8 +106,7 @@ static void *failure_stop_thread(void *arg)
 	ret = node_stop(m, n, 0, &quiet);
 	mgr_lock(m);
 	/* node_failed() decided on the restart before this thread took m->lock */
-	restart_now = n->wanted && n->restart_pending &&
-		      restart_due(n->restart_at_ms, mono_ms());
+	restart_now = restart_due_now(n);
 	if (!restart_now) {
 		mgr_unlock(m);
 		partition_reset_end(n, &quiet);
@@ -289,7 +295,7 @@ static void check_node(struct manager *m, struct node_rec *n)
 	if (n->busy || !n->wanted)
 		return;
 	if (n->restart_pending) {
-		if (restart_due(n->restart_at_ms, mono_ms())) {
+		if (restart_due_now(n)) {
 			int err = start_node_operation(n, restart_thread);
 
 			n->restart_pending = err != 0;

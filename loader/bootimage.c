@@ -585,14 +585,25 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 
 	add_seg(img, low, low, TRAMP_SIZE + pt_used, n->lowmem.start,
 		TRAMP_SIZE + pt_used);
-	/* The kernel and the initrd as the caller holds them: a copy of
-	 * each would be two more passes over most of the image. A
-	 * decompressed kernel needs zeroes up to its _end, no further. */
-	add_seg(img, vm ? vm->image : bz->data + bz->setup_size, NULL,
-		kernel_size, img->kernel,
-		vm ? align_up(vm->memsz > kernel_size ? vm->memsz : kernel_size,
-			      SL_PAGE)
-		   : kernel_mem);
+	/*
+	 * The kernel and the initrd as the caller holds them: a copy of
+	 * each would be two more passes over most of the image. Of a
+	 * decompressed kernel, only what its segments fill from the file:
+	 * node0 then neither compares nor writes the gaps and .bss, which
+	 * a node that ran used and changed.
+	 */
+	img->kernel_seg = img->nr;
+	if (vm) {
+		for (unsigned i = 0; i < vm->nr_pieces; i++)
+			add_seg(img, vm->image + vm->piece[i].offset, NULL,
+				vm->piece[i].size,
+				img->kernel + vm->piece[i].offset,
+				vm->piece[i].size);
+	} else {
+		add_seg(img, bz->data + bz->setup_size, NULL, kernel_size,
+			img->kernel, kernel_mem);
+	}
+	img->nr_kernel_segs = img->nr - img->kernel_seg;
 	add_seg(img, data, data, 3 * SL_PAGE, data_pa, 3 * SL_PAGE);
 	if (initrd_size)
 		add_seg(img, initrd, NULL, initrd_size, initrd_pa,

@@ -22,7 +22,12 @@
 
 #define SL_PAGE		UINT64_C(4096)
 #define SL_2M		(UINT64_C(2) << 20)
-#define SL_MAX_SEGMENTS	8
+/* Pieces of a decompressed kernel loaded apart (struct sl_vmlinux); a
+ * kernel with more is loaded as one */
+#define SL_VMLINUX_MAX_PIECES	8
+/* The low window, the kernel's pieces, boot data, initrd: at most
+ * KEXEC_SEGMENT_MAX */
+#define SL_MAX_SEGMENTS	(3 + SL_VMLINUX_MAX_PIECES)
 
 struct sl_range {
 	uint64_t start;
@@ -94,6 +99,8 @@ struct sl_segment {
 struct sl_image {
 	unsigned nr;
 	struct sl_segment seg[SL_MAX_SEGMENTS];
+	unsigned kernel_seg;		/* the kernel's first segment */
+	unsigned nr_kernel_segs;	/* and how many it has */
 	struct shoji_setup *setup;	/* inside a segment's buffer */
 	struct setup_data *setup_data;	/* its header, just before it */
 	const char *cmdline;		/* the node's, inside a segment */

@@ -335,7 +335,11 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		if (kernel_addr) {
 			/* Place the kernel elsewhere; node0's kernel checks
 			 * the place */
-			img.seg[1].mem = kernel_addr;
+			for (i = img.kernel_seg;
+			     i < img.kernel_seg + img.nr_kernel_segs; i++)
+				img.seg[i].mem = img.seg[i].mem - img.kernel +
+						 kernel_addr;
+			img.kernel = kernel_addr;
 		}
 		for (i = 0; i < img.nr; i++) {
 			segs[i].buf = img.seg[i].buf;
@@ -377,7 +381,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	} else {
 		if (res) {
 			memset(res, 0, sizeof(*res));
-			res->kernel = img.seg[1].mem;
+			res->kernel = img.kernel;
 			res->boot_params = img.boot_params;
 			res->initrd = img.initrd;
 			res->entry = img.entry;

@@ -153,6 +153,64 @@ static int gunzip(const uint8_t *in, size_t inlen, uint8_t *out,
 	return 0;
 }
 
+/*
+ * Adds [start, end) (page-aligned, within image) to vm's pieces, kept
+ * sorted and merged. Returns false when they would be more than
+ * SL_VMLINUX_MAX_PIECES.
+ */
+static bool add_piece(struct sl_vmlinux *vm, uint64_t start, uint64_t end)
+{
+	struct sl_vmlinux_piece *p = vm->piece;
+	unsigned i = 0, j;
+
+	while (i < vm->nr_pieces && p[i].offset + p[i].size < start)
+		i++;
+	/* Merge with every piece it touches, from the i-th on */
+	for (j = i; j < vm->nr_pieces && p[j].offset <= end; j++) {
+		if (p[j].offset < start)
+			start = p[j].offset;
+		if (p[j].offset + p[j].size > end)
+			end = p[j].offset + p[j].size;
+	}
+	if (j == i && vm->nr_pieces == SL_VMLINUX_MAX_PIECES)
+		return false;
+	/* Pieces i..j-1 become one; those after move up or down */
+	memmove(&p[i + 1], &p[j], (vm->nr_pieces - j) * sizeof(*p));
+	vm->nr_pieces = vm->nr_pieces - (j - i) + 1;
+	p[i].offset = start;
+	p[i].size = (size_t)(end - start);
+	return true;
+}
+
+/* The pieces of image the segments fill from the file; one piece of the
+ * whole image when they are too many */
+static void find_pieces(struct sl_vmlinux *vm, const uint8_t *elf,
+			const Elf64_Ehdr *eh, uint64_t base)
+{
+	const uint64_t page = 4096;
+
+	vm->nr_pieces = 0;
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		uint64_t at, end;
+		Elf64_Phdr ph;
+
+		memcpy(&ph, elf + eh->e_phoff + (size_t)i * sizeof(ph),
+		       sizeof(ph));
+		if (ph.p_type != PT_LOAD || !ph.p_filesz)
+			continue;
+		at = ph.p_paddr - base;
+		end = (at + ph.p_filesz + page - 1) & ~(page - 1);
+		if (end > vm->size)
+			end = vm->size;
+		if (!add_piece(vm, at & ~(page - 1), end)) {
+			vm->nr_pieces = 1;
+			vm->piece[0].offset = 0;
+			vm->piece[0].size = vm->size;
+			return;
+		}
+	}
+}
+
 int sl_vmlinux_layout(struct sl_vmlinux *vm, const uint8_t *elf,
 		      size_t size, uint64_t base, char *err, size_t errlen)
 {
@@ -230,6 +288,7 @@ int sl_vmlinux_layout(struct sl_vmlinux *vm, const uint8_t *elf,
 	vm->size = (size_t)file_end;
 	vm->memsz = mem_end;
 	vm->entry = eh.e_entry - base;
+	find_pieces(vm, elf, &eh, base);
 	return 0;
 }
 

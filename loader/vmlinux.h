@@ -10,12 +10,27 @@
 
 #include "bootimage.h"
 
+/* Bytes of image that a program header fills from the file, page-aligned
+ * outward and merged where they touch */
+struct sl_vmlinux_piece {
+	uint64_t offset;	/* from the load address */
+	size_t size;
+};
+
 struct sl_vmlinux {
 	uint8_t *image;		/* from the load address on; gaps zeroed */
 	size_t size;		/* bytes of image */
 	uint64_t memsz;		/* up to _end: .bss and .brk included */
 	uint64_t entry;		/* startup_64, from the load address */
 	char format[8];		/* the payload's compression: "xz", ... */
+	/*
+	 * What a node needs loaded of image: not the gaps between the
+	 * segments, which the kernel frees at boot, nor .bss and .brk,
+	 * which it clears itself before it uses them (clear_bss()), as it
+	 * must after its own decompressor, which leaves them as they were.
+	 */
+	unsigned nr_pieces;
+	struct sl_vmlinux_piece piece[SL_VMLINUX_MAX_PIECES];
 };
 
 /* The compression of the bzImage's payload ("xz", "zstd", "gzip", or what

@@ -135,6 +135,96 @@ static void check_layout(const struct sl_vmlinux *vm)
 	/* the gap between the segments is zero */
 	CHECK(vm->image[TEXT] == 0 && vm->image[0x1fffff] == 0);
 	CHECK(vm->image[0x200000] == 0xdd && vm->image[0x200000 + DATA - 1] == 0xdd);
+	/* loaded: the two segments' file bytes, not the gap nor .bss */
+	CHECK(vm->nr_pieces == 2);
+	CHECK(vm->piece[0].offset == 0 && vm->piece[0].size == TEXT);
+	CHECK(vm->piece[1].offset == 0x200000 && vm->piece[1].size == DATA);
+}
+
+/* An ELF kernel with the PT_LOAD segments (offset from BASE, file bytes)
+ * given, in that order, each filled from the file */
+static uint8_t *elf_with(const uint64_t (*seg)[2], unsigned nr, size_t *size)
+{
+	size_t off = 0x1000, total = off;
+	Elf64_Ehdr eh = { 0 };
+	uint8_t *e;
+
+	for (unsigned i = 0; i < nr; i++)
+		total += seg[i][1];
+	e = calloc(1, total);
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64;
+	eh.e_entry = BASE;
+	eh.e_phoff = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = (uint16_t)nr;
+	memcpy(e, &eh, sizeof(eh));
+	for (unsigned i = 0; i < nr; i++) {
+		Elf64_Phdr ph = { .p_type = PT_LOAD, .p_offset = off,
+				  .p_paddr = BASE + seg[i][0],
+				  .p_filesz = seg[i][1],
+				  .p_memsz = seg[i][1] + 0x1000 };
+
+		memcpy(e + sizeof(eh) + i * sizeof(ph), &ph, sizeof(ph));
+		memset(e + off, 0x11 * (int)(i + 1), seg[i][1]);
+		off += seg[i][1];
+	}
+	*size = total;
+	return e;
+}
+
+static void test_pieces(void)
+{
+	/* Out of order, a segment ending mid-page next to one starting in
+	 * that page, one touching the next page: three pieces */
+	const uint64_t merged[][2] = {
+		{ 0x400000, 0x1000 }, { 0, 0x1800 }, { 0x1a00, 0x200 },
+		{ 0x2000, 0x800 }, { 0x100000, 0x10 },
+	};
+	uint64_t many[SL_VMLINUX_MAX_PIECES + 1][2];
+	struct sl_vmlinux vm;
+	char err[256];
+	size_t len;
+	uint8_t *elf;
+
+	elf = elf_with(merged, 5, &len);
+	CHECK(sl_vmlinux_layout(&vm, elf, len, BASE, err, sizeof(err)) == 0);
+	CHECK(vm.nr_pieces == 3);
+	CHECK(vm.piece[0].offset == 0 && vm.piece[0].size == 0x3000);
+	CHECK(vm.piece[1].offset == 0x100000 && vm.piece[1].size == 0x1000);
+	/* the last piece ends where the file's bytes end */
+	CHECK(vm.piece[2].offset == 0x400000 && vm.piece[2].size == 0x1000);
+	CHECK(vm.size == 0x401000 && vm.memsz == 0x402000);
+	CHECK(vm.image[0x1a00] == 0x33 && vm.image[0x2000] == 0x44);
+	sl_vmlinux_free(&vm);
+	free(elf);
+
+	/* More segments apart than pieces: the whole image as one */
+	for (unsigned i = 0; i <= SL_VMLINUX_MAX_PIECES; i++) {
+		many[i][0] = (uint64_t)i << 21;
+		many[i][1] = 0x100;
+	}
+	elf = elf_with(many, SL_VMLINUX_MAX_PIECES + 1, &len);
+	CHECK(sl_vmlinux_layout(&vm, elf, len, BASE, err, sizeof(err)) == 0);
+	CHECK(vm.nr_pieces == 1);
+	CHECK(vm.piece[0].offset == 0 && vm.piece[0].size == vm.size);
+	CHECK(vm.size == ((size_t)SL_VMLINUX_MAX_PIECES << 21) + 0x100);
+	sl_vmlinux_free(&vm);
+	free(elf);
+
+	/* As many as there can be: each its own, whole pages but the last */
+	elf = elf_with(many, SL_VMLINUX_MAX_PIECES, &len);
+	CHECK(sl_vmlinux_layout(&vm, elf, len, BASE, err, sizeof(err)) == 0);
+	CHECK(vm.nr_pieces == SL_VMLINUX_MAX_PIECES);
+	for (unsigned i = 0; i < SL_VMLINUX_MAX_PIECES; i++)
+		CHECK(vm.piece[i].offset == (uint64_t)i << 21 &&
+		      vm.piece[i].size ==
+			      (i + 1 < SL_VMLINUX_MAX_PIECES ? 0x1000 : 0x100));
+	sl_vmlinux_free(&vm);
+	free(elf);
 }
 
 static void test_formats(void)
@@ -274,9 +364,14 @@ static void test_image_entry(void)
 	CHECK(sl_build_image(&img, &n, &bz, &vm, NULL, 0, err, sizeof(err)) == 0);
 	memcpy(&entry, (uint8_t *)img.seg[0].buf + TRAMP_ENTRY, 8);
 	CHECK(entry == 0x100000000 + 0x40);
-	CHECK(img.seg[1].mem == 0x100000000 && img.seg[1].bufsz == vm.size);
-	/* the decompressed kernel itself, not a copy of it */
+	/* its two pieces, from the decompressed kernel itself, not a copy */
+	CHECK(img.kernel_seg == 1 && img.nr_kernel_segs == 2);
+	CHECK(img.seg[1].mem == 0x100000000 && img.seg[1].bufsz == TEXT &&
+	      img.seg[1].memsz == TEXT);
 	CHECK(img.seg[1].buf == vm.image && !img.seg[1].owned);
+	CHECK(img.seg[2].mem == 0x100000000 + 0x200000 &&
+	      img.seg[2].bufsz == DATA && img.seg[2].memsz == DATA);
+	CHECK(img.seg[2].buf == vm.image + 0x200000 && !img.seg[2].owned);
 	/* boot_params after init_size, which covers the kernel's _end */
 	CHECK(img.boot_params == 0x100000000 + 0x400000);
 	sl_image_free(&img);
@@ -295,6 +390,7 @@ static void test_image_entry(void)
 int main(void)
 {
 	test_formats();
+	test_pieces();
 	test_refusals();
 	test_cache();
 	test_image_entry();

@@ -50,7 +50,10 @@ int do_lifecycle(struct manager *m, int argc, char **argv, struct reply *r)
 	timeout = force ? 0 : stop_timeout_of(m, n);
 	cmd_unlock(m, r);
 	if (!start) {
-		if (!node_take_down(m, n, false, timeout,
+		if (!node_take_down(m, n,
+				    strcmp(cmd, "stop") ? THEN_RESTART
+							: THEN_KEEP,
+				    timeout,
 				    !strcmp(cmd, "stop")
 					    ? (force ? "stopped by force (shoji stop --force)"
 						     : "stopped (shoji stop)")

@@ -198,7 +198,7 @@ undo:
 		mgr_lock(m);
 		timeout = stop_timeout_of(m, n);
 		mgr_unlock(m);
-		node_take_down(m, n, true, timeout, "up failed; undone", r);
+		node_take_down(m, n, THEN_GIVE_BACK, timeout, "up failed; undone", r);
 	}
 	mgr_lock(m);
 	event_log(m, "manager", "up %s failed at %s; undone", argv[1], step);
@@ -250,7 +250,7 @@ int do_down(struct manager *m, int argc, char **argv, struct reply *r)
 		mgr_lock(m);
 		timeout = stop_timeout_of(m, n);
 		mgr_unlock(m);
-		if (node_take_down(m, n, true, timeout, "taken down (shoji down)", r))
+		if (node_take_down(m, n, THEN_GIVE_BACK, timeout, "taken down (shoji down)", r))
 			reply_out(r, "node%u: down\n", i);
 		else
 			all_stopped = false;

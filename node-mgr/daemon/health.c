@@ -113,7 +113,7 @@ static void *failure_stop_thread(void *arg)
 		mgr_lock(m);
 	}
 	n->busy = false;
-	n->stopped_after_failure = !ret;
+	n->stopped_by_manager = !ret;
 	if (ret)
 		event_log(m, name, "the forced stop after its failure failed: its devices may still be active");
 	else if (n->nr_pci) {
@@ -244,7 +244,7 @@ static void *restart_thread(void *arg)
 	mgr_unlock(m);
 	/* a node that parked itself (reboot) is still started in node0's
 	 * kernel: its CPUs are taken back with INIT, its devices reset */
-	if (n->stopped_after_failure) {
+	if (n->stopped_by_manager) {
 		event_log(m, name, "restarting: load, start");
 	} else {
 		event_log(m, name, "restarting: forced stop, load, start");
@@ -253,7 +253,7 @@ static void *restart_thread(void *arg)
 	ret = node_load_start(m, n, &quiet);
 	mgr_lock(m);
 	n->busy = false;
-	n->stopped_after_failure = false;
+	n->stopped_by_manager = false;
 	n->reboot_pending = false;
 	if (ret) {
 		n->wanted = false;

@@ -171,7 +171,10 @@ struct node_rec {
 	bool restart_pending;
 	bool reboot_pending;	/* the pending restart is a reboot it asked
 				 * for, not a failure's */
-	bool stopped_after_failure;	/* CPUs parked, devices reset since */
+	bool stopped_by_manager;	/* since it last ran: CPUs parked by
+					 * the manager's stop, devices reset
+					 * or resetting (resets[]); its next
+					 * start needs no stop */
 	unsigned pci_confined;	/* devices whose DMA node0's IOMMU confines */
 	unsigned pci_remapped;	/* devices whose MSIs node0's IOMMU remaps */
 	unsigned dma_faults;	/* DMAs of its devices the IOMMU blocked */

@@ -47,10 +47,11 @@ int wait_running(struct manager *m, struct node_rec *n, struct reply *r,
 }
 
 /* Stops the node (clean for up to timeout_ms, then NMI and INIT; 0: at
- * once) and, with give_back, gives its CPUs and devices to node0. false
- * if it could not be stopped (the reply says why). */
-bool node_take_down(struct manager *m, struct node_rec *n, bool give_back,
-		    uint64_t timeout_ms, const char *why, struct reply *r)
+ * once) and leaves it as then says. false if it could not be stopped
+ * (the reply says why). */
+bool node_take_down(struct manager *m, struct node_rec *n,
+		    enum take_down_then then, uint64_t timeout_ms,
+		    const char *why, struct reply *r)
 {
 	bool stopped;
 
@@ -61,13 +62,17 @@ bool node_take_down(struct manager *m, struct node_rec *n, bool give_back,
 	n->reboot_pending = false;
 	mgr_unlock(m);
 	stopped = node_stop(m, n, timeout_ms, r) == 0;
-	partition_reset_end(n, r);
+	/* A restart's load waits for the resets only once its image is
+	 * copied (node_load_start()) */
+	if (!stopped || then != THEN_RESTART)
+		partition_reset_end(n, r);
 	if (stopped) {
 		mgr_lock(m);
+		n->stopped_by_manager = true;
 		health_set(m, n, H_STOPPED, "%s", why);
 		mgr_unlock(m);
 	}
-	if (give_back && n->partitioned) {
+	if (then == THEN_GIVE_BACK && n->partitioned) {
 		/* Not stopped, its CPUs may still run it and drive its
 		 * devices: node0's kernel would refuse them back anyway. */
 		if (stopped)
@@ -94,10 +99,13 @@ uint64_t stop_timeout_of(struct manager *m, const struct node_rec *n)
 int node_bring_up(struct manager *m, struct node_rec *n, struct reply *r)
 {
 	const struct plan_node *pn = plan_node_of(m, n->id);
+	bool taken;
 	int ret = 0;
 
 	pthread_mutex_lock(&n->op);
-	if (!n->partitioned && partition_take(m, n, pn, r))
+	/* Devices node0's drivers had since its stop: reset them again */
+	taken = !n->partitioned;
+	if (taken && partition_take(m, n, pn, r))
 		ret = -1;
 	if (!ret) {
 		mgr_lock(m);
@@ -105,13 +113,16 @@ int node_bring_up(struct manager *m, struct node_rec *n, struct reply *r)
 		n->busy = true;
 		mgr_unlock(m);
 		/* A node that crashed, hung or halted is still started in
-		 * node0's kernel: take its CPUs back with INIT first. */
-		ret = node_stop(m, n, 0, r);
+		 * node0's kernel: take its CPUs back with INIT first. One
+		 * the manager stopped is not, and its devices were reset
+		 * then. */
+		if (taken || !n->stopped_by_manager)
+			ret = node_stop(m, n, 0, r);
 		if (!ret)
 			ret = node_load_start(m, n, r);
 		mgr_lock(m);
 		n->busy = false;
-		n->stopped_after_failure = false;
+		n->stopped_by_manager = false;
 		if (!ret)
 			health_set(m, n, H_BOOTING, "started by the manager");
 		state_changed(m);

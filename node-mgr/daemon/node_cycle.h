@@ -12,8 +12,16 @@
 
 int wait_running(struct manager *m, struct node_rec *n, struct reply *r,
 		 double timeout_s);
-bool node_take_down(struct manager *m, struct node_rec *n, bool give_back,
-		    uint64_t timeout_ms, const char *why, struct reply *r);
+/* What node_take_down() leaves the node to */
+enum take_down_then {
+	THEN_KEEP,	/* stopped, its CPUs and devices its own */
+	THEN_GIVE_BACK,	/* its CPUs and devices node0's again */
+	THEN_RESTART,	/* node_bring_up() next: its devices reset meanwhile */
+};
+
+bool node_take_down(struct manager *m, struct node_rec *n,
+		    enum take_down_then then, uint64_t timeout_ms,
+		    const char *why, struct reply *r);
 /* m->lock held */
 uint64_t stop_timeout_of(struct manager *m, const struct node_rec *n);
 /* Takes its CPUs and devices unless it has them, then loads and starts

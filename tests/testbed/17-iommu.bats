@@ -150,6 +150,20 @@ assert_node1_back() {
 	assert_node1_back 3
 }
 
+@test "shoji restart of node1 with a busy disk resets it once, while the new kernel is loaded" {
+	start_disk_load
+	run shoji_in restart node1
+	assert_status 0
+	assert_output_contains "node1: running"
+	# reset at the stop; the start after it does not reset it again
+	[ "$(grep -c "node1: PCI device $DISK reset" <<< "$output")" = 1 ] ||
+		fail "not one reset: $output"
+	# reported after the stop, by the load that waited for it
+	[[ "$output" == *"node1: stopped"*"PCI device $DISK reset"*"node1: loaded"* ]] ||
+		fail "the reset is not the load's: $output"
+	assert_node1_back 4
+}
+
 @test "shoji down gives the disk back to node0's driver" {
 	run shoji_in down
 	assert_status 0

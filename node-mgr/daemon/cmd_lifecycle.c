@@ -50,11 +50,11 @@ int do_lifecycle(struct manager *m, int argc, char **argv, struct reply *r)
 	timeout = force ? 0 : stop_timeout_of(m, n);
 	cmd_unlock(m, r);
 	if (!start) {
-		if (!node_take_down(m, n,
-				    strcmp(cmd, "stop") ? THEN_RESTART
-							: THEN_KEEP,
+		bool stop_only = !strcmp(cmd, "stop");
+
+		if (!node_take_down(m, n, stop_only ? THEN_KEEP : THEN_RESTART,
 				    timeout,
-				    !strcmp(cmd, "stop")
+				    stop_only
 					    ? (force ? "stopped by force (shoji stop --force)"
 						     : "stopped (shoji stop)")
 					    : "stopped to restart (shoji restart)",
@@ -62,7 +62,7 @@ int do_lifecycle(struct manager *m, int argc, char **argv, struct reply *r)
 			return EXIT_CANNOT;
 		reply_out(r, "node%u: stopped%s\n", n->id,
 			  force ? " by force (NMI and INIT, no clean stop)" : "");
-		if (!strcmp(cmd, "stop"))
+		if (stop_only)
 			return EXIT_GOOD;
 	}
 	cmd_lock(m, r);

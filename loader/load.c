@@ -176,6 +176,41 @@ static const struct sl_vmlinux *decompressed(const struct load_req *req,
 	return sl_vmlinux_unpack(own, bz, why, whylen) ? NULL : own;
 }
 
+int sl_warm_kernel(int fd, const struct load_req *req,
+		   struct sl_vmlinux_cache *cache, char *err, size_t errlen)
+{
+	struct shoji_info info = { .size = sizeof(info) };
+	const struct sl_vmlinux *vm;
+	struct sl_bzimage bz;
+	char *kdata;
+	size_t ksize;
+	int ret = -1;
+
+	if (req->compressed || req->verified)
+		return 0;
+	if (ioctl(fd, SHOJI_IOC_INFO, &info)) {
+		sl_fail(err, errlen, "/dev/shoji: %s", strerror(errno));
+		return -1;
+	}
+	if (info.load & SHOJI_LOAD_FILE_ONLY)
+		return 0;
+	kdata = sl_read_file(req->kernel, &ksize);
+	if (!kdata) {
+		sl_fail(err, errlen, "cannot read kernel %s: %s", req->kernel,
+			strerror(errno));
+		return -1;
+	}
+	if (!sl_bzimage_parse(&bz, kdata, ksize, err, errlen)) {
+		if (bz.shoji)
+			ret = sl_vmlinux_cached(cache, &bz, &vm, err, errlen);
+		else
+			sl_fail(err, errlen, "kernel %s was built without the Shoji patch",
+				req->kernel);
+	}
+	free(kdata);
+	return ret;
+}
+
 int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		 struct sl_vmlinux_cache *cache, struct sl_load_result *res,
 		 char *err, size_t errlen)

@@ -46,4 +46,12 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		 struct sl_vmlinux_cache *cache, struct sl_load_result *res,
 		 char *err, size_t errlen);
 
+/* Decompresses into cache the kernel that sl_load_node() would load for
+ * req, ahead of the load, so that it can run while node0 gives the node
+ * its CPUs and devices. Nothing to do when node0 would read the files
+ * itself, or the kernel goes in compressed. Returns 0, or -1 with the
+ * reason in err (the load then says it again). */
+int sl_warm_kernel(int fd, const struct load_req *req,
+		   struct sl_vmlinux_cache *cache, char *err, size_t errlen);
+
 #endif

@@ -14,6 +14,7 @@
 #include "daemon/manager.h"
 #include "daemon/manager_lock.h"
 #include "daemon/node_cycle.h"
+#include "daemon/node_ops.h"
 #include "daemon/partition.h"
 #include "daemon/plan_adopt.h"
 #include "daemon/state_save.h"
@@ -69,8 +70,25 @@ static void *bring_up_node(void *arg)
 	return NULL;
 }
 
+/* The kernel of a plan's node, decompressed ahead of its load */
+struct kernel_warm_job {
+	struct manager *m;
+	unsigned node;
+	pthread_t thread;
+	bool threaded;
+};
+
+static void *warm_kernel(void *arg)
+{
+	struct kernel_warm_job *w = arg;
+
+	node_kernel_warm(w->m, w->node);
+	return NULL;
+}
+
 int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 {
+	struct kernel_warm_job warm = { .m = m };
 	struct bring_up_job jobs[PLAN_MAX_NODES];
 	struct plan *plan;
 	unsigned done[PLAN_MAX_NODES], nr = 0;
@@ -142,7 +160,15 @@ int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 	/* Every node at once: each one's partition setup, load and start in
 	 * a thread of its own, as they share nothing (the kernel image cache
 	 * and node0's kernel serialize the loads). Each thread's output is
-	 * held and passed on in the plan's order. */
+	 * held and passed on in the plan's order. Meanwhile the first node's
+	 * kernel is decompressed, while node0 takes their CPUs offline and
+	 * their devices from its drivers: the loads then find it done. */
+	for (warm.node = 1; warm.node < PLAN_MAX_NODES &&
+			    !m->nodes[warm.node].in_plan; warm.node++)
+		;
+	if (warm.node < PLAN_MAX_NODES)
+		warm.threaded = !pthread_create(&warm.thread, NULL,
+						warm_kernel, &warm);
 	for (unsigned i = 1; i < PLAN_MAX_NODES; i++) {
 		struct bring_up_job *j = &jobs[i];
 
@@ -174,6 +200,8 @@ int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 				step = j->failed_step;
 		}
 	}
+	if (warm.threaded)
+		pthread_join(warm.thread, NULL);
 	if (step[0])
 		goto undo;
 	for (unsigned k = 0; k < nr; k++) {

@@ -2,6 +2,7 @@
  * start it, stop it, map its control page, and use its command channel.
  * The caller holds the node's op lock (or chan lock for the channel). */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,13 +49,31 @@ static void prepare_devices(void *arg)
 	partition_quiesce(d->n, d->r);
 }
 
+/* big, so not on the stack; shoji up loads nodes from threads of their
+ * own, and req_lock takes them (and the kernel cache) one at a time */
+static struct load_req req;
+static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void node_kernel_warm(struct manager *m, unsigned node)
+{
+	char err[1024];
+	int ret;
+
+	pthread_mutex_lock(&req_lock);
+	mgr_lock(m);
+	ret = m->plan ? load_req_from_plan_node(&req, m->plan, node, err,
+						sizeof(err))
+		      : -1;
+	mgr_unlock(m);
+	/* What fails here fails the load again, which says why */
+	if (!ret)
+		sl_warm_kernel(m->dev, &req, &m->kernel_cache, err,
+			       sizeof(err));
+	pthread_mutex_unlock(&req_lock);
+}
+
 int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 {
-	/* big, so not on the stack; shoji up loads nodes from threads of
-	 * their own, and req_lock takes them (and the kernel cache) one at
-	 * a time */
-	static struct load_req req;
-	static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct shoji_start start = { .size = sizeof(start), .node = n->id };
 	struct sl_load_result res;
 	struct devices_of devices;

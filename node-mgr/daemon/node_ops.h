@@ -11,6 +11,9 @@
 #include "daemon/manager.h"
 
 int node_load_start(struct manager *m, struct node_rec *n, struct reply *r);
+/* Decompresses the kernel the plan's node loads into the manager's
+ * kernel cache, for a node_load_start() to come */
+void node_kernel_warm(struct manager *m, unsigned node);
 /* Stops the node (clean for up to timeout_ms, then NMI and INIT) and
  * begins the reset of its devices: node_load_start waits for it, other
  * callers with partition_reset_end. */

@@ -25,7 +25,7 @@ NODE_QEMU   := $(OUT)/node-qemu/usr/bin/qemu-system-x86_64
 GUEST_KERNEL := $(OUT)/guest/vmlinuz
 GUEST_INITRAMFS := $(OUT)/guest/initramfs.cpio.gz
 
-.PHONY: all deps tools kernel vanilla-kernel server-kernel-deb test-patches test-server-kernel initramfs guest-kernel guest-initramfs test test-unit \
+.PHONY: all deps tools kernel vanilla-kernel server-kernel-deb test-patches test-server-kernel test-kunit initramfs guest-kernel guest-initramfs test test-unit \
 	test-fresh-root test-testbed debian-node-root demo bench clean
 .DEFAULT_GOAL := all
 
@@ -67,6 +67,17 @@ test-patches: $(KERNEL)
 	scripts/build-kernel.sh --steps shoji kernel-patches kernel-patches/shoji.config \
 		$(OUT)/kernel-steps
 
+# The series' KUnit tests (kernel-patches/kunit.config), in a kernel built
+# from $(KERNEL)'s source tree: ccache has compiled most of it already.
+KUNIT_KERNEL := $(OUT)/kunit/bzImage
+$(KUNIT_KERNEL): $(KERNEL) kernel-patches/kunit.config
+	@mkdir -p $(@D)
+	cat kernel-patches/shoji.config kernel-patches/kunit.config > $(@D)/config
+	scripts/build-kernel.sh --source-of shoji kunit kernel-patches $(@D)/config $@
+
+test-kunit: $(KUNIT_KERNEL)
+	tests/kunit/run $(KUNIT_KERNEL)
+
 test-server-kernel: | $(DEPS_STAMP)
 	scripts/build-kernel.sh --objects $(SERVER_KERNEL_ARGS) $(OUT)/server-kernel/objects
 
@@ -103,7 +114,7 @@ $(GUEST_INITRAMFS): scripts/build-guest-initramfs.sh scripts/lib/initramfs.sh \
 	scripts/build-guest-initramfs.sh $@ $$(cat $(OUT)/guest/version) \
 		$(OUT)/bin/shoji-bench
 
-test: all vanilla-kernel test-unit test-dist test-patches test-server-kernel test-fresh-root test-testbed
+test: all vanilla-kernel test-unit test-dist test-patches test-kunit test-server-kernel test-fresh-root test-testbed
 
 # The README's build in a clean Debian 12 root: proves that every step
 # waits for the dependency install and that the install brings everything.

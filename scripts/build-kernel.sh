@@ -101,12 +101,13 @@ else
 fi
 
 series_key=$(cat ${patches[@]+"${patches[@]}"} /dev/null | sha256sum | cut -c1-16)
+applied_key=$(cat "$work/.shoji-series" 2>/dev/null || true)
 # Another variant's tree is that variant's to patch: rewriting its files
 # here would have its next build recompile them.
-if [ -n "$source_of" ] && [ "$(cat "$work/.shoji-series" 2>/dev/null)" != "$series_key" ]; then
+if [ -n "$source_of" ] && [ "$applied_key" != "$series_key" ]; then
 	die "the $source_of kernel's source tree carries another patch series than $series_dir: build the $source_of kernel first"
 fi
-if [ "$(cat "$work/.shoji-series" 2>/dev/null)" != "$series_key" ]; then
+if [ "$applied_key" != "$series_key" ]; then
 	echo "build-kernel: applying the patch series to $work"
 	touched=$(
 		cat "$work/.shoji-files" 2>/dev/null || true

@@ -42,7 +42,7 @@ static void usage(FILE *f)
 "       shoji-load release NODE BB:DD.F[,...]\n"
 "       shoji-load status NODE\n"
 "       shoji-load console NODE\n"
-"       shoji-load times NODE\n"
+"       shoji-load times NODE [--agent]\n"
 "       shoji-load exec NODE [--timeout SECONDS] -- COMMAND...\n"
 "       shoji-load info\n"
 "\n"
@@ -75,8 +75,10 @@ static void usage(FILE *f)
 "times    NODE's TSC stamps from its control page and the TSC frequency, as\n"
 "         one JSON line (0: not reached): load (the load began), start\n"
 "         (start request), kernel (its kernel's platform setup, early in\n"
-"         setup_arch), running (its initcalls done and its initramfs\n"
-"         unpacked: init next), parked (it stopped).\n"
+"         setup_arch), running (its initramfs unpacked, at a late initcall;\n"
+"         the kernel then frees its init memory and runs init), parked (it\n"
+"         stopped). --agent also asks NODE's agent, the first program its\n"
+"         init starts, when it started (agent; waits up to 30 s for it).\n"
 "exec     run COMMAND with sh inside NODE (through its control page).\n"
 "info     this kernel's role and the TSC and LAPIC timer frequencies, and\n"
 "         whether node0 is locked down (it then loads nodes only from files\n"
@@ -420,9 +422,55 @@ static void node_status(int fd, unsigned node, struct shoji_status *st,
 	read_control_or_die(map_control(fd, node), node, copy, v);
 }
 
+/*
+ * When NODE's agent started, on the machine's TSC, as its report says: the
+ * first program of the node's init, so the end of the node's boot as a
+ * user sees it. Dies when the node does not run or its agent does not say.
+ */
+static uint64_t agent_started_tsc(int fd, unsigned node)
+{
+	static char reply[SHOJI_REPLY_LEN];
+	struct shoji_control *c = map_control(fd, node);
+	struct agent_report report;
+	struct ctl_copy copy;
+	struct ctl_view v;
+	size_t len;
+
+	read_control_or_die(c, node, &copy, &v);
+	if (v.state != SHOJI_STATE_RUNNING)
+		die("node%u: is %s, not running: no agent to ask when it started",
+		    node, ctl_state_name(v.state));
+	if (ctl_lock_node(fd, node))
+		die("node%u: cannot take its command lock on /dev/shoji: %s", node,
+		    strerror(errno));
+	switch (ctl_ask(c, AGENT_REPORT_REQUEST, 30, 10, &copy, &v)) {
+	case CTL_ANSWERED:
+		break;
+	case CTL_PAGE_INVALID:
+		die("node%u: its control page is invalid: %s", node, v.why);
+	case CTL_NOT_RUNNING:
+		die("node%u: the node is %s%s%s", node, ctl_state_name(v.state),
+		    v.reason[0] ? ": " : "", v.reason);
+	case CTL_NO_ANSWER:
+		die("node%u: no report from the node's agent within 30 s (node is %s)",
+		    node, ctl_state_name(v.state));
+	case CTL_TOO_LONG:
+		die("node%u: the report request does not fit the command slot", node);
+	}
+	ctl_unlock_node(fd, node);
+	len = ctl_reply(&copy, &v, reply, sizeof(reply));
+	if (!agent_report_parse(reply, len, &report))
+		die("node%u: its agent's answer is not a report: %.*s", node,
+		    (int)(len > 80 ? 80 : len), reply);
+	if (!report.started_tsc)
+		die("node%u: its agent's report does not say when it started", node);
+	return report.started_tsc;
+}
+
 static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 {
 	uint32_t stop_timeout_ms = 5000;
+	bool ask_agent = false;
 	struct shoji_info info;
 	struct ctl_copy copy;
 	struct ctl_view v;
@@ -430,6 +478,10 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 
 	/* Every argument checked before anything is done */
 	for (i = 1; i < argc; i++) {
+		if (!strcmp(cmd, "times") && !strcmp(argv[i], "--agent")) {
+			ask_agent = true;
+			continue;
+		}
 		if (!strcmp(cmd, "stop") && !strcmp(argv[i], "--timeout")) {
 			if (++i == argc)
 				die("stop: --timeout needs a value in milliseconds");
@@ -484,13 +536,19 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 		printf("\n");
 	} else if (!strcmp(cmd, "times")) {
 		struct shoji_status st;
+		uint64_t tsc_agent;
 
 		node_status(fd, node, &st, &copy, &v);
+		/* asked first: a node whose agent cannot say prints nothing */
+		tsc_agent = ask_agent ? agent_started_tsc(fd, node) : 0;
 		printf("{\"node\":%u,\"state\":\"%s\",\"tsc_khz\":%u,\"tsc_load\":%" PRIu64
 		       ",\"tsc_start\":%" PRIu64 ",\"tsc_kernel\":%" PRIu64
-		       ",\"tsc_running\":%" PRIu64 ",\"tsc_parked\":%" PRIu64 "}\n",
+		       ",\"tsc_running\":%" PRIu64 ",\"tsc_parked\":%" PRIu64,
 		       node, ctl_state_name(v.state), info.tsc_khz, v.tsc_load,
 		       v.tsc_start, v.tsc_kernel, v.tsc_running, v.tsc_parked);
+		if (ask_agent)
+			printf(",\"tsc_agent\":%" PRIu64, tsc_agent);
+		printf("}\n");
 	} else if (!strcmp(cmd, "console")) {
 		/* The whole ring fits: it is what the page has after its header */
 		static char text[SHOJI_CONTROL_SIZE + 1];

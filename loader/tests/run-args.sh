@@ -30,6 +30,8 @@ expect "stop: unexpected argument '--force' (shoji-load --help)" stop 1 --force
 expect "status: unexpected argument '--json' (shoji-load --help)" status 1 --json
 expect "start: unexpected argument '2' (shoji-load --help)" start 1 2
 expect "console: unexpected argument '--timeout' (shoji-load --help)" console 1 --timeout 5
+expect "times: unexpected argument '--agents' (shoji-load --help)" times 1 --agents
+expect "status: unexpected argument '--agent' (shoji-load --help)" status 1 --agent
 expect "exec: --timeout takes seconds (more than 0, at most 86400), not '0'" exec 1 --timeout 0 -- true
 expect "exec: --timeout takes seconds (more than 0, at most 86400), not 'soon'" exec 1 --timeout soon -- true
 expect "exec: --timeout takes seconds (more than 0, at most 86400), not 'nan'" exec 1 --timeout nan -- true

@@ -83,6 +83,22 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	assert_output_contains "Run /init as init process"
 }
 
+@test "node0 reads node1's boot stamps, its agent's start the last of them" {
+	run node0 'shoji-load times 1 --agent'
+	assert_status 0
+	[[ "$output" =~ ^\{\"node\":1,\"state\":\"running\",\"tsc_khz\":([0-9]+),\"tsc_load\":([0-9]+),\"tsc_start\":([0-9]+),\"tsc_kernel\":([0-9]+),\"tsc_running\":([0-9]+),\"tsc_parked\":0,\"tsc_agent\":([0-9]+)\}$ ]] ||
+		fail "malformed: $output"
+	local -a t=("${BASH_REMATCH[@]:2}")
+	# load < start < kernel < running < agent, on node0's TSC
+	for i in 1 2 3 4; do
+		[ "${t[i]}" -gt "${t[i - 1]}" ] || fail "stamps out of order: $output"
+	done
+	# without --agent, no agent is asked and the line has no tsc_agent
+	run node0 'shoji-load times 1'
+	assert_status 0
+	[[ "$output" == *'"tsc_parked":0}' ]] || fail "$output"
+}
+
 @test "node0's serial driver gave node1's UART up" {
 	run node0 'grep "port:000002F8" /proc/tty/driver/serial; dmesg | grep "node0 gives up"'
 	assert_status 0
@@ -144,6 +160,10 @@ apicid		: 1" ] || fail "CPUs in node1: $output"
 	assert_output_contains "node1: stopped"
 	assert_output_contains "stopped on node0's request"
 	grep -q "Shoji: node1 parked: stopped on node0's request" "$TESTBED_DIR/com2.log"
+	run node0 'shoji-load times 1 --agent'
+	assert_status 1
+	assert_output_contains "node1: is stopped, not running: no agent to ask when it started"
+	[[ "$output" != *'"tsc_start"'* ]] || fail "printed stamps: $output"
 	# the node ran over its image: starting it again needs a new load
 	run node0 'shoji-load start 1'
 	assert_status 1

@@ -66,7 +66,7 @@ runs_of() {
 	done
 }
 
-BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_init node_boot_compressed
+BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_running node_running_to_agent node_boot_compressed
 	node_start_to_kernel_compressed cold_boot crash_to_running crash_to_detection
 	restart_stop restart_load_start restart_boot restart_kernel restart_init restart_agent
 	up_to_running"
@@ -90,8 +90,9 @@ BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_init node_boot_comp
 	grep -q '^{"measure":"node_boot",.*"tsc_khz":[1-9][0-9]*,' "$boot"
 	# the phases add up to the node boot
 	median() { sed -n "s/^{\"measure\":\"$1\".*\"median_ms\":\([0-9.]*\),.*/\1/p" "$boot"; }
-	awk -v a="$(median node_start_to_kernel)" -v b="$(median node_kernel_to_init)" -v t="$(median node_boot)" \
-		'BEGIN { d = a + b - t; exit !(d < 0.01 && d > -0.01) }'
+	awk -v a="$(median node_start_to_kernel)" -v b="$(median node_kernel_to_running)" \
+		-v c="$(median node_running_to_agent)" -v t="$(median node_boot)" \
+		'BEGIN { d = a + b + c - t; exit !(d < 0.01 && d > -0.01) }'
 }
 
 @test "the report has the table, the boot times, the CSV, the JSON and a chart per mode" {
@@ -100,7 +101,8 @@ BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_init node_boot_comp
 	for config in $CONFIGS; do
 		[[ "$output" == *"($config) "* ]] || { echo "configuration $config is not in the table"; false; }
 	done
-	[[ "$output" == *"node boot: start request -> init"* ]]
+	[[ "$output" == *"node boot: start request -> init's agent starts"* ]]
+	[[ "$output" == *"  kernel running -> agent started"* ]]
 	[[ "$output" == *"node boot, the node decompressing its kernel"* ]]
 	[[ "$output" == *"cold boot: QEMU launch -> init"* ]]
 	[[ "$output" == *"node crash -> running again"* ]]

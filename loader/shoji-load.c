@@ -425,21 +425,22 @@ static void node_status(int fd, unsigned node, struct shoji_status *st,
 /*
  * When NODE's agent started, on the machine's TSC, as its report says: the
  * first program of the node's init, so the end of the node's boot as a
- * user sees it. Dies when the node does not run or its agent does not say.
+ * user sees it. state is the node's state in the page just read. Dies when
+ * the node does not run or its agent does not say.
  */
-static uint64_t agent_started_tsc(int fd, unsigned node)
+static uint64_t agent_started_tsc(int fd, unsigned node, uint32_t state)
 {
 	static char reply[SHOJI_REPLY_LEN];
-	struct shoji_control *c = map_control(fd, node);
+	struct shoji_control *c;
 	struct agent_report report;
 	struct ctl_copy copy;
 	struct ctl_view v;
 	size_t len;
 
-	read_control_or_die(c, node, &copy, &v);
-	if (v.state != SHOJI_STATE_RUNNING)
+	if (state != SHOJI_STATE_RUNNING)
 		die("node%u: is %s, not running: no agent to ask when it started",
-		    node, ctl_state_name(v.state));
+		    node, ctl_state_name(state));
+	c = map_control(fd, node);
 	if (ctl_lock_node(fd, node))
 		die("node%u: cannot take its command lock on /dev/shoji: %s", node,
 		    strerror(errno));
@@ -540,7 +541,7 @@ static int cmd_simple(const char *cmd, unsigned node, int argc, char **argv)
 
 		node_status(fd, node, &st, &copy, &v);
 		/* asked first: a node whose agent cannot say prints nothing */
-		tsc_agent = ask_agent ? agent_started_tsc(fd, node) : 0;
+		tsc_agent = ask_agent ? agent_started_tsc(fd, node, v.state) : 0;
 		printf("{\"node\":%u,\"state\":\"%s\",\"tsc_khz\":%u,\"tsc_load\":%" PRIu64
 		       ",\"tsc_start\":%" PRIu64 ",\"tsc_kernel\":%" PRIu64
 		       ",\"tsc_running\":%" PRIu64 ",\"tsc_parked\":%" PRIu64,

@@ -77,6 +77,8 @@ int do_logs(struct manager *m, int argc, char **argv, struct reply *r)
 		size_t got;
 		FILE *f;
 
+		/* a log kept before the command is in its file */
+		event_flush(m);
 		if (latest_kept_log(m, n->id, name, sizeof(name))) {
 			reply_err(r, "shoji: node%u has no kept log of an earlier failure\n",
 				  n->id);

@@ -368,14 +368,19 @@ int cmd_daemon(int argc, char **argv)
 		close(m->dev);
 		m->dev = -1;
 	}
+	err = event_writer_start(m);
 	event_log(m, "manager", "started (pid %d)%s", (int)getpid(),
 		  m->dev < 0 ? "; no /dev/shoji: nodes cannot be run" : "");
+	if (err)
+		event_log(m, "manager", "cannot start the journal's writer thread: %s; the threads that log write the journal",
+			  strerror(err));
 	state_restore(m);
 	/* Without them no failure would be seen: no manager rather than a blind one. */
 	if (start_thread(m, watcher, "watcher") ||
 	    start_thread(m, agent_poller, "agent poller") ||
 	    start_thread(m, guest_poller, "guest poller") ||
 	    start_thread(m, dma_fault_watcher, "DMA fault watcher")) {
+		event_flush(m);
 		close(lfd);
 		unlink(m->socket_path);
 		return EXIT_CANNOT;
@@ -426,6 +431,7 @@ int cmd_daemon(int argc, char **argv)
 	/* The nodes keep running: a new manager finds them */
 	event_log(m, "manager", "stopped by signal %d; the nodes keep running",
 		  (int)stop_signal);
+	event_flush(m);
 	close(lfd);
 	unlink(m->socket_path);
 	return EXIT_GOOD;

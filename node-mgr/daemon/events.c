@@ -2,11 +2,15 @@
  * STATE_DIR/events.log, "TIME NODE TEXT", kept across manager restarts.
  * The kernel log of a node that crashed or hung is kept beside it in
  * STATE_DIR/logs/. Both are queued in memory and written, in order, by
- * the first of the caller (if it does not hold m->lock) and mgr_unlock
- * (manager_lock.c), which says when the caller holds the lock
- * (event_hold): nothing waits for a disk while holding m->lock. */
+ * the journal's writer thread: a thread that logs does not wait for the
+ * disk, so a failed node's stop, load and start never wait for a line
+ * about it to be synced (some 10-30 ms each on a slow disk). A holder of
+ * m->lock only queues (event_hold); mgr_unlock (manager_lock.c) wakes
+ * the writer. Without the thread, the caller writes the queue itself
+ * once it does not hold m->lock. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,9 @@ struct pending {
 
 static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pending *queue_head, **queue_tail = &queue_head;
+/* Under queue_lock: the writer thread runs, and what wakes it */
+static bool writer_runs;
+static pthread_cond_t writer_wake = PTHREAD_COND_INITIALIZER;
 /* Held while the queue is written out, so that lines reach the journal
  * in the order they were queued. */
 static pthread_mutex_t event_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -112,6 +119,47 @@ bool event_queued(void)
 	return __atomic_load_n(&queue_head, __ATOMIC_ACQUIRE) != NULL;
 }
 
+void event_kick(struct manager *m)
+{
+	bool writer;
+
+	pthread_mutex_lock(&queue_lock);
+	writer = writer_runs;
+	if (writer)
+		pthread_cond_signal(&writer_wake);
+	pthread_mutex_unlock(&queue_lock);
+	if (!writer)
+		event_flush(m);
+}
+
+static void *journal_writer(void *arg)
+{
+	struct manager *m = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&queue_lock);
+		while (!queue_head)
+			pthread_cond_wait(&writer_wake, &queue_lock);
+		pthread_mutex_unlock(&queue_lock);
+		event_flush(m);
+	}
+	return NULL;
+}
+
+int event_writer_start(struct manager *m)
+{
+	pthread_t t;
+	int err = pthread_create(&t, NULL, journal_writer, m);
+
+	if (err)
+		return err;
+	pthread_detach(t);
+	pthread_mutex_lock(&queue_lock);
+	writer_runs = true;
+	pthread_mutex_unlock(&queue_lock);
+	return 0;
+}
+
 void event_flush(struct manager *m)
 {
 	char path[PATH_MAX + 16];
@@ -185,7 +233,7 @@ void event_log(struct manager *m, const char *node, const char *fmt, ...)
 	p->len = strlen(p->text);
 	enqueue(p);
 	if (!held_here)
-		event_flush(m);
+		event_kick(m);
 }
 
 void event_keep_log(struct manager *m, unsigned node, const char *why,
@@ -232,7 +280,7 @@ void event_keep_log(struct manager *m, unsigned node, const char *why,
 	/* written before the journal line that names it: queued first */
 	enqueue(p);
 	if (!held_here)
-		event_flush(m);
+		event_kick(m);
 }
 
 void event_print(struct manager *m, struct reply *r, bool follow)
@@ -241,6 +289,8 @@ void event_print(struct manager *m, struct reply *r, bool follow)
 	ssize_t got;
 	int fd;
 
+	/* what was logged before the command is in the file */
+	event_flush(m);
 	snprintf(path, sizeof(path), "%s/events.log", m->state_dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {

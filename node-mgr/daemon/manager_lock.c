@@ -1,7 +1,9 @@
 /* m->lock and the work deferred to its release. A holder of the lock
  * does no I/O: the journal lines it logs are queued (events.c) and its
- * changes to what the state file keeps are counted (state_changed);
- * mgr_unlock writes both once the lock is released, the journal first. */
+ * changes to what the state file keeps are counted (state_changed).
+ * Once the lock is released, mgr_unlock writes the state, the journal
+ * before it, when it changed, and otherwise leaves the journal's lines
+ * to its writer thread. */
 #include <pthread.h>
 #include <stdint.h>
 
@@ -49,12 +51,14 @@ void mgr_unlock(struct manager *m)
 	event_hold(false);
 	pthread_mutex_unlock(&m->lock);
 	/* the journal first: it says what the state then records */
-	if (event_queued())
+	if (changed) {
 		event_flush(m);
-	/* also when another thread's write saved the change: its result
-	 * is this thread's to tell */
-	if (changed)
+		/* also when another thread's write saved the change: its
+		 * result is this thread's to tell */
 		state_flush_to(m, want);
+	} else if (event_queued()) {
+		event_kick(m);
+	}
 }
 
 void state_changed(struct manager *m)

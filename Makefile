@@ -40,6 +40,7 @@ include node-mgr/rules.mk
 include bench/rules.mk
 include loader/rules.mk
 include tests/tools/rules.mk
+include initramfs/rules.mk
 include dist/rules.mk
 
 # The same source without the patch series: the benchmarks' plain Linux.
@@ -91,14 +92,15 @@ initramfs: $(INITRAMFS) $(NODE_INITRAMFS) $(NODE_QEMU)
 # file list whenever it installs another version. A node's leaves it out,
 # so that it loads and unpacks in a fraction of the time, and finds QEMU
 # on its own disk (the testbed puts $(NODE_QEMU)'s tree there); of the
-# tools it carries only NODE_TOOLS: the agent alone instead of `shoji`
-# and `shoji-load`, whose libraries were a third of it.
+# tools it carries only NODE_TOOLS: the agent, shoji-bench and the tests'
+# tools as one static program (initramfs/rules.mk), not `shoji` and
+# `shoji-load`, whose libraries were a third of it, nor the C library.
 INITRAMFS_DEPS = scripts/build-initramfs.sh scripts/lib/initramfs.sh \
 	$(wildcard initramfs/*) testbed/exec-agent guest/launch guest/ctl $(TOOLS)
 QEMU_PACKAGE_LIST = $(wildcard /var/lib/dpkg/info/qemu-system-x86.list)
 $(INITRAMFS): $(INITRAMFS_DEPS) $(QEMU_PACKAGE_LIST) | $(DEPS_STAMP)
 	scripts/build-initramfs.sh $@ $(TOOLS)
-$(NODE_INITRAMFS): $(INITRAMFS_DEPS) | $(DEPS_STAMP)
+$(NODE_INITRAMFS): $(INITRAMFS_DEPS) $(NODE_TOOLS) | $(DEPS_STAMP)
 	scripts/build-initramfs.sh --without-qemu $@ $(NODE_TOOLS)
 $(NODE_QEMU): scripts/build-initramfs.sh scripts/lib/initramfs.sh $(QEMU_PACKAGE_LIST) \
 		| $(DEPS_STAMP)

@@ -8,7 +8,7 @@ BENCH_LIB_SRCS := bench/tsc.c bench/stats.c bench/report.c bench/workloads.c \
 BENCH_MAIN_SRC := bench/shoji-bench.c
 
 TOOLS += $(OUT)/bin/shoji-bench
-NODE_TOOLS += $(OUT)/bin/shoji-bench
+NODE_TOOL_SRCS += $(BENCH_LIB_SRCS) $(BENCH_MAIN_SRC)
 tools: $(OUT)/bin/shoji-bench
 $(OUT)/bin/shoji-bench: $(call nm_objs,gcc,$(BENCH_LIB_SRCS) $(BENCH_MAIN_SRC))
 	@mkdir -p $(@D)

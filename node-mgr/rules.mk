@@ -82,11 +82,11 @@ NM_TEST_BINS := $(NM_UNIT_TESTS:%=$(OUT)/tests/%) \
 	$(OUT)/tests/$(NM_TRUNCATE_TEST)
 
 TOOLS += $(OUT)/bin/shoji
-# The agent as a program of its own: a node's initramfs carries it, and
-# what else a node runs, in NODE_TOOLS, not `shoji` and its libraries.
-NM_AGENT_SRCS := node-mgr/agent/agent.c node-mgr/agent/agent_main.c
+# The agent as a program of its own: a node's initramfs carries it (in
+# shoji-node-tools, initramfs/rules.mk), not `shoji` and its libraries.
+NM_AGENT_SRCS := node-mgr/agent/agent.c node-mgr/agent/shoji-agent.c
 TOOLS += $(OUT)/bin/shoji-agent
-NODE_TOOLS += $(OUT)/bin/shoji-agent
+NODE_TOOL_SRCS += $(NM_AGENT_SRCS)
 
 tools: $(TOOLS)
 

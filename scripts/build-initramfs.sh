@@ -8,6 +8,7 @@
 #
 # A node's initramfs leaves QEMU (most of the size) out: the node's init
 # finds it in qemu/ on the node's own disk, where the --only-qemu tree goes.
+# Its own programs come as shoji-node-tools, which needs no library.
 set -euo pipefail
 
 qemu=with
@@ -51,6 +52,12 @@ install -D -m 0755 "$repo/initramfs/stress" "$root/usr/libexec/shoji/stress"
 install -D -m 0755 "$repo/guest/ctl" "$root/usr/libexec/shoji/guest-ctl"
 for bin in "$@"; do
 	initramfs_copy_with_libs "$bin" "/usr/bin/$(basename "$bin")"
+	# one program for several (initramfs/node-tools.c): a link for each
+	if [ "$(basename "$bin")" = shoji-node-tools ]; then
+		for name in $("$bin" --list); do
+			ln -s shoji-node-tools "$root/usr/bin/$name"
+		done
+	fi
 done
 [ $qemu = without ] || add_qemu
 

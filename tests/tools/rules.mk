@@ -1,10 +1,11 @@
 # Tools the testbed tests run inside the kernels; they go into node0's
-# initramfs with the other tools, and into a node's. Uses the object rules of node-mgr/rules.mk.
+# initramfs with the other tools, and into a node's (in shoji-node-tools,
+# initramfs/rules.mk). Uses the object rules of node-mgr/rules.mk.
 
 TEST_TOOLS := shoji-memtest shoji-dma-probe shoji-kexec-probe
 
 TOOLS += $(TEST_TOOLS:%=$(OUT)/bin/%)
-NODE_TOOLS += $(TEST_TOOLS:%=$(OUT)/bin/%)
+NODE_TOOL_SRCS += $(TEST_TOOLS:%=tests/tools/%.c)
 tools: $(TEST_TOOLS:%=$(OUT)/bin/%)
 $(OUT)/bin/shoji-%: $(NM_OBJ)/gcc/tests/tools/shoji-%.o
 	@mkdir -p $(@D)

@@ -25,9 +25,11 @@ static const struct node_tool {
 	{ "shoji-kexec-probe", shoji_kexec_probe_main },
 };
 
+#define NODE_TOOLS_COUNT (sizeof(node_tools) / sizeof(node_tools[0]))
+
 static const struct node_tool *node_tool_named(const char *name)
 {
-	for (size_t i = 0; i < sizeof(node_tools) / sizeof(node_tools[0]); i++)
+	for (size_t i = 0; i < NODE_TOOLS_COUNT; i++)
 		if (!strcmp(node_tools[i].name, name))
 			return &node_tools[i];
 	return NULL;
@@ -47,13 +49,13 @@ static int usage(FILE *to, int status)
 
 int main(int argc, char **argv)
 {
-	const char *name = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	const struct node_tool *tool;
+	const char *slash;
 
 	if (argc < 1)
 		return usage(stderr, 2);
-	name = name ? name + 1 : argv[0];
-	tool = node_tool_named(name);
+	slash = strrchr(argv[0], '/');
+	tool = node_tool_named(slash ? slash + 1 : argv[0]);
 	if (tool)
 		return tool->main(argc, argv);
 	if (argc < 2)
@@ -61,7 +63,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage(stdout, 0);
 	if (!strcmp(argv[1], "--list")) {
-		for (size_t i = 0; i < sizeof(node_tools) / sizeof(node_tools[0]); i++)
+		for (size_t i = 0; i < NODE_TOOLS_COUNT; i++)
 			puts(node_tools[i].name);
 		return 0;
 	}

@@ -11,14 +11,11 @@ NODE_TOOL_MAINS := $(foreach f,$(NODE_TOOL_SRCS),$(if $(filter shoji-%,$(notdir 
 node_tool_objs = $(call nm_objs,$(1),initramfs/node-tools.c \
 	$(filter-out $(NODE_TOOL_MAINS),$(sort $(NODE_TOOL_SRCS)))) \
 	$(call nm_objs,node-tools/$(1),$(NODE_TOOL_MAINS))
-rename_main = objcopy --redefine-sym main=$(subst -,_,$(notdir $*))_main $< $@
 
-$(NM_OBJ)/node-tools/gcc/%.o: $(NM_OBJ)/gcc/%.o
+# node-tools/FLAVOUR/PATH.o from FLAVOUR/PATH.o
+$(NM_OBJ)/node-tools/%.o: $(NM_OBJ)/%.o
 	@mkdir -p $(@D)
-	$(rename_main)
-$(NM_OBJ)/node-tools/asan/%.o: $(NM_OBJ)/asan/%.o
-	@mkdir -p $(@D)
-	$(rename_main)
+	objcopy --redefine-sym main=$(subst -,_,$(notdir $*))_main $< $@
 
 $(OUT)/bin/shoji-node-tools: $(call node_tool_objs,gcc)
 	@mkdir -p $(@D)

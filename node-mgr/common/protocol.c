@@ -191,6 +191,28 @@ void reply_release(struct reply *r)
 		send_held(r);
 }
 
+void reply_pass_on(struct reply *from, struct reply *to)
+{
+	from->held = 0;
+	if (!from->hold)
+		return;
+	if (fclose(from->hold))
+		from->gone = true;
+	from->hold = NULL;
+	if (!from->gone && from->hold_len && !to->gone) {
+		if (to->hold) {
+			if (fwrite(from->hold_buf, 1, from->hold_len,
+				   to->hold) != from->hold_len)
+				to->gone = true;
+		} else if (write_all(to->fd, from->hold_buf, from->hold_len)) {
+			to->gone = true;
+		}
+	}
+	free(from->hold_buf);
+	from->hold_buf = NULL;
+	from->hold_len = 0;
+}
+
 void reply_vprintf(struct reply *r, char stream, const char *fmt, va_list ap)
 {
 	char *text = NULL;

@@ -56,6 +56,12 @@ void reply_vprintf(struct reply *r, char stream, const char *fmt, va_list ap)
  * as they come. */
 void reply_hold(struct reply *r);
 void reply_release(struct reply *r);
+/* Ends from's holds and passes what it held on to to: held there too if
+ * to is held, else sent. from is a held reply on to's connection for
+ * another thread working for the same command, so that two threads never
+ * write into one memory stream at once (without memory to hold, frames
+ * go out as they come, as ever). */
+void reply_pass_on(struct reply *from, struct reply *to);
 /* Sends what is held, whatever the holds, then the exit status */
 void reply_exit(struct reply *r, int status);
 /* false once the command has closed its end (for -f loops) */

@@ -15,7 +15,6 @@
 #include "daemon/manager_lock.h"
 #include "daemon/node_cycle.h"
 #include "daemon/node_ops.h"
-#include "daemon/partition.h"
 #include "daemon/plan_adopt.h"
 #include "daemon/state_save.h"
 
@@ -48,25 +47,19 @@ struct bring_up_job {
 	const char *failed_step;	/* NULL: brought up */
 };
 
+/* node_bring_up takes the partition itself, and saves the state once
+ * for it and the load that follows */
 static void *bring_up_node(void *arg)
 {
 	struct bring_up_job *j = arg;
-	struct manager *m = j->m;
-	int ret;
+	int ret = node_bring_up(j->m, j->n, &j->r);
 
 	pthread_mutex_lock(&j->n->op);
-	ret = partition_take(m, j->n, j->pn, &j->r);
+	j->partitioned = j->n->partitioned;
 	pthread_mutex_unlock(&j->n->op);
-	if (ret) {
-		j->failed_step = "partition setup";
-		return NULL;
-	}
-	j->partitioned = true;
-	mgr_lock(m);
-	state_changed(m);
-	mgr_unlock(m);
-	if (node_bring_up(m, j->n, &j->r))
-		j->failed_step = "load and start";
+	if (ret)
+		j->failed_step = j->partitioned ? "load and start"
+						: "partition setup";
 	return NULL;
 }
 

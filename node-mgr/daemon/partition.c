@@ -99,8 +99,8 @@ static void pci_driver(const char *addr, char *driver, size_t len)
 	driver[n] = '\0';
 }
 
-static int pci_detach(const char *addr, char *driver, size_t len,
-		      struct reply *r)
+static int pci_detach(unsigned node, const char *addr, char *driver,
+		      size_t len, struct reply *r)
 {
 	char path[128];
 	int e;
@@ -110,8 +110,8 @@ static int pci_detach(const char *addr, char *driver, size_t len,
 		 addr);
 	e = write_text(path, NO_DRIVER);
 	if (e) {
-		reply_err(r, "shoji: PCI device %s: cannot set %s: %s\n", addr,
-			  path, strerror(e));
+		reply_err(r, "shoji: node%u: PCI device %s: cannot set %s: %s\n",
+			  node, addr, path, strerror(e));
 		return -1;
 	}
 	if (driver[0]) {
@@ -119,8 +119,8 @@ static int pci_detach(const char *addr, char *driver, size_t len,
 			 addr);
 		e = write_text(path, addr);
 		if (e) {
-			reply_err(r, "shoji: PCI device %s: cannot unbind it from node0's driver %s: %s\n",
-				  addr, driver, strerror(e));
+			reply_err(r, "shoji: node%u: PCI device %s: cannot unbind it from node0's driver %s: %s\n",
+				  node, addr, driver, strerror(e));
 			snprintf(path, sizeof(path),
 				 "/sys/bus/pci/devices/%s/driver_override", addr);
 			write_text(path, "\n");
@@ -202,19 +202,105 @@ static int pci_find(const struct pci_ref *ref, struct pci_ref *out)
 	return ret;
 }
 
+/* A node's PCI devices taken from node0's drivers, in a thread of their
+ * own: a driver's unbind (an NVMe controller shut down, its disks
+ * removed) takes as long as taking a CPU offline, and the two wait for
+ * different things in node0's kernel. */
+struct devices_take {
+	struct node_rec *n;
+	const struct plan_node *pn;
+	struct reply r;
+	pthread_t thread;
+	int ret;
+};
+
+static void *take_devices(void *arg)
+{
+	struct devices_take *t = arg;
+	struct node_rec *n = t->n;
+
+	t->ret = 0;
+	for (unsigned i = 0; i < t->pn->pci_count; i++) {
+		const struct pci_ref *ref = &t->pn->pci[i].ref;
+		struct pci_detached *d = &n->pci[n->nr_pci];
+		struct pci_ref found;
+
+		if (ref->by_id) {
+			if (pci_find(ref, &found)) {
+				reply_err(&t->r, "shoji: node%u: no PCI device %04x:%04x on this machine\n",
+					  n->id, ref->vendor, ref->device);
+				t->ret = -1;
+				break;
+			}
+			ref = &found;
+		}
+		units_format_pci(ref, d->address, sizeof(d->address));
+		if (pci_detach(n->id, d->address, d->driver,
+			       sizeof(d->driver), &t->r)) {
+			t->ret = -1;
+			break;
+		}
+		n->nr_pci++;
+		reply_out(&t->r, "node%u: PCI device %s detached from node0%s%s%s\n",
+			  n->id, d->address, d->driver[0] ? " (driver " : "",
+			  d->driver, d->driver[0] ? ")" : "");
+	}
+	return NULL;
+}
+
+/* The node's CPUs taken offline in node0, in turn (node0's kernel takes
+ * one at a time anyway); 0, or -1 after saying why to r */
+static int take_cpus(struct node_rec *n, const struct plan_node *pn,
+		     struct reply *r)
+{
+	for (unsigned cpu = 0; cpu < CPUSET_MAX; cpu++) {
+		int online, e;
+
+		if (!cpuset_has(&pn->cpus, cpu))
+			continue;
+		if (n->nr_cpus >= SHOJI_MAX_CPUS) {
+			reply_err(r, "shoji: node%u: more than %d CPUs\n",
+				  n->id, SHOJI_MAX_CPUS);
+			return -1;
+		}
+		online = cpu_online(cpu);
+		if (online < 0) {
+			reply_err(r, "shoji: node%u: CPU %u does not exist\n",
+				  n->id, cpu);
+			return -1;
+		}
+		n->cpus[n->nr_cpus] = cpu;
+		n->cpu_was_online[n->nr_cpus] = online;
+		n->nr_cpus++;
+		if (!online)
+			continue;
+		e = cpu_set_online(cpu, false);
+		if (e) {
+			reply_err(r, "shoji: node%u: cannot take CPU %u offline in node0: %s\n",
+				  n->id, cpu, strerror(e));
+			n->cpu_was_online[n->nr_cpus - 1] = false;
+			return -1;
+		}
+		reply_out(r, "node%u: CPU %u offline in node0\n", n->id, cpu);
+	}
+	return 0;
+}
+
 int partition_take(struct manager *m, struct node_rec *n,
 		   const struct plan_node *pn, struct reply *r)
 {
+	struct devices_take devices = { .n = n, .pn = pn,
+					.r = { .fd = r->fd } };
 	char *iomem = NULL;
-	unsigned cpu, i;
-	int online;
+	bool threaded;
+	int ret;
 
 	/* The memory first: nothing to undo if it is not reserved */
 	if (sysroot_read("/proc/iomem", &iomem)) {
 		reply_err(r, "shoji: node%u: cannot read /proc/iomem\n", n->id);
 		return -1;
 	}
-	for (i = 0; i < pn->memory_count; i++) {
+	for (unsigned i = 0; i < pn->memory_count; i++) {
 		const struct mem_range *mr = &pn->memory[i].range;
 
 		if (!range_reserved(iomem, mr->addr, mr->size)) {
@@ -232,61 +318,22 @@ int partition_take(struct manager *m, struct node_rec *n,
 	n->nr_cpus = 0;
 	n->nr_pci = 0;
 	n->partitioned = true;
-	for (cpu = 0; cpu < CPUSET_MAX; cpu++) {
-		if (!cpuset_has(&pn->cpus, cpu))
-			continue;
-		if (n->nr_cpus >= SHOJI_MAX_CPUS) {
-			reply_err(r, "shoji: node%u: more than %d CPUs\n",
-				  n->id, SHOJI_MAX_CPUS);
-			goto undo;
-		}
-		online = cpu_online(cpu);
-		if (online < 0) {
-			reply_err(r, "shoji: node%u: CPU %u does not exist\n",
-				  n->id, cpu);
-			goto undo;
-		}
-		n->cpus[n->nr_cpus] = cpu;
-		n->cpu_was_online[n->nr_cpus] = online;
-		n->nr_cpus++;
-		if (online) {
-			int e = cpu_set_online(cpu, false);
-
-			if (e) {
-				reply_err(r, "shoji: node%u: cannot take CPU %u offline in node0: %s\n",
-					  n->id, cpu, strerror(e));
-				n->cpu_was_online[n->nr_cpus - 1] = false;
-				goto undo;
-			}
-			reply_out(r, "node%u: CPU %u offline in node0\n",
-				  n->id, cpu);
-		}
-	}
-	for (i = 0; i < pn->pci_count; i++) {
-		const struct pci_ref *ref = &pn->pci[i].ref;
-		struct pci_detached *d = &n->pci[n->nr_pci];
-		struct pci_ref found;
-
-		if (ref->by_id) {
-			if (pci_find(ref, &found)) {
-				reply_err(r, "shoji: node%u: no PCI device %04x:%04x on this machine\n",
-					  n->id, ref->vendor, ref->device);
-				goto undo;
-			}
-			ref = &found;
-		}
-		units_format_pci(ref, d->address, sizeof(d->address));
-		if (pci_detach(d->address, d->driver, sizeof(d->driver), r))
-			goto undo;
-		n->nr_pci++;
-		reply_out(r, "node%u: PCI device %s detached from node0%s%s%s\n",
-			  n->id, d->address, d->driver[0] ? " (driver " : "",
-			  d->driver, d->driver[0] ? ")" : "");
+	/* The devices while the CPUs go offline: the two touch different
+	 * fields of n. Their messages follow the CPUs', as when in turn. */
+	reply_hold(&devices.r);
+	threaded = !pthread_create(&devices.thread, NULL, take_devices,
+				   &devices);
+	ret = take_cpus(n, pn, r);
+	if (threaded)
+		pthread_join(devices.thread, NULL);
+	else if (!ret)
+		take_devices(&devices);	/* no thread: here, in turn */
+	reply_pass_on(&devices.r, r);
+	if (ret || devices.ret) {
+		partition_give_back(m, n, r);
+		return -1;
 	}
 	return 0;
-undo:
-	partition_give_back(m, n, r);
-	return -1;
 }
 
 /* Stops a stopped node's devices: with I/O, memory and bus mastering off

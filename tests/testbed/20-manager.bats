@@ -90,6 +90,26 @@ teardown() {
 	assert_output_contains "failed at load and start; undone"
 }
 
+@test "a device node0 cannot give up while its CPU goes offline: both undone" {
+	before=$(partition_view)
+	# node1's disk is detached while its CPU goes offline; a read-only
+	# driver_override makes the detach fail after the CPU went.
+	node0 'f=$(readlink -f /sys/bus/pci/devices/0000:00:03.0)/driver_override
+		echo > /tmp/driver_override
+		mount --bind /tmp/driver_override "$f"
+		mount -o remount,ro,bind "$f"'
+	run shoji_in up /shoji/$PLAN
+	node0 'umount "$(readlink -f /sys/bus/pci/devices/0000:00:03.0)/driver_override"'
+	assert_status 1
+	assert_output_contains "node1: CPU 1 offline in node0"
+	assert_output_contains "shoji: node1: PCI device 0000:00:03.0: cannot set /sys/bus/pci/devices/0000:00:03.0/driver_override: Read-only file system"
+	assert_output_contains "node1: CPU 1 online in node0 again"
+	assert_output_contains "shoji: up: node1: partition setup failed"
+	[ "$(partition_view)" = "$before" ] || fail "the partition changed: $before -> $(partition_view)"
+	run shoji_in events
+	assert_output_contains "failed at partition setup; undone"
+}
+
 @test "shoji up starts node1 on its own CPU, memory and disk" {
 	run shoji_in up /shoji/$PLAN
 	assert_status 0

@@ -163,6 +163,42 @@ static void test_held(void)
 	close(sv[0]);
 }
 
+/* Another thread's held reply passed on: after what the command's reply
+ * held so far, or sent at once if it holds nothing */
+static void test_pass_on(void)
+{
+	int sv[2];
+	struct reply r = { .fd = -1 }, other;
+	char buf[256];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	r.fd = sv[0];
+	other = (struct reply){ .fd = r.fd };
+	reply_hold(&r);
+	reply_hold(&other);
+	reply_out(&other, "b\n");
+	reply_out(&r, "a\n");
+	reply_pass_on(&other, &r);
+	CHECK(!other.hold && !other.held);
+	CHECK(waiting(sv[1], buf, sizeof(buf)) == 0);
+	reply_out(&r, "c\n");
+	reply_release(&r);
+	waiting(sv[1], buf, sizeof(buf));
+	CHECK_STR(buf, "o 2\na\no 2\nb\no 2\nc\n");
+	/* the command's reply not held: at once */
+	reply_hold(&other);
+	reply_err(&other, "d\n");
+	CHECK(waiting(sv[1], buf, sizeof(buf)) == 0);
+	reply_pass_on(&other, &r);
+	waiting(sv[1], buf, sizeof(buf));
+	CHECK_STR(buf, "e 2\nd\n");
+	/* nothing held: nothing sent */
+	reply_pass_on(&other, &r);
+	CHECK(waiting(sv[1], buf, sizeof(buf)) == 0);
+	close(sv[1]);
+	close(sv[0]);
+}
+
 /* The command reaches a listening socket and is told, by errno, why it
  * could not: the client tells "not running" from "not root" by it. */
 static void test_connect(void)
@@ -200,6 +236,7 @@ int main(void)
 	test_bad_requests();
 	test_frames();
 	test_held();
+	test_pass_on();
 	test_connect();
 	return check_summary();
 }

@@ -69,7 +69,7 @@ runs_of() {
 BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_running node_running_to_agent node_boot_compressed
 	node_start_to_kernel_compressed cold_boot crash_to_running crash_to_detection
 	restart_stop restart_load_start restart_boot restart_kernel restart_init restart_agent
-	up_to_running"
+	up_to_running up_start_all up_node1_boot up_node2_boot"
 
 @test "node boot, its phases, cold boot, restart and a plan's start were each measured once" {
 	boot=$RESULTS/boot.jsonl
@@ -93,6 +93,9 @@ BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_running node_runnin
 	awk -v a="$(median node_start_to_kernel)" -v b="$(median node_kernel_to_running)" \
 		-v c="$(median node_running_to_agent)" -v t="$(median node_boot)" \
 		'BEGIN { d = a + b + c - t; exit !(d < 0.01 && d > -0.01) }'
+	# a plan's start: its nodes start before they run
+	awk -v a="$(median up_start_all)" -v t="$(median up_to_running)" \
+		'BEGIN { exit !(a < t) }'
 }
 
 @test "the report has the table, the boot times, the CSV, the JSON and a chart per mode" {
@@ -108,6 +111,7 @@ BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_running node_runnin
 	[[ "$output" == *"node crash -> running again"* ]]
 	[[ "$output" == *"  started -> running (boot, init, agent)"* ]]
 	[[ "$output" == *"shoji up three-nodes.ini -> both running"* ]]
+	[[ "$output" == *"  up -> the last node started (setup, loads)"* ]]
 	[[ "$output" =~ "node boot / cold boot "\ +[0-9.]+\ +"target <= 0.25"\ +(met|NOT\ MET) ]]
 	[ "$(head -n 1 "$RESULTS/results.csv")" = \
 		"config,mode,block_bytes,iterations,repetitions,runs,min_ms,median_ms,max_ms,ratio_to_1,seed_ratio" ]

@@ -319,9 +319,12 @@ int partition_take(struct manager *m, struct node_rec *n,
 	n->nr_pci = 0;
 	n->partitioned = true;
 	/* The devices while the CPUs go offline: the two touch different
-	 * fields of n. Their messages follow the CPUs', as when in turn. */
+	 * fields of n. Their messages follow the CPUs', as when in turn;
+	 * without memory to hold them, frames of two threads would mix on
+	 * the connection, so the devices come after the CPUs then. */
 	reply_hold(&devices.r);
-	threaded = !pthread_create(&devices.thread, NULL, take_devices,
+	threaded = devices.r.hold &&
+		   !pthread_create(&devices.thread, NULL, take_devices,
 				   &devices);
 	ret = take_cpus(n, pn, r);
 	if (threaded)

@@ -171,8 +171,12 @@ int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 					    .pn = &plan->nodes[i],
 					    .r = { .fd = r->fd } };
 		reply_hold(&j->r);
-		j->threaded = !pthread_create(&j->thread, NULL,
-					      bring_up_node, j);
+		/* Without memory to hold its output, a node's frames would
+		 * mix with another thread's on the connection: it is brought
+		 * up here, in turn, while the others' are held. */
+		j->threaded = j->r.hold &&
+			      !pthread_create(&j->thread, NULL, bring_up_node,
+					      j);
 		if (!j->threaded)
 			bring_up_node(j);
 	}

@@ -171,15 +171,23 @@ void reply_hold(struct reply *r)
 		r->hold = open_memstream(&r->hold_buf, &r->hold_len);
 }
 
-static void send_held(struct reply *r)
+/* What r holds, to r's own connection or into what to holds */
+static void send_held(struct reply *r, struct reply *to)
 {
 	if (!r->hold)
 		return;
 	if (fclose(r->hold))
 		r->gone = true;
 	r->hold = NULL;
-	if (!r->gone && r->hold_len && write_all(r->fd, r->hold_buf, r->hold_len))
-		r->gone = true;
+	if (!r->gone && r->hold_len && !to->gone) {
+		if (to != r && to->hold) {
+			if (fwrite(r->hold_buf, 1, r->hold_len, to->hold) !=
+			    r->hold_len)
+				to->gone = true;
+		} else if (write_all(to->fd, r->hold_buf, r->hold_len)) {
+			to->gone = true;
+		}
+	}
 	free(r->hold_buf);
 	r->hold_buf = NULL;
 	r->hold_len = 0;
@@ -188,29 +196,13 @@ static void send_held(struct reply *r)
 void reply_release(struct reply *r)
 {
 	if (r->held && !--r->held)
-		send_held(r);
+		send_held(r, r);
 }
 
 void reply_pass_on(struct reply *from, struct reply *to)
 {
 	from->held = 0;
-	if (!from->hold)
-		return;
-	if (fclose(from->hold))
-		from->gone = true;
-	from->hold = NULL;
-	if (!from->gone && from->hold_len && !to->gone) {
-		if (to->hold) {
-			if (fwrite(from->hold_buf, 1, from->hold_len,
-				   to->hold) != from->hold_len)
-				to->gone = true;
-		} else if (write_all(to->fd, from->hold_buf, from->hold_len)) {
-			to->gone = true;
-		}
-	}
-	free(from->hold_buf);
-	from->hold_buf = NULL;
-	from->hold_len = 0;
+	send_held(from, to);
 }
 
 void reply_vprintf(struct reply *r, char stream, const char *fmt, va_list ap)
@@ -246,7 +238,7 @@ void reply_exit(struct reply *r, int status)
 	char line[32];
 
 	r->held = 0;
-	send_held(r);
+	send_held(r, r);
 	snprintf(line, sizeof(line), "x %d\n", status);
 	if (!r->gone && write_all(r->fd, line, strlen(line)))
 		r->gone = true;

@@ -39,7 +39,6 @@ static bool plan_taken(struct manager *m, struct reply *r)
 struct bring_up_job {
 	struct manager *m;
 	struct node_rec *n;
-	const struct plan_node *pn;
 	struct reply r;			/* held until passed on in order */
 	pthread_t thread;
 	bool threaded;
@@ -168,7 +167,6 @@ int do_up(struct manager *m, int argc, char **argv, struct reply *r)
 		if (!m->nodes[i].in_plan)
 			continue;
 		*j = (struct bring_up_job){ .m = m, .n = &m->nodes[i],
-					    .pn = &plan->nodes[i],
 					    .r = { .fd = r->fd } };
 		reply_hold(&j->r);
 		/* Without memory to hold its output, a node's frames would

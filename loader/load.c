@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/kexec.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,8 +98,15 @@ static int prepare_and_confine(int fd, const struct load_req *req,
 			       const struct sl_node *n, unsigned *confined,
 			       unsigned *remapped, char *err, size_t errlen)
 {
-	if (req->prepare_devices)
-		req->prepare_devices(req->prepare_devices_arg);
+	if (req->prepare_devices &&
+	    req->prepare_devices(req->prepare_devices_arg)) {
+		sl_fail(err, errlen, "node%u: not started: its CPUs and devices could not be made ready for it",
+			n->id);
+		return -1;
+	}
+	if (req->partition_taken_meanwhile &&
+	    sl_check_node(n, req->cpus, true, err, errlen))
+		return -1;
 	return confine_devices(fd, n->id, n, confined, remapped, err,
 			       errlen);
 }
@@ -201,11 +209,14 @@ int sl_warm_kernel(int fd, const struct load_req *req,
 		return -1;
 	}
 	if (!sl_bzimage_parse(&bz, kdata, ksize, err, errlen)) {
-		if (bz.shoji)
+		if (bz.shoji) {
+			pthread_mutex_lock(&cache->lock);
 			ret = sl_vmlinux_cached(cache, &bz, &vm, err, errlen);
-		else
+			pthread_mutex_unlock(&cache->lock);
+		} else {
 			sl_fail(err, errlen, "kernel %s was built without the Shoji patch",
 				req->kernel);
+		}
 	}
 	free(kdata);
 	return ret;
@@ -229,7 +240,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	struct kexec_segment segs[SL_MAX_SEGMENTS];
 	struct shoji_load_file lf;
 	unsigned confined = 0, remapped = 0;
-	bool from_files, confine_after_copy;
+	bool from_files, confine_after_copy, cache_locked = false;
 	int ret = -1, kmsg;
 
 	n->cmdline = req->cmdline;
@@ -288,7 +299,8 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 			node, info.node);
 		goto out;
 	}
-	if (sl_check_node(n, req->cpus, err, errlen))
+	if (sl_check_node(n, req->cpus, !req->partition_taken_meanwhile, err,
+			  errlen))
 		goto out;
 	if (n->nr_pci) {
 		iomem = sl_read_file("/proc/iomem", NULL);
@@ -348,6 +360,10 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 			node);
 		goto out;
 	}
+	/* Until the image is copied: vm may be the cache's */
+	cache_locked = !from_files && cache;
+	if (cache_locked)
+		pthread_mutex_lock(&cache->lock);
 	vm = from_files ? NULL
 			: decompressed(req, &bz, cache, &own, why, sizeof(why));
 	if (vm)
@@ -394,6 +410,10 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 		}
 		if (kmsg >= 0)
 			close(kmsg);
+	}
+	if (cache_locked) {
+		pthread_mutex_unlock(&cache->lock);
+		cache_locked = false;
 	}
 	if (from_files) {
 		ret = load_from_files(fd, req, &img, &lf, err, errlen);
@@ -444,6 +464,8 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	}
 	ret = 0;
 out:
+	if (cache_locked)
+		pthread_mutex_unlock(&cache->lock);
 	sl_vmlinux_free(&own);
 	free(kdata);
 	free(idata);

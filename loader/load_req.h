@@ -26,10 +26,17 @@ struct load_req {
 	/* Called once the image is copied (before the copy with a node0
 	 * that lacks SHOJI_LOAD_REMAP_AT_START), before the node's devices
 	 * go into its IOMMU domain: the manager waits there for the resets
-	 * it began at the node's stop, which so overlap the load. NULL:
-	 * nothing to wait for. */
-	void (*prepare_devices)(void *arg);
+	 * it began at the node's stop, and for the partition it takes, which
+	 * so overlap the load. 0, or -1 to give the load up (the caller has
+	 * said why). NULL: nothing to wait for. */
+	int (*prepare_devices)(void *arg);
 	void *prepare_devices_arg;
+	/* The caller takes the node's CPUs offline and its devices from
+	 * node0's drivers while the image is copied, done when
+	 * prepare_devices returns: they are checked then, not before. The
+	 * copy needs neither; node0's kernel refuses to start a node on a
+	 * CPU it still runs. */
+	bool partition_taken_meanwhile;
 	/* Called once node0 has told the node's APIC IDs: tells the node the
 	 * NUMA domains of its CPUs and RAM (sl_node_set_numa()). NULL: none
 	 * told, the node is one NUMA node. */

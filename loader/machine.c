@@ -170,7 +170,7 @@ static int check_range(const char *iomem, const struct sl_node *n,
 	return -1;
 }
 
-int sl_check_node(const struct sl_node *n, const unsigned *cpus,
+int sl_check_node(const struct sl_node *n, const unsigned *cpus, bool taken,
 		  char *err, size_t errlen)
 {
 	char path[PATH_MAX], *iomem, *s;
@@ -199,6 +199,8 @@ int sl_check_node(const struct sl_node *n, const unsigned *cpus,
 				n->id, cpus[i]);
 			return -1;
 		}
+		if (!taken)
+			continue;
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online", cpus[i]);
 		s = sl_read_file(path, NULL);
 		if (!s) {
@@ -226,6 +228,8 @@ int sl_check_node(const struct sl_node *n, const unsigned *cpus,
 			sl_fail(err, errlen, "node%u: PCI device %s does not exist", n->id, dev);
 			return -1;
 		}
+		if (!taken)
+			continue;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", dev);
 		len = readlink(path, link, sizeof(link) - 1);
 		if (len >= 0) {

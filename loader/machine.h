@@ -23,8 +23,10 @@ bool sl_iomem_ecam(const char *iomem, uint64_t *base, uint8_t *bus_start,
 
 char *sl_read_file(const char *path, size_t *size);
 
-/* 0 if every check passes; otherwise -1 with the first problem in err */
-int sl_check_node(const struct sl_node *n, const unsigned *cpus,
+/* 0 if every check passes; otherwise -1 with the first problem in err.
+ * taken: also that node0 runs none of the node's CPUs and drives none of
+ * its devices. */
+int sl_check_node(const struct sl_node *n, const unsigned *cpus, bool taken,
 		  char *err, size_t errlen);
 
 #endif

@@ -344,6 +344,15 @@ void sl_vmlinux_free(struct sl_vmlinux *vm)
 	memset(vm, 0, sizeof(*vm));
 }
 
+/* The kept kernel dropped; the lock stays as it is, held or not */
+static void cache_drop(struct sl_vmlinux_cache *cache)
+{
+	free(cache->bzimage);
+	cache->bzimage = NULL;
+	cache->bzimage_size = 0;
+	sl_vmlinux_free(&cache->vm);
+}
+
 int sl_vmlinux_cached(struct sl_vmlinux_cache *cache,
 		      const struct sl_bzimage *bz, const struct sl_vmlinux **vm,
 		      char *err, size_t errlen)
@@ -365,7 +374,7 @@ int sl_vmlinux_cached(struct sl_vmlinux_cache *cache,
 		return -1;
 	}
 	memcpy(copy, bz->data, bz->size);
-	sl_vmlinux_cache_free(cache);
+	cache_drop(cache);
 	cache->bzimage = copy;
 	cache->bzimage_size = bz->size;
 	cache->vm = fresh;
@@ -373,9 +382,14 @@ int sl_vmlinux_cached(struct sl_vmlinux_cache *cache,
 	return 0;
 }
 
+void sl_vmlinux_cache_init(struct sl_vmlinux_cache *cache)
+{
+	memset(cache, 0, sizeof(*cache));
+	pthread_mutex_init(&cache->lock, NULL);
+}
+
 void sl_vmlinux_cache_free(struct sl_vmlinux_cache *cache)
 {
-	free(cache->bzimage);
-	sl_vmlinux_free(&cache->vm);
-	memset(cache, 0, sizeof(*cache));
+	cache_drop(cache);
+	pthread_mutex_destroy(&cache->lock);
 }

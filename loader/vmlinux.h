@@ -5,6 +5,7 @@
 #ifndef SHOJI_VMLINUX_H
 #define SHOJI_VMLINUX_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,10 @@ void sl_vmlinux_free(struct sl_vmlinux *vm);
  * again.
  */
 struct sl_vmlinux_cache {
+	/* Held by sl_load_node() from its lookup until the node's image is
+	 * copied, and by sl_warm_kernel(): loads from several threads share
+	 * the cache. sl_vmlinux_cached() takes no lock. */
+	pthread_mutex_t lock;
 	uint8_t *bzimage;
 	size_t bzimage_size;
 	struct sl_vmlinux vm;
@@ -68,6 +73,7 @@ int sl_vmlinux_cached(struct sl_vmlinux_cache *cache,
 		      const struct sl_bzimage *bz, const struct sl_vmlinux **vm,
 		      char *err, size_t errlen);
 
+void sl_vmlinux_cache_init(struct sl_vmlinux_cache *cache);
 void sl_vmlinux_cache_free(struct sl_vmlinux_cache *cache);
 
 #endif

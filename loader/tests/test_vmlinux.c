@@ -3,6 +3,7 @@
  * size appended, gzip), unpacked, laid out and put in a boot image.
  * Prints a final line "N passed, N failed". */
 #include <elf.h>
+#include <errno.h>
 #include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,19 +317,25 @@ static void test_cache(void)
 	uint8_t *elf = tiny_elf(&elf_len, EM_X86_64);
 	uint8_t *z = compress_as("zstd", elf, elf_len, &z_len);
 	uint8_t *d = bzimage_with(z, z_len, &bz_len);
-	struct sl_vmlinux_cache cache = { 0 };
+	struct sl_vmlinux_cache cache;
 	const struct sl_vmlinux *a, *b;
 	struct sl_bzimage bz;
 	char err[256];
 
+	sl_vmlinux_cache_init(&cache);
 	CHECK(sl_bzimage_parse(&bz, d, bz_len, err, sizeof(err)) == 0);
 	CHECK(sl_vmlinux_cached(&cache, &bz, &a, err, sizeof(err)) == 0);
 	CHECK(sl_vmlinux_cached(&cache, &bz, &b, err, sizeof(err)) == 0);
 	CHECK(a == b && b->image == cache.vm.image);
 	check_layout(b);
-	/* One byte of the file changed: decompressed again, or refused */
+	/* One byte of the file changed: decompressed again, or refused.
+	 * The kernel kept is replaced under the cache's lock, which stays
+	 * held for the loads waiting on it. */
 	d[0x300] ^= 1;
+	pthread_mutex_lock(&cache.lock);
 	CHECK(sl_vmlinux_cached(&cache, &bz, &b, err, sizeof(err)) == 0);
+	CHECK(pthread_mutex_trylock(&cache.lock) == EBUSY);
+	pthread_mutex_unlock(&cache.lock);
 	CHECK(cache.bzimage[0x300] == d[0x300]);
 	check_layout(b);
 	d[1024 + 0x100 + 8] ^= 0xff;

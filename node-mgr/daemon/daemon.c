@@ -355,6 +355,7 @@ int cmd_daemon(int argc, char **argv)
 		pthread_mutex_init(&m->nodes[i].op, NULL);
 		pthread_mutex_init(&m->nodes[i].chan, NULL);
 	}
+	sl_vmlinux_cache_init(&m->kernel_cache);
 	m->dev = open("/dev/shoji", O_RDWR | O_CLOEXEC);
 	info = (struct shoji_info){ .size = sizeof(info) };
 	if (m->dev >= 0 && !ioctl(m->dev, SHOJI_IOC_INFO, &info)) {

@@ -250,7 +250,7 @@ static void *restart_thread(void *arg)
 		event_log(m, name, "restarting: forced stop, load, start");
 		node_stop(m, n, 0, &quiet);
 	}
-	ret = node_load_start(m, n, &quiet);
+	ret = node_load_start(m, n, NULL, &quiet);
 	mgr_lock(m);
 	n->busy = false;
 	n->stopped_by_manager = false;

@@ -99,35 +99,42 @@ uint64_t stop_timeout_of(struct manager *m, const struct node_rec *n)
 int node_bring_up(struct manager *m, struct node_rec *n, struct reply *r)
 {
 	const struct plan_node *pn = plan_node_of(m, n->id);
-	bool taken;
-	int ret = 0;
+	struct partition_take take;
+	bool taking;
+	int ret;
 
 	pthread_mutex_lock(&n->op);
-	/* Devices node0's drivers had since its stop: reset them again */
-	taken = !n->partitioned;
-	if (taken && partition_take(m, n, pn, r))
-		ret = -1;
-	if (!ret) {
-		mgr_lock(m);
-		state_changed(m);
-		n->busy = true;
-		mgr_unlock(m);
-		/* A node that crashed, hung or halted is still started in
-		 * node0's kernel: take its CPUs back with INIT first. One
-		 * the manager stopped is not, and its devices were reset
-		 * then. */
-		if (taken || !n->stopped_by_manager)
-			ret = node_stop(m, n, 0, r);
-		if (!ret)
-			ret = node_load_start(m, n, r);
-		mgr_lock(m);
-		n->busy = false;
-		n->stopped_by_manager = false;
-		if (!ret)
-			health_set(m, n, H_BOOTING, "started by the manager");
-		state_changed(m);
-		mgr_unlock(m);
+	/* The CPUs and devices node0 has had since the node's stop are
+	 * taken while the image is copied: the copy needs neither, and the
+	 * devices are reset once taken. */
+	taking = !n->partitioned;
+	if (taking && partition_take_begin(&take, m, n, pn, r)) {
+		pthread_mutex_unlock(&n->op);
+		return -1;
 	}
+	mgr_lock(m);
+	n->busy = true;
+	mgr_unlock(m);
+	/* A node that crashed, hung or halted is still started in node0's
+	 * kernel: take its CPUs back with INIT first. One the manager
+	 * stopped is not, and its devices were reset then. */
+	ret = 0;
+	if (taking)
+		ret = node_halt(m, n, 0, r);
+	else if (!n->stopped_by_manager)
+		ret = node_stop(m, n, 0, r);
+	if (!ret)
+		ret = node_load_start(m, n, taking ? &take : NULL, r);
+	/* Once the load is given up early, or once again */
+	if (taking && partition_take_end(&take))
+		ret = -1;
+	mgr_lock(m);
+	n->busy = false;
+	n->stopped_by_manager = false;
+	if (!ret)
+		health_set(m, n, H_BOOTING, "started by the manager");
+	state_changed(m);
+	mgr_unlock(m);
 	pthread_mutex_unlock(&n->op);
 	return ret;
 }

@@ -37,74 +37,99 @@ int node_map(struct manager *m, struct node_rec *n)
 
 struct devices_of {
 	struct node_rec *n;
+	struct partition_take *take;	/* NULL: the partition was taken */
 	struct reply *r;
 };
 
-/* The resets the node's stop began are over, the devices off */
-static void prepare_devices(void *arg)
+/* The partition is taken, the resets the node's stop or the take began
+ * are over, the devices off */
+static int prepare_devices(void *arg)
 {
 	struct devices_of *d = arg;
 
+	if (d->take && partition_take_end(d->take))
+		return -1;
 	partition_reset_end(d->n, d->r);
 	partition_quiesce(d->n, d->r);
+	return 0;
 }
 
-/* big, so not on the stack; shoji up loads nodes from threads of their
- * own, and req_lock takes them (and the kernel cache) one at a time */
-static struct load_req req;
-static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A load request is big: not on the stack of the threads shoji up loads
+ * nodes from. NULL if there is no memory for it. */
+static struct load_req *load_req_of(struct manager *m, unsigned node,
+				    char *err, size_t errlen)
+{
+	struct load_req *req = calloc(1, sizeof(*req));
+	int ret;
+
+	if (!req) {
+		snprintf(err, errlen, "no memory for its load");
+		return NULL;
+	}
+	mgr_lock(m);
+	ret = m->plan ? load_req_from_plan_node(req, m->plan, node, err,
+						errlen)
+		      : -1;
+	if (!m->plan)
+		snprintf(err, errlen, "no plan is up");
+	mgr_unlock(m);
+	if (ret) {
+		free(req);
+		return NULL;
+	}
+	return req;
+}
 
 void node_kernel_warm(struct manager *m, unsigned node)
 {
+	struct load_req *req;
 	char err[1024];
-	int ret;
 
-	pthread_mutex_lock(&req_lock);
-	mgr_lock(m);
-	ret = m->plan ? load_req_from_plan_node(&req, m->plan, node, err,
-						sizeof(err))
-		      : -1;
-	mgr_unlock(m);
 	/* What fails here fails the load again, which says why */
-	if (!ret)
-		sl_warm_kernel(m->dev, &req, &m->kernel_cache, err,
+	req = load_req_of(m, node, err, sizeof(err));
+	if (req)
+		sl_warm_kernel(m->dev, req, &m->kernel_cache, err,
 			       sizeof(err));
-	pthread_mutex_unlock(&req_lock);
+	free(req);
 }
 
-int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
+int node_load_start(struct manager *m, struct node_rec *n,
+		    struct partition_take *take, struct reply *r)
 {
 	struct shoji_start start = { .size = sizeof(start), .node = n->id };
+	struct load_req *req = NULL;
 	struct sl_load_result res;
 	struct devices_of devices;
 	char err[1024];
 	unsigned i;
 	int ret = -1, kmsg = -1;
 
-	pthread_mutex_lock(&req_lock);
-	mgr_lock(m);
-	if (!m->plan ||
-	    load_req_from_plan_node(&req, m->plan, n->id, err, sizeof(err))) {
-		mgr_unlock(m);
-		reply_err(r, "shoji: node%u: %s\n", n->id,
-			  m->plan ? err : "no plan is up");
+	req = load_req_of(m, n->id, err, sizeof(err));
+	if (!req) {
+		reply_err(r, "shoji: node%u: %s\n", n->id, err);
 		goto out;
 	}
-	mgr_unlock(m);
 	/* The devices as partition setup found them (a plan may name them
 	 * by vendor:device) */
-	for (i = 0; i < n->nr_pci && i < SHOJI_MAX_PCI; i++)
-		pci_detached_dev(&n->pci[i], &req.n.pci[i]);
-	req.n.nr_pci = n->nr_pci;
-	devices = (struct devices_of){ .n = n, .r = r };
-	req.prepare_devices = prepare_devices;
-	req.prepare_devices_arg = &devices;
-	if (sl_load_node(m->dev, &req, 0, &m->kernel_cache, &res, err,
+	if (take) {
+		for (i = 0; i < take->nr_devices; i++)
+			pci_detached_dev(&take->devices[i], &req->n.pci[i]);
+		req->n.nr_pci = take->nr_devices;
+	} else {
+		for (i = 0; i < n->nr_pci && i < SHOJI_MAX_PCI; i++)
+			pci_detached_dev(&n->pci[i], &req->n.pci[i]);
+		req->n.nr_pci = n->nr_pci;
+	}
+	req->partition_taken_meanwhile = take != NULL;
+	devices = (struct devices_of){ .n = n, .take = take, .r = r };
+	req->prepare_devices = prepare_devices;
+	req->prepare_devices_arg = &devices;
+	if (sl_load_node(m->dev, req, 0, &m->kernel_cache, &res, err,
 			 sizeof(err))) {
 		reply_err(r, "shoji: %s\n", err);
 		goto out;
 	}
-	if (!res.decompressed && !req.compressed) {
+	if (!res.decompressed && !req->compressed) {
 		char name[16];
 
 		snprintf(name, sizeof(name), "node%u", n->id);
@@ -141,7 +166,7 @@ int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 	mgr_unlock(m);
 	reply_out(r, "node%u: loaded (kernel at %#llx, initrd %zu bytes) and started on CPU %u\n",
 		  n->id, (unsigned long long)res.kernel, res.initrd_size,
-		  req.cpus[0]);
+		  req->cpus[0]);
 	if (res.nr_pci && res.nr_pci_confined == res.nr_pci)
 		reply_out(r, "node%u: node0's IOMMU confines the DMA of its PCI devices to its memory\n",
 			  n->id);
@@ -153,16 +178,18 @@ int node_load_start(struct manager *m, struct node_rec *n, struct reply *r)
 			  n->id);
 	ret = 0;
 out:
-	/* A load that failed before it waited for the resets waits for
-	 * them here, and reports them */
+	/* A load that failed before it waited for the partition and the
+	 * resets waits for them here, and reports them */
+	if (take)
+		partition_take_end(take);
 	partition_reset_end(n, r);
 	if (kmsg >= 0)
 		close(kmsg);
-	pthread_mutex_unlock(&req_lock);
+	free(req);
 	return ret;
 }
 
-int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
+int node_halt(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
 	      struct reply *r)
 {
 	struct shoji_stop st = { .size = sizeof(st), .node = n->id };
@@ -190,6 +217,14 @@ int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
 			  strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
+	      struct reply *r)
+{
+	if (node_halt(m, n, timeout_ms, r))
+		return -1;
 	/* Its CPUs are parked or reset: nothing drives its devices now.
 	 * Whatever uses them next waits for their reset
 	 * (partition_reset_end). */

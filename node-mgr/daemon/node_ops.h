@@ -10,13 +10,21 @@
 #include "common/protocol.h"
 #include "daemon/manager.h"
 
-int node_load_start(struct manager *m, struct node_rec *n, struct reply *r);
+struct partition_take;
+/* Loads the plan's image into the node's memory and starts it. take: the
+ * partition being taken meanwhile (partition_take_begin), waited for once
+ * the image is copied; NULL if it was taken before. */
+int node_load_start(struct manager *m, struct node_rec *n,
+		    struct partition_take *take, struct reply *r);
 /* Decompresses the kernel the plan's node loads into the manager's
  * kernel cache, for a node_load_start() to come */
 void node_kernel_warm(struct manager *m, unsigned node);
-/* Stops the node (clean for up to timeout_ms, then NMI and INIT) and
- * begins the reset of its devices: node_load_start waits for it, other
- * callers with partition_reset_end. */
+/* Stops the node (clean for up to timeout_ms, then NMI and INIT) if
+ * node0's kernel runs it; nothing happens to its devices */
+int node_halt(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
+	      struct reply *r);
+/* node_halt, then begins the reset of its devices: node_load_start waits
+ * for it, other callers with partition_reset_end. */
 int node_stop(struct manager *m, struct node_rec *n, uint64_t timeout_ms,
 	      struct reply *r);
 int node_map(struct manager *m, struct node_rec *n);

@@ -202,54 +202,67 @@ static int pci_find(const struct pci_ref *ref, struct pci_ref *out)
 	return ret;
 }
 
-/* A node's PCI devices taken from node0's drivers, in a thread of their
- * own: a driver's unbind (an NVMe controller shut down, its disks
- * removed) takes as long as taking a CPU offline, and the two wait for
- * different things in node0's kernel. */
-struct devices_take {
-	struct node_rec *n;
-	const struct plan_node *pn;
-	struct reply r;
-	pthread_t thread;
-	int ret;
-};
-
-static void *take_devices(void *arg)
+/* The plan's devices, found on this machine (a plan may name them by
+ * vendor:device), before any is taken: the node's image lists them. */
+static int find_devices(struct partition_take *t, struct reply *r)
 {
-	struct devices_take *t = arg;
-	struct node_rec *n = t->n;
+	const struct plan_node *pn = t->pn;
 
-	t->ret = 0;
-	for (unsigned i = 0; i < t->pn->pci_count; i++) {
-		const struct pci_ref *ref = &t->pn->pci[i].ref;
-		struct pci_detached *d = &n->pci[n->nr_pci];
+	if (pn->pci_count > SHOJI_MAX_PCI) {
+		reply_err(r, "shoji: node%u: more than %d PCI devices\n",
+			  t->n->id, SHOJI_MAX_PCI);
+		return -1;
+	}
+	for (unsigned i = 0; i < pn->pci_count; i++) {
+		const struct pci_ref *ref = &pn->pci[i].ref;
 		struct pci_ref found;
 
 		if (ref->by_id) {
 			if (pci_find(ref, &found)) {
-				reply_err(&t->r, "shoji: node%u: no PCI device %04x:%04x on this machine\n",
-					  n->id, ref->vendor, ref->device);
-				t->ret = -1;
-				break;
+				reply_err(r, "shoji: node%u: no PCI device %04x:%04x on this machine\n",
+					  t->n->id, ref->vendor, ref->device);
+				return -1;
 			}
 			ref = &found;
 		}
-		units_format_pci(ref, d->address, sizeof(d->address));
+		memset(&t->devices[i], 0, sizeof(t->devices[i]));
+		units_format_pci(ref, t->devices[i].address,
+				 sizeof(t->devices[i].address));
+	}
+	t->nr_devices = (unsigned)pn->pci_count;
+	return 0;
+}
+
+/* The node's devices taken from node0's drivers, then reset: they come
+ * to the node as after a power-on, whatever node0's drivers left. The
+ * resets run on while the image is copied (partition_reset_end). */
+static void *take_devices(void *arg)
+{
+	struct partition_take *t = arg;
+	struct node_rec *n = t->n;
+	struct reply *r = &t->pci.r;
+
+	t->pci.ret = 0;
+	for (unsigned i = 0; i < t->nr_devices; i++) {
+		struct pci_detached *d = &n->pci[n->nr_pci];
+
+		*d = t->devices[i];
 		if (pci_detach(n->id, d->address, d->driver,
-			       sizeof(d->driver), &t->r)) {
-			t->ret = -1;
-			break;
+			       sizeof(d->driver), r)) {
+			t->pci.ret = -1;
+			return NULL;
 		}
 		n->nr_pci++;
-		reply_out(&t->r, "node%u: PCI device %s detached from node0%s%s%s\n",
+		reply_out(r, "node%u: PCI device %s detached from node0%s%s%s\n",
 			  n->id, d->address, d->driver[0] ? " (driver " : "",
 			  d->driver, d->driver[0] ? ")" : "");
 	}
+	partition_reset_begin(n, r);
 	return NULL;
 }
 
 /* The node's CPUs taken offline in node0, in turn (node0's kernel takes
- * one at a time anyway); 0, or -1 after saying why to r */
+ * one at a time anyway) */
 static int take_cpus(struct node_rec *n, const struct plan_node *pn,
 		     struct reply *r)
 {
@@ -286,16 +299,37 @@ static int take_cpus(struct node_rec *n, const struct plan_node *pn,
 	return 0;
 }
 
-int partition_take(struct manager *m, struct node_rec *n,
-		   const struct plan_node *pn, struct reply *r)
+static void *take_cpus_step(void *arg)
 {
-	struct devices_take devices = { .n = n, .pn = pn,
-					.r = { .fd = r->fd } };
-	char *iomem = NULL;
-	bool threaded;
-	int ret;
+	struct partition_take *t = arg;
 
-	/* The memory first: nothing to undo if it is not reserved */
+	t->cpus.ret = take_cpus(t->n, t->pn, &t->cpus.r);
+	return NULL;
+}
+
+/* A step in a thread of its own, its messages held until
+ * partition_take_end; without memory to hold them, frames of two threads
+ * would mix on the connection, so it runs here and now. */
+static void step_begin(struct partition_step *step,
+		       void *(*run)(void *), struct partition_take *t)
+{
+	reply_hold(&step->r);
+	step->threaded = step->r.hold &&
+			 !pthread_create(&step->thread, NULL, run, t);
+	if (!step->threaded)
+		run(t);
+}
+
+int partition_take_begin(struct partition_take *t, struct manager *m,
+			 struct node_rec *n, const struct plan_node *pn,
+			 struct reply *r)
+{
+	char *iomem = NULL;
+
+	*t = (struct partition_take){ .m = m, .n = n, .pn = pn, .to = r,
+				      .cpus.r = { .fd = r->fd },
+				      .pci.r = { .fd = r->fd } };
+	/* Memory and devices first: nothing to undo if they are wrong */
 	if (sysroot_read("/proc/iomem", &iomem)) {
 		reply_err(r, "shoji: node%u: cannot read /proc/iomem\n", n->id);
 		return -1;
@@ -314,29 +348,41 @@ int partition_take(struct manager *m, struct node_rec *n,
 		}
 	}
 	free(iomem);
+	if (find_devices(t, r))
+		return -1;
 
 	n->nr_cpus = 0;
 	n->nr_pci = 0;
 	n->partitioned = true;
-	/* The devices while the CPUs go offline: the two touch different
-	 * fields of n. Their messages follow the CPUs', as when in turn;
-	 * without memory to hold them, frames of two threads would mix on
-	 * the connection, so the devices come after the CPUs then. */
-	reply_hold(&devices.r);
-	threaded = devices.r.hold &&
-		   !pthread_create(&devices.thread, NULL, take_devices,
-				   &devices);
-	ret = take_cpus(n, pn, r);
-	if (threaded)
-		pthread_join(devices.thread, NULL);
-	else if (!ret)
-		take_devices(&devices);	/* no thread: here, in turn */
-	reply_pass_on(&devices.r, r);
-	if (ret || devices.ret) {
-		partition_give_back(m, n, r);
-		return -1;
-	}
+	t->begun = true;
+	/* The CPUs and the devices at once: hotplug and a driver's unbind
+	 * (an NVMe controller shut down, its disks removed) wait for
+	 * different things in node0's kernel, and touch different fields
+	 * of n. */
+	step_begin(&t->cpus, take_cpus_step, t);
+	if (t->cpus.threaded || !t->cpus.ret)
+		step_begin(&t->pci, take_devices, t);
 	return 0;
+}
+
+int partition_take_end(struct partition_take *t)
+{
+	if (!t->begun)
+		return -1;
+	if (t->ended)
+		return t->ret;
+	t->ended = true;
+	if (t->cpus.threaded)
+		pthread_join(t->cpus.thread, NULL);
+	if (t->pci.threaded)
+		pthread_join(t->pci.thread, NULL);
+	/* The CPUs' messages first, as when the steps ran in turn */
+	reply_pass_on(&t->cpus.r, t->to);
+	reply_pass_on(&t->pci.r, t->to);
+	t->ret = t->cpus.ret || t->pci.ret ? -1 : 0;
+	if (t->ret)
+		partition_give_back(t->m, t->n, t->to);
+	return t->ret;
 }
 
 /* Stops a stopped node's devices: with I/O, memory and bus mastering off

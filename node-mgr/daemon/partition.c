@@ -299,11 +299,51 @@ static int take_cpus(struct node_rec *n, const struct plan_node *pn,
 	return 0;
 }
 
+/*
+ * CPU hotplug waits for RCU grace periods, several for each CPU: node0's
+ * kernel takes a large node's CPUs offline one after the other, in
+ * seconds. Expedited, a grace period ends in a fraction of the time, for
+ * an IPI to each CPU node0 runs on; the CPUs of running nodes are offline
+ * in node0 and get none. The kernel expedites them itself around
+ * suspend; the manager does while it takes CPUs offline, and once no
+ * node's CPUs go offline any more, sets back what it found.
+ */
+#define RCU_EXPEDITED "/sys/kernel/rcu_expedited"
+
+static pthread_mutex_t expedite_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned expedite_users;
+static bool expedite_undo;	/* it was off, and the manager set it */
+
+static void rcu_expedite_begin(void)
+{
+	char *text = NULL;
+
+	pthread_mutex_lock(&expedite_lock);
+	if (!expedite_users++) {
+		/* Without the file (a kernel with Tiny RCU) or the right to
+		 * write it, hotplug just takes longer */
+		expedite_undo = !sysroot_read(RCU_EXPEDITED, &text) &&
+				text[0] == '0' && !write_text(RCU_EXPEDITED, "1");
+		free(text);
+	}
+	pthread_mutex_unlock(&expedite_lock);
+}
+
+static void rcu_expedite_end(void)
+{
+	pthread_mutex_lock(&expedite_lock);
+	if (!--expedite_users && expedite_undo)
+		write_text(RCU_EXPEDITED, "0");
+	pthread_mutex_unlock(&expedite_lock);
+}
+
 static void *take_cpus_step(void *arg)
 {
 	struct partition_take *t = arg;
 
+	rcu_expedite_begin();
 	t->cpus.ret = take_cpus(t->n, t->pn, &t->cpus.r);
+	rcu_expedite_end();
 	return NULL;
 }
 

@@ -327,3 +327,15 @@ node1
 	run shoji_in events
 	assert_output_contains "manager down /shoji/configs/two-nodes.ini"
 }
+
+@test "up expedites RCU grace periods for the CPU hotplug only, and leaves node0's setting as it found it" {
+	for before in 0 1; do
+		node0 "echo $before > /sys/kernel/rcu_expedited"
+		run shoji_in up /shoji/$PLAN
+		assert_status 0
+		run node0 'cat /sys/kernel/rcu_expedited; echo 0 > /sys/kernel/rcu_expedited'
+		[ "$output" = "$before" ] || fail "rcu_expedited was $before before up, $output after"
+		run shoji_in down
+		assert_status 0
+	done
+}

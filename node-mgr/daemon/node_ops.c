@@ -100,8 +100,9 @@ int node_load_start(struct manager *m, struct node_rec *n,
 	struct load_req *req = NULL;
 	struct sl_load_result res;
 	struct devices_of devices;
+	const struct pci_detached *devs;
 	char err[1024];
-	unsigned i;
+	unsigned i, nr_devs;
 	int ret = -1, kmsg = -1;
 
 	req = load_req_of(m, n->id, err, sizeof(err));
@@ -111,15 +112,11 @@ int node_load_start(struct manager *m, struct node_rec *n,
 	}
 	/* The devices as partition setup found them (a plan may name them
 	 * by vendor:device) */
-	if (take) {
-		for (i = 0; i < take->nr_devices; i++)
-			pci_detached_dev(&take->devices[i], &req->n.pci[i]);
-		req->n.nr_pci = take->nr_devices;
-	} else {
-		for (i = 0; i < n->nr_pci && i < SHOJI_MAX_PCI; i++)
-			pci_detached_dev(&n->pci[i], &req->n.pci[i]);
-		req->n.nr_pci = n->nr_pci;
-	}
+	devs = take ? take->devices : n->pci;
+	nr_devs = take ? take->nr_devices : n->nr_pci;
+	for (i = 0; i < nr_devs && i < SHOJI_MAX_PCI; i++)
+		pci_detached_dev(&devs[i], &req->n.pci[i]);
+	req->n.nr_pci = i;
 	req->partition_taken_meanwhile = take != NULL;
 	devices = (struct devices_of){ .n = n, .take = take, .r = r };
 	req->prepare_devices = prepare_devices;

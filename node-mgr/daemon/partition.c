@@ -394,7 +394,6 @@ int partition_take_begin(struct partition_take *t, struct manager *m,
 	n->nr_cpus = 0;
 	n->nr_pci = 0;
 	n->partitioned = true;
-	t->begun = true;
 	/* The CPUs and the devices at once: hotplug and a driver's unbind
 	 * (an NVMe controller shut down, its disks removed) wait for
 	 * different things in node0's kernel, and touch different fields
@@ -407,8 +406,6 @@ int partition_take_begin(struct partition_take *t, struct manager *m,
 
 int partition_take_end(struct partition_take *t)
 {
-	if (!t->begun)
-		return -1;
 	if (t->ended)
 		return t->ret;
 	t->ended = true;

@@ -29,7 +29,7 @@ struct partition_take {
 	struct pci_detached devices[SHOJI_MAX_PCI];
 	unsigned nr_devices;
 	struct partition_step cpus, pci;
-	bool begun, ended;
+	bool ended;
 	int ret;
 };
 
@@ -43,7 +43,7 @@ int partition_take_begin(struct partition_take *t, struct manager *m,
 /* Waits for what partition_take_begin began and passes its messages on
  * to the reply it was given; if a step failed, gives back what was
  * taken. 0 if the partition is taken; may be called again, with the same
- * answer. */
+ * answer. Only after a partition_take_begin that returned 0. */
 int partition_take_end(struct partition_take *t);
 void partition_give_back(struct manager *m, struct node_rec *n,
 			 struct reply *r);

@@ -1,3 +1,5 @@
+#define _POSIX_C_SOURCE 200809L /* pthread_rwlock_t */
+
 #include "bootimage.h"
 
 #include <stdio.h>

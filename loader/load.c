@@ -210,9 +210,9 @@ int sl_warm_kernel(int fd, const struct load_req *req,
 	}
 	if (!sl_bzimage_parse(&bz, kdata, ksize, err, errlen)) {
 		if (bz.shoji) {
-			pthread_mutex_lock(&cache->lock);
+			pthread_rwlock_wrlock(&cache->lock);
 			ret = sl_vmlinux_cached(cache, &bz, &vm, err, errlen);
-			pthread_mutex_unlock(&cache->lock);
+			pthread_rwlock_unlock(&cache->lock);
 		} else {
 			sl_fail(err, errlen, "kernel %s was built without the Shoji patch",
 				req->kernel);
@@ -363,7 +363,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	/* Until the image is copied: vm may be the cache's */
 	cache_locked = !from_files && cache;
 	if (cache_locked)
-		pthread_mutex_lock(&cache->lock);
+		sl_vmlinux_cache_hold(cache, &bz);
 	vm = from_files ? NULL
 			: decompressed(req, &bz, cache, &own, why, sizeof(why));
 	if (vm)
@@ -412,7 +412,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 			close(kmsg);
 	}
 	if (cache_locked) {
-		pthread_mutex_unlock(&cache->lock);
+		pthread_rwlock_unlock(&cache->lock);
 		cache_locked = false;
 	}
 	if (from_files) {
@@ -465,7 +465,7 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	ret = 0;
 out:
 	if (cache_locked)
-		pthread_mutex_unlock(&cache->lock);
+		pthread_rwlock_unlock(&cache->lock);
 	sl_vmlinux_free(&own);
 	free(kdata);
 	free(idata);

@@ -1,3 +1,5 @@
+#define _POSIX_C_SOURCE 200809L /* pthread_rwlock_t */
+
 #include "vmlinux.h"
 
 #include <elf.h>
@@ -353,6 +355,23 @@ static void cache_drop(struct sl_vmlinux_cache *cache)
 	sl_vmlinux_free(&cache->vm);
 }
 
+static bool cache_has(const struct sl_vmlinux_cache *cache,
+		      const struct sl_bzimage *bz)
+{
+	return cache->bzimage && cache->bzimage_size == bz->size &&
+	       !memcmp(cache->bzimage, bz->data, bz->size);
+}
+
+void sl_vmlinux_cache_hold(struct sl_vmlinux_cache *cache,
+			   const struct sl_bzimage *bz)
+{
+	pthread_rwlock_rdlock(&cache->lock);
+	if (cache_has(cache, bz))
+		return;
+	pthread_rwlock_unlock(&cache->lock);
+	pthread_rwlock_wrlock(&cache->lock);
+}
+
 int sl_vmlinux_cached(struct sl_vmlinux_cache *cache,
 		      const struct sl_bzimage *bz, const struct sl_vmlinux **vm,
 		      char *err, size_t errlen)
@@ -360,8 +379,7 @@ int sl_vmlinux_cached(struct sl_vmlinux_cache *cache,
 	struct sl_vmlinux fresh;
 	uint8_t *copy;
 
-	if (cache->bzimage && cache->bzimage_size == bz->size &&
-	    !memcmp(cache->bzimage, bz->data, bz->size)) {
+	if (cache_has(cache, bz)) {
 		*vm = &cache->vm;
 		return 0;
 	}
@@ -385,11 +403,11 @@ int sl_vmlinux_cached(struct sl_vmlinux_cache *cache,
 void sl_vmlinux_cache_init(struct sl_vmlinux_cache *cache)
 {
 	memset(cache, 0, sizeof(*cache));
-	pthread_mutex_init(&cache->lock, NULL);
+	pthread_rwlock_init(&cache->lock, NULL);
 }
 
 void sl_vmlinux_cache_free(struct sl_vmlinux_cache *cache)
 {
 	cache_drop(cache);
-	pthread_mutex_destroy(&cache->lock);
+	pthread_rwlock_destroy(&cache->lock);
 }

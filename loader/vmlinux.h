@@ -58,10 +58,13 @@ void sl_vmlinux_free(struct sl_vmlinux *vm);
  * again.
  */
 struct sl_vmlinux_cache {
-	/* Held by sl_load_node() from its lookup until the node's image is
-	 * copied, and by sl_warm_kernel(): loads from several threads share
-	 * the cache. sl_vmlinux_cached() takes no lock. */
-	pthread_mutex_t lock;
+	/* Loads from several threads share the cache. sl_load_node() holds
+	 * it from its lookup until the node's image is copied: for reading
+	 * when the cache has its kernel already, so that the copies of
+	 * several nodes go on at once, and for writing when it must be
+	 * decompressed, as sl_warm_kernel() does. sl_vmlinux_cached() takes
+	 * no lock. */
+	pthread_rwlock_t lock;
 	uint8_t *bzimage;
 	size_t bzimage_size;
 	struct sl_vmlinux vm;
@@ -72,6 +75,10 @@ struct sl_vmlinux_cache {
 int sl_vmlinux_cached(struct sl_vmlinux_cache *cache,
 		      const struct sl_bzimage *bz, const struct sl_vmlinux **vm,
 		      char *err, size_t errlen);
+
+/* Takes cache->lock: for reading if the cache holds bz, else for writing */
+void sl_vmlinux_cache_hold(struct sl_vmlinux_cache *cache,
+			   const struct sl_bzimage *bz);
 
 void sl_vmlinux_cache_init(struct sl_vmlinux_cache *cache);
 void sl_vmlinux_cache_free(struct sl_vmlinux_cache *cache);

@@ -1,3 +1,5 @@
+#define _POSIX_C_SOURCE 200809L /* pthread_rwlock_t */
+
 /* Unit tests of node0's decompression of a bzImage's payload: a small ELF
  * kernel compressed as the kernel's build does it (xz and zstd with the
  * size appended, gzip), unpacked, laid out and put in a boot image.
@@ -328,14 +330,21 @@ static void test_cache(void)
 	CHECK(sl_vmlinux_cached(&cache, &bz, &b, err, sizeof(err)) == 0);
 	CHECK(a == b && b->image == cache.vm.image);
 	check_layout(b);
-	/* One byte of the file changed: decompressed again, or refused.
-	 * The kernel kept is replaced under the cache's lock, which stays
-	 * held for the loads waiting on it. */
+	/* The kernel kept: loads hold the cache together, for reading */
+	sl_vmlinux_cache_hold(&cache, &bz);
+	CHECK(pthread_rwlock_tryrdlock(&cache.lock) == 0);
+	CHECK(pthread_rwlock_trywrlock(&cache.lock) == EBUSY);
+	pthread_rwlock_unlock(&cache.lock);
+	pthread_rwlock_unlock(&cache.lock);
+	/* One byte of the file changed: decompressed again, or refused,
+	 * by one load alone. The kernel kept is replaced under the cache's
+	 * lock, which stays held for the loads waiting on it. */
 	d[0x300] ^= 1;
-	pthread_mutex_lock(&cache.lock);
+	sl_vmlinux_cache_hold(&cache, &bz);
+	CHECK(pthread_rwlock_tryrdlock(&cache.lock) == EBUSY);
 	CHECK(sl_vmlinux_cached(&cache, &bz, &b, err, sizeof(err)) == 0);
-	CHECK(pthread_mutex_trylock(&cache.lock) == EBUSY);
-	pthread_mutex_unlock(&cache.lock);
+	CHECK(pthread_rwlock_tryrdlock(&cache.lock) == EBUSY);
+	pthread_rwlock_unlock(&cache.lock);
 	CHECK(cache.bzimage[0x300] == d[0x300]);
 	check_layout(b);
 	d[1024 + 0x100 + 8] ^= 0xff;

@@ -72,6 +72,15 @@ work=$base/${source_of:-$variant}-src
 obj=$base/$variant-obj
 mkdir -p "$base"
 
+# Every checkout of the user builds in this cache, and one variant builds
+# from another's source tree: two builds at once would patch a tree the
+# other compiles, or delete objects its archiver is reading. One at a time.
+exec 9>"$base/lock"
+if ! flock -n 9; then
+	echo "build-kernel: another kernel build runs in $base; waiting for it" >&2
+	flock 9
+fi
+
 if [ ! -f "$pristine/Makefile" ]; then
 	echo "build-kernel: unpacking linux-source $version into $base"
 	rm -rf "$base/unpack"

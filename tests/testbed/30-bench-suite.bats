@@ -69,7 +69,7 @@ runs_of() {
 BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_running node_running_to_agent node_boot_compressed
 	node_start_to_kernel_compressed cold_boot crash_to_running crash_to_detection
 	restart_stop restart_load_start restart_boot restart_kernel restart_init restart_agent
-	up_to_running up_start_all up_node1_boot up_node2_boot pair_boot pair_node1_boot pair_node2_boot
+	up_to_running up_start_all up_node1_boot up_node2_boot pair_boot pair_node1_boot pair_node2_boot pair_host_cpu
 	$(lscpu -p=CPU | grep -v '^#' | sed 's/^/cold_boot_host_cpu/')"
 
 @test "node boot, its phases, cold boot, restart and a plan's start were each measured once" {
@@ -101,6 +101,9 @@ BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_running node_runnin
 	# which is longer than either boot
 	awk -v p="$(median pair_boot)" -v a="$(median pair_node1_boot)" -v b="$(median pair_node2_boot)" \
 		'BEGIN { exit !(p >= a && p >= b) }'
+	# the host CPU time of the nodes' CPUs' threads (more than 0: the
+	# threads were found), and how many host CPUs share it
+	grep -q "^{\"measure\":\"pair_host_cpu\",.*\"host_cpus\":$(nproc)," "$boot"
 	grep -q '^{"measure":"cold_boot_host_cpu0",.*"host_cpu":0,' "$boot"
 }
 
@@ -122,6 +125,7 @@ BOOT_MEASURES="node_boot node_start_to_kernel node_kernel_to_running node_runnin
 	[[ "$output" == *"both nodes started side by side, no manager"* ]]
 	[[ "$output" =~ "two boots side by side / node boot "\ +[0-9]+\.[0-9]{2} ]]
 	[[ "$output" =~ "shoji up - two boots side by side "\ +-?[0-9]+\ ms ]]
+	[[ "$output" =~ "node CPU time / $(nproc) host CPUs / node boot "\ +[0-9]+\.[0-9]{2} ]]
 	[[ "$output" =~ "slowest / fastest host CPU (cold boot) "\ +[0-9]+\.[0-9]{2} ]]
 	[ "$(head -n 1 "$RESULTS/results.csv")" = \
 		"config,mode,block_bytes,iterations,repetitions,runs,min_ms,median_ms,max_ms,ratio_to_1,seed_ratio" ]

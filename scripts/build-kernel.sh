@@ -424,3 +424,7 @@ else
 	cp "$obj/arch/x86/boot/bzImage" "$output.tmp"
 fi
 mv "$output.tmp" "$output"
+# Its symbols, next to it: they name the functions its CPUs are found in
+# (shoji-testbed profile).
+cp "$obj/System.map" "$output.map.tmp"
+mv "$output.map.tmp" "$(dirname "$output")/System.map"

@@ -98,6 +98,62 @@ END"
 	true
 }
 
+@test "profile names the kernel function a busy CPU runs, and only the CPUs asked for" {
+	# A CPU copying zeroes for node0's dd is found in the kernel's read
+	# path most of the time; the others halt.
+	run node0 'setsid timeout 60 dd if=/dev/zero of=/dev/null bs=1M count=1000000 \
+		   </dev/null >/dev/null 2>&1 & echo started'
+	assert_status 0
+	run "$TESTBED" profile "$TESTBED_DIR" --seconds 2 --top 1 --raw "$BATS_TEST_TMPDIR/raw"
+	node0 killall dd || true
+	assert_status 0
+	[ "$(grep -c '^cpu[0-7]: [1-9][0-9]* samples$' <<< "$output")" = 8 ] ||
+		fail "expected a sample count for each of the 8 CPUs: $output"
+	busy=$(awk '$2 ~ /%$/ && $2 + 0 >= 50 && $3 !~ /^\(/ { print $3 }' <<< "$output")
+	[ -n "$busy" ] || fail "no CPU was in one kernel function half of the time: $output"
+	for fn in $busy; do
+		grep -qE "^[0-9a-f]{16} [tT] $fn\$" "$REPO/out/System.map" ||
+			fail "$fn is not a function of the kernel's System.map: $output"
+	done
+	grep -qE '^[0-7] RIP=[0-9a-f]{16} ' "$BATS_TEST_TMPDIR/raw" ||
+		fail "--raw kept no samples: $(head -3 "$BATS_TEST_TMPDIR/raw")"
+
+	run "$TESTBED" profile "$TESTBED_DIR" --seconds 1 --cpus 0,6-7
+	assert_status 0
+	[ "$(grep -o '^cpu[0-9]*:' <<< "$output" | tr '\n' ' ')" = "cpu0: cpu6: cpu7: " ] ||
+		fail "expected cpu0, cpu6 and cpu7 alone: $output"
+}
+
+@test "profile refuses what it cannot do, saying which option and why" {
+	run "$TESTBED" profile "$TESTBED_DIR" --seconds 0
+	assert_status 1
+	assert_output_contains "--seconds '0'"
+	run "$TESTBED" profile "$TESTBED_DIR" --cpus 1,x
+	assert_status 1
+	assert_output_contains "--cpus '1,x'"
+	run "$TESTBED" profile "$TESTBED_DIR" --system-map "$BATS_TEST_TMPDIR/none"
+	assert_status 1
+	assert_output_contains "no System.map at $BATS_TEST_TMPDIR/none"
+	run "$TESTBED" profile "$TESTBED_DIR" --system-map /etc/hostname --seconds 1
+	assert_status 1
+	assert_output_contains "has no kernel text symbols"
+	run "$TESTBED" profile "$BATS_TEST_TMPDIR" --seconds 1
+	assert_status 1
+}
+
+@test "profile places samples in functions, init text, user space, real mode and elsewhere" {
+	fixture=$BATS_TEST_DIRNAME/fixtures/profile
+	run awk -f "$REPO/testbed/profile.awk" "$fixture.map" "$fixture.samples"
+	assert_status 0
+	[ "$output" = "$(printf '%s\n' 'cpu0: 4 samples' 'cpu0  50.0% alpha_fn' \
+		'cpu0  25.0% beta_fn' 'cpu0  25.0% (halted)' 'cpu1: 6 samples' \
+		'cpu1  33.3% init_fn' 'cpu1  33.3% (outside text)' 'cpu1  16.7% (user)' \
+		'cpu1  16.7% (not paged)')" ] || fail "unexpected profile: $output"
+	run awk -v top=1 -f "$REPO/testbed/profile.awk" "$fixture.map" "$fixture.samples"
+	[ "$output" = "$(printf '%s\n' 'cpu0: 4 samples' 'cpu0  50.0% alpha_fn' \
+		'cpu1: 6 samples' 'cpu1  33.3% init_fn')" ] || fail "unexpected top 1: $output"
+}
+
 @test "cpus tells a CPU that lost an interrupt from halted and offline ones" {
 	# Monitor answers recorded while node1's CPU (cpu1) lost an interrupt.
 	fixture=$BATS_TEST_DIRNAME/fixtures/lost-interrupt-cpu1

@@ -3,8 +3,9 @@
 # program counter: the first file is the kernel's System.map, the second
 # holds one sample per line, "CPU LINE" with LINE the RIP= or EIP= line
 # QEMU's 'info registers' printed for that CPU. Prints, for each CPU in
-# turn, "cpuN: S samples" and then its TOP (-v top=N) most frequent
-# places, one per line: "cpuN PERCENT PLACE", PLACE a kernel function or
+# turn (only those of -v cpus=LIST, e.g. 1,4-7, if given), "cpuN: S
+# samples" and then its TOP (-v top=N) most frequent places, one per
+# line: "cpuN PERCENT PLACE", PLACE a kernel function or
 #   (halted)        waiting for an interrupt
 #   (user)          at privilege level 3
 #   (not paged)     32-bit or real mode: a trampoline, a parked CPU
@@ -18,6 +19,19 @@
 # Addresses stay text: RIPs and System.map addresses are both 16
 # lowercase hex digits, so they compare as strings (mawk has no
 # strtonum).
+BEGIN {
+	nwanted = split(cpus, part, ",")
+	for (i = 1; i <= nwanted; i++) {
+		lo = hi = part[i]
+		if (part[i] ~ /-/) {
+			split(part[i], range, "-")
+			lo = range[1]
+			hi = range[2]
+		}
+		for (c = lo + 0; c <= hi + 0; c++)
+			wanted[c] = 1
+	}
+}
 FNR == 1 { file++ }
 file == 1 {
 	if ($2 ~ /^[tT]$/) {
@@ -47,6 +61,7 @@ function place(rip,   lo, hi, mid) {
 	}
 	return addr[lo] <= rip ? name[lo] : "(outside text)"
 }
+nwanted && !($1 in wanted) { next }
 {
 	cpu = $1
 	where = ""
@@ -63,7 +78,7 @@ function place(rip,   lo, hi, mid) {
 			where = place(tolower(substr($2, 5)))
 	}
 	if (!(cpu in samples))
-		cpus[++ncpus] = cpu
+		cpu_order[++ncpus] = cpu
 	samples[cpu]++
 	count[cpu, where]++
 	if (!((cpu, where) in seen)) {
@@ -79,7 +94,7 @@ END {
 	if (!top)
 		top = 15
 	for (c = 1; c <= ncpus; c++) {
-		cpu = cpus[c]
+		cpu = cpu_order[c]
 		printf "cpu%s: %d samples\n", cpu, samples[cpu]
 		n = split(substr(places[cpu], 2), list, SUBSEP)
 		# the TOP most frequent, by selection: n is small

@@ -2,6 +2,7 @@
 
 #include "bootimage.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,6 +436,43 @@ static void add_seg(struct sl_image *img, const void *buf, void *owned,
 	s->memsz = align_up(memsz, SL_PAGE);
 }
 
+/*
+ * The node's command line: the plan's, with the node's own parameters
+ * after it, so that they win over the plan's, but before a "--", after
+ * which the kernel hands everything to init. A quote left open would
+ * make them part of the last parameter's value: refused.
+ */
+static int compose_cmdline(char *out, size_t max, const char *plan,
+			   unsigned id, char *err, size_t errlen)
+{
+	size_t len = strlen(plan), init_at = len, head;
+	bool quoted = false;
+	int n;
+
+	for (size_t i = 0; i < len; i++) {
+		if (plan[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && init_at == len && plan[i] == '-' &&
+			 plan[i + 1] == '-' && (!i || isspace((unsigned char)plan[i - 1])) &&
+			 (!plan[i + 2] || isspace((unsigned char)plan[i + 2])))
+			init_at = i;
+	}
+	if (quoted) {
+		sl_fail(err, errlen, "the command line leaves a quote (\") open: the kernel would read what follows it as one value");
+		return -1;
+	}
+	for (head = init_at; head && isspace((unsigned char)plan[head - 1]); head--)
+		;
+	n = snprintf(out, max + 1, "%.*s%sshoji.node=%u apic_extnmi=none retain_initrd%s%s",
+		     (int)head, plan, head ? " " : "", id,
+		     init_at < len ? " " : "", plan + init_at);
+	if (n < 0 || (size_t)n > max) {
+		sl_fail(err, errlen, "the command line is longer than the kernel's %zu bytes", max);
+		return -1;
+	}
+	return 0;
+}
+
 int sl_build_image(struct sl_image *img, const struct sl_node *n,
 		   const struct sl_bzimage *bz, const struct sl_vmlinux *vm,
 		   const void *initrd, size_t initrd_size, char *err,
@@ -553,20 +591,14 @@ int sl_build_image(struct sl_image *img, const struct sl_node *n,
 	 * kernel unmasks it, by default each kernel's first CPU: it is
 	 * node0's to handle, so nodes keep LINT1 masked. The node keeps its
 	 * initrd (retain_initrd): a restart then finds it in place, and
-	 * node0 has nothing of it to write again. Last, so that it wins
-	 * over the plan's.
+	 * node0 has nothing of it to write again.
 	 */
 	cmdline = (char *)data + SL_PAGE;
 	cmdline_max = bz->cmdline_size && bz->cmdline_size < SL_PAGE ?
 		      bz->cmdline_size : SL_PAGE - 1;
-	if ((size_t)snprintf(cmdline, cmdline_max + 1, "%s%sshoji.node=%u apic_extnmi=none retain_initrd",
-			     n->cmdline ? n->cmdline : "",
-			     n->cmdline && *n->cmdline ? " " : "",
-			     n->id) > cmdline_max) {
-		sl_fail(err, errlen, "the command line is longer than the kernel's %zu bytes",
-			cmdline_max);
+	if (compose_cmdline(cmdline, cmdline_max, n->cmdline ? n->cmdline : "",
+			    n->id, err, errlen))
 		goto fail;
-	}
 	img->cmdline = cmdline;
 
 	/* setup_data: one entry, the node's description, with room for

@@ -439,6 +439,41 @@ static void test_image(void)
 	free(d);
 }
 
+/* The plan's command line and the node's own parameters: those last,
+ * but before "--", and nothing built from a quote left open */
+static void test_cmdline(void)
+{
+	static const struct {
+		const char *plan, *node;
+	} cases[] = {
+		{ "", "shoji.node=1 apic_extnmi=none retain_initrd" },
+		{ "console=ttyS0 -- single", "console=ttyS0 shoji.node=1 apic_extnmi=none retain_initrd -- single" },
+		{ "console=ttyS0  --", "console=ttyS0 shoji.node=1 apic_extnmi=none retain_initrd --" },
+		{ "-- x -- y", "shoji.node=1 apic_extnmi=none retain_initrd -- x -- y" },
+		{ "a=\"b -- c\" d--e --f", "a=\"b -- c\" d--e --f shoji.node=1 apic_extnmi=none retain_initrd" },
+	};
+	struct sl_bzimage bz;
+	struct sl_image img;
+	struct sl_node n;
+	char err[256];
+	size_t size;
+	uint8_t *d;
+
+	d = fake_bzimage(&size, 0x020f, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G, true);
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == 0);
+	node1(&n);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n.cmdline = cases[i].plan;
+		CHECK(sl_build_image(&img, &n, &bz, NULL, NULL, 0, err, sizeof(err)) == 0);
+		CHECK(!strcmp(img.cmdline, cases[i].node));
+		sl_image_free(&img);
+	}
+	n.cmdline = "console=ttyS0 a=\"b -- c";
+	CHECK(sl_build_image(&img, &n, &bz, NULL, NULL, 0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "leaves a quote (\") open") != NULL);
+	free(d);
+}
+
 static void test_iomem(void)
 {
 	static const char iomem[] =
@@ -530,6 +565,7 @@ int main(void)
 	test_page_tables();
 	test_bzimage();
 	test_image();
+	test_cmdline();
 	test_iomem();
 	test_kmsg();
 	test_pci_name();

@@ -259,10 +259,24 @@ int do_down(struct manager *m, int argc, char **argv, struct reply *r)
 		cmd_unlock(m, r);
 		return EXIT_CANNOT;
 	}
+	if (m->taking_down) {
+		reply_err(r, "shoji: the plan %s is being taken down already\n",
+			  m->plan_path);
+		cmd_unlock(m, r);
+		return EXIT_CANNOT;
+	}
+	/* they would bring a node up again, or read the plan down frees */
+	if (m->node_commands) {
+		reply_err(r, "shoji: a start, stop or restart of a node of %s is under way; take it down once it has finished\n",
+			  m->plan_path);
+		cmd_unlock(m, r);
+		return EXIT_CANNOT;
+	}
 	if (argc == 2 && parse_node_name(m, argv[1], r, &one)) {
 		cmd_unlock(m, r);
 		return EXIT_CANNOT;
 	}
+	m->taking_down = true;
 	cmd_unlock(m, r);
 	for (unsigned i = PLAN_MAX_NODES; i-- > 1;) {
 		struct node_rec *n = &m->nodes[i];
@@ -283,9 +297,14 @@ int do_down(struct manager *m, int argc, char **argv, struct reply *r)
 		cmd_lock(m, r);
 		event_log(m, "manager", "down %s", m->plan_path);
 		plan_drop(m);
+		m->taking_down = false;
 		state_changed(m);
 		cmd_unlock(m, r);
 		guests_unlock();
+	} else {
+		cmd_lock(m, r);
+		m->taking_down = false;
+		cmd_unlock(m, r);
 	}
 	return all_stopped ? EXIT_GOOD : EXIT_CANNOT;
 }

@@ -241,6 +241,15 @@ static void *restart_thread(void *arg)
 	pthread_mutex_lock(&n->op);
 	mgr_lock(m);
 	reboot = n->reboot_pending;
+	/* A stop or down came while this thread waited for op */
+	if (!n->wanted) {
+		n->busy = false;
+		n->reboot_pending = false;
+		event_log(m, name, "not restarted: stopped meanwhile");
+		mgr_unlock(m);
+		pthread_mutex_unlock(&n->op);
+		return NULL;
+	}
 	mgr_unlock(m);
 	/* a node that parked itself (reboot) is still started in node0's
 	 * kernel: its CPUs are taken back with INIT, its devices reset */

@@ -221,6 +221,8 @@ struct manager {
 	char plan_path[PATH_MAX];	/* "" if no plan is up */
 	struct plan *plan;
 	bool bringing_up;	/* an up adopted plan and has not finished */
+	bool taking_down;	/* a down began and has not finished */
+	unsigned node_commands;	/* starts, stops and restarts under way */
 	uint64_t hung_timeout_ms;
 	uint64_t boot_timeout_ms;	/* from start to running with its agent */
 	struct node_rec nodes[PLAN_MAX_NODES];

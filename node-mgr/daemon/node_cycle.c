@@ -55,7 +55,15 @@ bool node_take_down(struct manager *m, struct node_rec *n,
 {
 	bool stopped;
 
+	/* Before waiting for op too: a failure's forced stop that holds it
+	 * then starts no restart, and a restart waiting for it gives up */
+	mgr_lock(m);
+	n->wanted = false;
+	n->restart_pending = false;
+	n->reboot_pending = false;
+	mgr_unlock(m);
 	pthread_mutex_lock(&n->op);
+	/* and again: a start it waited for wants the node */
 	mgr_lock(m);
 	n->wanted = false;
 	n->restart_pending = false;
@@ -98,23 +106,29 @@ uint64_t stop_timeout_of(struct manager *m, const struct node_rec *n)
 
 int node_bring_up(struct manager *m, struct node_rec *n, struct reply *r)
 {
-	const struct plan_node *pn = plan_node_of(m, n->id);
+	const struct plan_node *pn;
 	struct partition_take take;
 	bool taking;
 	int ret;
 
 	pthread_mutex_lock(&n->op);
+	mgr_lock(m);
+	n->busy = true;
+	/* The plan stays while this runs: down does not begin while an up,
+	 * start or restart is under way */
+	pn = plan_node_of(m, n->id);
+	mgr_unlock(m);
 	/* The CPUs and devices node0 has had since the node's stop are
 	 * taken while the image is copied: the copy needs neither, and the
 	 * devices are reset once taken. */
 	taking = !n->partitioned;
 	if (taking && partition_take_begin(&take, m, n, pn, r)) {
+		mgr_lock(m);
+		n->busy = false;
+		mgr_unlock(m);
 		pthread_mutex_unlock(&n->op);
 		return -1;
 	}
-	mgr_lock(m);
-	n->busy = true;
-	mgr_unlock(m);
 	/* A node that crashed, hung or halted is still started in node0's
 	 * kernel: take its CPUs back with INIT first. One the manager
 	 * stopped is not, and its devices were reset then. */

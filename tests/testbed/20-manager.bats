@@ -266,6 +266,39 @@ node1
 	assert_output_contains "node1: running"
 }
 
+@test "while shoji down node1 runs, commands on node1 are refused, naming it" {
+	run node0 'shoji down node1 > /tmp/down.out 2>&1 & down=$!
+		refused=0
+		while kill -0 $down 2>/dev/null; do
+			out=$(shoji stop node1 2>&1)
+			case "$out" in
+			*"is being taken down; stop node1 once shoji down has finished"*)
+				refused=$((refused + 1)) ;;
+			esac
+		done
+		wait $down; echo "down: $?"; cat /tmp/down.out; echo "refused: $refused"'
+	assert_output_contains "down: 0"
+	assert_output_contains "node1: down"
+	[[ "$output" =~ refused:\ [1-9] ]] || fail "no stop was refused while down ran: $output"
+	[ "$(status_field node1 state)" = stopped ]
+}
+
+@test "two starts of node1 at once: one starts it, the other is refused" {
+	# node1's CPU and disk are node0's again: the start takes them first
+	starts=$(node0 'dmesg | grep -c "Shoji: node1: starting CPU"')
+	run node0 'shoji start node1 > /tmp/start1 2>&1 & first=$!
+		shoji start node1 > /tmp/start2 2>&1; second=$?
+		wait $first; echo "first: $? second: $second"; cat /tmp/start1 /tmp/start2'
+	[[ "$output" == *"first: 0 second: 1"* || "$output" == *"first: 1 second: 0"* ]] ||
+		fail "not exactly one start: $output"
+	assert_output_contains "node1: running"
+	assert_output_contains "shoji: node1 is "
+	wait_state node1 running
+	# node0's kernel started it once
+	[ "$(node0 'dmesg | grep -c "Shoji: node1: starting CPU"')" = $((starts + 1)) ] ||
+		fail "node1 was not started exactly once: $(node0 'dmesg | grep "Shoji: node1: starting CPU"')"
+}
+
 @test "reboot inside node1 restarts it at once, and that is no failure (on_reboot = restart)" {
 	[ "$(status_field node1 on_reboot)" = restart ]
 	failures=$(status_field node1 failures_in_a_row)

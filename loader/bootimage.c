@@ -79,6 +79,12 @@ int sl_bzimage_parse(struct sl_bzimage *bz, const void *data, size_t size,
 	bz->init_size = hdr.init_size;
 	bz->alignment = hdr.kernel_alignment;
 	bz->cmdline_size = hdr.cmdline_size;
+	/* align_up() takes a power of two */
+	if (bz->alignment & (bz->alignment - 1)) {
+		sl_fail(err, errlen, "the kernel's alignment %#x is not a power of two",
+			bz->alignment);
+		return -1;
+	}
 	if (!(bz->xloadflags & XLF_KERNEL_64)) {
 		sl_fail(err, errlen, "the kernel has no 64-bit entry point (XLF_KERNEL_64)");
 		return -1;
@@ -439,23 +445,30 @@ static void add_seg(struct sl_image *img, const void *buf, void *owned,
 /*
  * The node's command line: the plan's, with the node's own parameters
  * after it, so that they win over the plan's, but before a "--", after
- * which the kernel hands everything to init. A quote left open would
- * make them part of the last parameter's value: refused.
+ * which the kernel hands everything to init. Its words are found as the
+ * kernel's next_arg() finds them: a quote runs on over spaces, and a
+ * word's own quotes come off ("--" is a -- too). A quote left open
+ * would make the node's parameters part of the last value: refused.
  */
 static int compose_cmdline(char *out, size_t max, const char *plan,
 			   unsigned id, char *err, size_t errlen)
 {
-	size_t len = strlen(plan), init_at = len, head;
+	size_t len = strlen(plan), init_at = len, head, i = 0;
 	bool quoted = false;
 	int n;
 
-	for (size_t i = 0; i < len; i++) {
-		if (plan[i] == '"')
-			quoted = !quoted;
-		else if (!quoted && init_at == len && plan[i] == '-' &&
-			 plan[i + 1] == '-' && (!i || isspace((unsigned char)plan[i - 1])) &&
-			 (!plan[i + 2] || isspace((unsigned char)plan[i + 2])))
-			init_at = i;
+	while (i < len && init_at == len) {
+		size_t word;
+
+		while (i < len && isspace((unsigned char)plan[i]))
+			i++;
+		word = i;
+		for (; i < len && (quoted || !isspace((unsigned char)plan[i])); i++)
+			if (plan[i] == '"')
+				quoted = !quoted;
+		if ((i - word == 2 && !strncmp(plan + word, "--", 2)) ||
+		    (i - word == 4 && !strncmp(plan + word, "\"--\"", 4)))
+			init_at = word;
 	}
 	if (quoted) {
 		sl_fail(err, errlen, "the command line leaves a quote (\") open: the kernel would read what follows it as one value");

@@ -384,8 +384,8 @@ int sl_load_node(int fd, struct load_req *req, uint64_t kernel_addr,
 	sl_setup_list_pci(&img, req->test_pci, req->nr_test_pci);
 	if (!from_files) {
 		if (kernel_addr) {
-			/* Place the kernel elsewhere; node0's kernel checks
-			 * the place */
+			/* Test only: the kernel's segments elsewhere, and
+			 * nothing else, for node0's kernel to refuse */
 			for (i = img.kernel_seg;
 			     i < img.kernel_seg + img.nr_kernel_segs; i++)
 				img.seg[i].mem = img.seg[i].mem - img.kernel +

@@ -39,6 +39,15 @@ char *sl_read_file(const char *path, size_t *size)
 		if (n < 65536)
 			break;
 	}
+	/* A read that failed is no end of file: a directory, a disk error */
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+
+		free(buf);
+		fclose(f);
+		errno = e;
+		return NULL;
+	}
 	fclose(f);
 	buf[len] = '\0';
 	if (size)

@@ -33,10 +33,10 @@ static void usage(FILE *f)
 "usage: shoji-load load PLAN NODE [OPTION...]\n"
 "       shoji-load load NODE --cpus LIST --memory SIZE@ADDR[,...] --lowmem SIZE@ADDR\n"
 "                  --control SIZE@ADDR [--pci BB:DD.F[,...]] [--uart comN|none]\n"
-"                  --kernel BZIMAGE [--initrd FILE] [--cmdline TEXT] [--kernel-addr ADDR]\n"
+"                  --kernel BZIMAGE [--initrd FILE] [--cmdline TEXT]\n"
 "                  [--compressed | --verified]\n"
 "                  [--test-setup bad-magic|bad-version|bad-size|newer-minor]\n"
-"                  [--test-setup-pci BB:DD.F[,...]]\n"
+"                  [--test-setup-pci BB:DD.F[,...]] [--test-kernel-addr ADDR]\n"
 "       shoji-load start NODE\n"
 "       shoji-load stop NODE [--timeout MS]\n"
 "       shoji-load release NODE BB:DD.F[,...]\n"
@@ -65,7 +65,9 @@ static void usage(FILE *f)
 "         panic message on its console, or one of the next minor version with\n"
 "         a field more, which the node must take. --test-setup-pci lists\n"
 "         devices in NODE's setup_data that node0 does not give it, which the\n"
-"         node must not use.\n"
+"         node must not use. --test-kernel-addr moves the kernel's segments to\n"
+"         ADDR and nothing else (the node would still enter the kernel where\n"
+"         it was), for node0's kernel to refuse segments outside its memory.\n"
 "start    start NODE's boot CPU on the loaded image.\n"
 "stop     ask NODE to stop, then reset its CPUs (default timeout 5000 ms).\n"
 "release  give PCI devices of a stopped NODE back to node0 (and to its IOMMU\n"
@@ -150,13 +152,22 @@ static uint64_t parse_size(const char *s, const char *what)
 	return v;
 }
 
+/* A list to cut up, whole: a fixed buffer would drop its end */
+static char *copy_arg(const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		die("out of memory");
+	return copy;
+}
+
 /* SIZE@ADDR */
 static struct sl_range parse_range(const char *s, const char *what)
 {
-	char buf[128], *at;
+	char *buf = copy_arg(s), *at;
 	struct sl_range r;
 
-	snprintf(buf, sizeof(buf), "%s", s);
 	at = strchr(buf, '@');
 	if (!at)
 		die("bad %s '%s' (expected SIZE@ADDR)", what, s);
@@ -165,15 +176,15 @@ static struct sl_range parse_range(const char *s, const char *what)
 	r.start = parse_size(at + 1, what);
 	if (!r.size || r.start % SL_PAGE || r.size % SL_PAGE)
 		die("%s '%s' is not page aligned", what, s);
+	free(buf);
 	return r;
 }
 
 static unsigned parse_cpus(const char *s, unsigned *cpus)
 {
-	char buf[256], *tok, *save = NULL;
+	char *buf = copy_arg(s), *tok, *save = NULL;
 	unsigned n = 0, a, b;
 
-	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (sscanf(tok, "%u-%u", &a, &b) == 2) {
 		} else if (sscanf(tok, "%u", &a) == 1) {
@@ -187,6 +198,7 @@ static unsigned parse_cpus(const char *s, unsigned *cpus)
 			cpus[n++] = a;
 		}
 	}
+	free(buf);
 	if (!n)
 		die("empty CPU list");
 	return n;
@@ -194,10 +206,9 @@ static unsigned parse_cpus(const char *s, unsigned *cpus)
 
 static void parse_pci(const char *s, struct sl_node *n)
 {
-	char buf[512], *tok, *save = NULL;
+	char *buf = copy_arg(s), *tok, *save = NULL;
 	unsigned seg, bus, dev, fn;
 
-	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		seg = 0;
 		if (sscanf(tok, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4 &&
@@ -212,6 +223,7 @@ static void parse_pci(const char *s, struct sl_node *n)
 		n->pci[n->nr_pci].devfn = (uint8_t)(dev << 3 | fn);
 		n->nr_pci++;
 	}
+	free(buf);
 }
 
 static uint16_t parse_uart(const char *s)
@@ -271,7 +283,7 @@ static int parse_load_options(struct load_req *req, int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "cmdline", required_argument, NULL, 'a' },
-		{ "kernel-addr", required_argument, NULL, 'K' },
+		{ "test-kernel-addr", required_argument, NULL, 'K' },
 		{ "test-setup", required_argument, NULL, 'B' },
 		{ "test-setup-pci", required_argument, NULL, 'T' },
 		{ "compressed", no_argument, NULL, 'z' },

@@ -46,6 +46,9 @@ expect "'node' is not a node (node1..node63 or 1..63)" exec node -- true
 # node1 and 1 name the same node: the checks after the name run for both
 expect "stop: unexpected argument '--force' (shoji-load --help)" stop node1 --force
 expect "exec: --timeout needs a value in seconds" exec node1 --timeout
+# a long list is read to its end, not cut where a buffer ends
+cpus="$(seq -s, 1 100),x"
+expect "bad CPU list '$cpus'" load 1 --cpus "$cpus"
 
 echo "shoji-load arguments: $((total - failed))/$total passed"
 [ $failed = 0 ]

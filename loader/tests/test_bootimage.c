@@ -1,6 +1,7 @@
 /* Unit tests of the loader's boot image building, machine parsing and
  * kernel log reading: plain C, no QEMU. Prints a final line
  * "N passed, N failed". */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,9 +273,23 @@ static void test_bzimage(void)
 	CHECK(strstr(err, "64-bit") != NULL);
 	free(d);
 
+	/* kernel_alignment (setup header offset 0x230): 3 MiB */
+	d = fake_bzimage(&size, 0x020f, XLF_KERNEL_64, true);
+	d[0x230] = 0;
+	d[0x231] = 0;
+	d[0x232] = 0x30;
+	d[0x233] = 0;
+	CHECK(sl_bzimage_parse(&bz, d, size, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "alignment 0x300000 is not a power of two") != NULL);
+	free(d);
+
 	d = calloc(1, 8192);
 	CHECK(sl_bzimage_parse(&bz, d, 8192, err, sizeof(err)) == -1);
 	free(d);
+
+	/* A file that cannot be read is not an empty one */
+	errno = 0;
+	CHECK(sl_read_file("/", &size) == NULL && errno == EISDIR);
 }
 
 static const struct sl_segment *find_seg(const struct sl_image *img, uint64_t pa)
@@ -451,6 +466,9 @@ static void test_cmdline(void)
 		{ "console=ttyS0  --", "console=ttyS0 shoji.node=1 apic_extnmi=none retain_initrd --" },
 		{ "-- x -- y", "shoji.node=1 apic_extnmi=none retain_initrd -- x -- y" },
 		{ "a=\"b -- c\" d--e --f", "a=\"b -- c\" d--e --f shoji.node=1 apic_extnmi=none retain_initrd" },
+		{ "quiet \"--\" x", "quiet shoji.node=1 apic_extnmi=none retain_initrd \"--\" x" },
+		{ "quiet\t--\tx", "quiet shoji.node=1 apic_extnmi=none retain_initrd --\tx" },
+		{ "-- \"x", "shoji.node=1 apic_extnmi=none retain_initrd -- \"x" },
 	};
 	struct sl_bzimage bz;
 	struct sl_image img;

@@ -62,7 +62,7 @@ teardown() {
 }
 
 @test "a segment outside the node's memory is refused by node0's kernel" {
-	run node0 "shoji-load load /shoji/$PLAN 1 --kernel-addr 0x40000000"
+	run node0 "shoji-load load /shoji/$PLAN 1 --test-kernel-addr 0x40000000"
 	assert_status 1
 	assert_output_contains "node1: node0's kernel refused the image: Invalid argument"
 	assert_output_contains "Shoji: node1: segment 1 (0x40000000-"

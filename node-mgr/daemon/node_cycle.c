@@ -46,6 +46,15 @@ int wait_running(struct manager *m, struct node_rec *n, struct reply *r,
 	}
 }
 
+static void no_longer_wanted(struct manager *m, struct node_rec *n)
+{
+	mgr_lock(m);
+	n->wanted = false;
+	n->restart_pending = false;
+	n->reboot_pending = false;
+	mgr_unlock(m);
+}
+
 /* Stops the node (clean for up to timeout_ms, then NMI and INIT; 0: at
  * once) and leaves it as then says. false if it could not be stopped
  * (the reply says why). */
@@ -57,18 +66,10 @@ bool node_take_down(struct manager *m, struct node_rec *n,
 
 	/* Before waiting for op too: a failure's forced stop that holds it
 	 * then starts no restart, and a restart waiting for it gives up */
-	mgr_lock(m);
-	n->wanted = false;
-	n->restart_pending = false;
-	n->reboot_pending = false;
-	mgr_unlock(m);
+	no_longer_wanted(m, n);
 	pthread_mutex_lock(&n->op);
 	/* and again: a start it waited for wants the node */
-	mgr_lock(m);
-	n->wanted = false;
-	n->restart_pending = false;
-	n->reboot_pending = false;
-	mgr_unlock(m);
+	no_longer_wanted(m, n);
 	stopped = node_stop(m, n, timeout_ms, r) == 0;
 	/* A restart's load waits for the resets only once its image is
 	 * copied (node_load_start()) */
